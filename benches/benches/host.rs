@@ -1,0 +1,2 @@
+//! Placeholder until the host benchmark lands.
+fn main() {}

@@ -1,0 +1,2 @@
+//! Placeholder until the probe benchmark lands.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Shared nothing: see `examples/` for the programs.

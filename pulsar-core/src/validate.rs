@@ -1,0 +1,330 @@
+//! User-facing validation of a monitor, every broken rule reported with its field.
+
+use std::time::Duration;
+
+use crate::error::{CoreError, FieldError};
+use crate::monitor::{BodyAssertion, Monitor};
+
+/// Size limits on every string and list a user can send.
+pub mod limits {
+    use std::time::Duration;
+
+    pub const NAME_CHARS: usize = 200;
+    pub const URL_BYTES: usize = 2048;
+    pub const METHOD_BYTES: usize = 16;
+    pub const HEADERS: usize = 50;
+    pub const HEADER_NAME_BYTES: usize = 256;
+    pub const HEADER_VALUE_BYTES: usize = 8192;
+    pub const BODY_BYTES: usize = 64 * 1024;
+    pub const STATUS_RANGES: usize = 20;
+    pub const PATTERN_BYTES: usize = 1024;
+    pub const LABELS: usize = 32;
+    pub const LABEL_KEY_BYTES: usize = 64;
+    pub const LABEL_VALUE_BYTES: usize = 256;
+    pub const MAX_REDIRECTS: u32 = 30;
+    pub const THRESHOLD_MAX: u32 = 100;
+    pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+    pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
+    pub const MIN_TIMEOUT: Duration = Duration::from_millis(100);
+}
+
+#[derive(Default)]
+struct Report(Vec<FieldError>);
+
+impl Report {
+    fn check(&mut self, ok: bool, field: impl Into<String>, message: impl Into<String>) {
+        if !ok {
+            self.0.push(FieldError::new(field, message));
+        }
+    }
+
+    fn max_len(&mut self, value: &str, limit: usize, field: impl Into<String>) {
+        self.check(
+            value.len() <= limit,
+            field,
+            format!("at most {limit} bytes"),
+        );
+    }
+}
+
+fn has_crlf(s: &str) -> bool {
+    s.contains(['\r', '\n'])
+}
+
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+impl Monitor {
+    /// Checks every rule and reports all broken ones at once, each with its field.
+    pub fn validate(&self) -> Result<(), CoreError> {
+        let mut r = Report::default();
+        let name = self.name.trim();
+        r.check(!name.is_empty(), "name", "must not be empty");
+        r.check(
+            self.name.chars().count() <= limits::NAME_CHARS,
+            "name",
+            format!("at most {} characters", limits::NAME_CHARS),
+        );
+        r.check(
+            !self.name.chars().any(char::is_control),
+            "name",
+            "must not contain control characters",
+        );
+        validate_url(&mut r, &self.check.url);
+        r.check(
+            is_token(&self.check.method),
+            "method",
+            "must be an HTTP method token",
+        );
+        r.max_len(&self.check.method, limits::METHOD_BYTES, "method");
+        r.check(
+            self.check.headers.len() <= limits::HEADERS,
+            "headers",
+            format!("at most {} headers", limits::HEADERS),
+        );
+        for (i, h) in self.check.headers.iter().enumerate() {
+            r.check(
+                is_token(&h.name),
+                format!("headers[{i}].name"),
+                "must be a header name token",
+            );
+            r.check(
+                !has_crlf(&h.value),
+                format!("headers[{i}].value"),
+                "must not contain CR or LF",
+            );
+            r.max_len(
+                &h.name,
+                limits::HEADER_NAME_BYTES,
+                format!("headers[{i}].name"),
+            );
+            r.max_len(
+                &h.value,
+                limits::HEADER_VALUE_BYTES,
+                format!("headers[{i}].value"),
+            );
+        }
+        r.max_len(&self.check.body, limits::BODY_BYTES, "body");
+        validate_timing(&mut r, self.interval, self.check.timeout);
+        r.check(
+            self.check.max_redirects <= limits::MAX_REDIRECTS,
+            "max_redirects",
+            format!("at most {}", limits::MAX_REDIRECTS),
+        );
+        r.check(
+            self.expect.status.len() <= limits::STATUS_RANGES,
+            "expected_status",
+            format!("at most {} ranges", limits::STATUS_RANGES),
+        );
+        for (i, range) in self.expect.status.iter().enumerate() {
+            r.check(
+                (100..=599).contains(&range.min)
+                    && (100..=599).contains(&range.max)
+                    && range.min <= range.max,
+                format!("expected_status[{i}]"),
+                "must be a range of status codes within 100..=599, min <= max",
+            );
+        }
+        if let Some(assertion) = &self.check.body_assertion {
+            validate_assertion(&mut r, assertion);
+        }
+        if let Some(degraded) = self.expect.degraded_above {
+            r.check(
+                degraded < self.check.timeout,
+                "degraded_above_ms",
+                "must be below the timeout",
+            );
+        }
+        for (field, value) in [
+            ("failure_threshold", self.failure_threshold),
+            ("recovery_threshold", self.recovery_threshold),
+        ] {
+            r.check(
+                (1..=limits::THRESHOLD_MAX).contains(&value),
+                field,
+                format!("must be within 1..={}", limits::THRESHOLD_MAX),
+            );
+        }
+        r.check(
+            self.labels.len() <= limits::LABELS,
+            "labels",
+            format!("at most {} labels", limits::LABELS),
+        );
+        for (key, value) in &self.labels {
+            r.check(
+                !key.is_empty()
+                    && key.len() <= limits::LABEL_KEY_BYTES
+                    && !key.chars().any(char::is_control),
+                format!("labels.{key}"),
+                format!(
+                    "key must be 1..={} bytes without control characters",
+                    limits::LABEL_KEY_BYTES
+                ),
+            );
+            r.check(
+                value.len() <= limits::LABEL_VALUE_BYTES && !value.chars().any(char::is_control),
+                format!("labels.{key}"),
+                format!(
+                    "value must be at most {} bytes without control characters",
+                    limits::LABEL_VALUE_BYTES
+                ),
+            );
+        }
+        if r.0.is_empty() {
+            Ok(())
+        } else {
+            Err(CoreError::Invalid(r.0))
+        }
+    }
+}
+
+fn validate_url(r: &mut Report, raw: &str) {
+    r.max_len(raw, limits::URL_BYTES, "url");
+    match url::Url::parse(raw) {
+        Err(e) => r.check(false, "url", format!("not a URL: {e}")),
+        Ok(url) => {
+            // One message per field: the first broken rule is the one to fix.
+            let problem = if !matches!(url.scheme(), "http" | "https") {
+                Some("scheme must be http or https")
+            } else if url.host_str().is_none_or(str::is_empty) {
+                Some("must name a host")
+            } else if !url.username().is_empty() || url.password().is_some() {
+                Some("must not carry credentials; use an Authorization header")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                r.check(false, "url", problem);
+            }
+        }
+    }
+}
+
+fn validate_timing(r: &mut Report, interval: Duration, timeout: Duration) {
+    r.check(
+        (limits::MIN_INTERVAL..=limits::MAX_INTERVAL).contains(&interval),
+        "interval_seconds",
+        "must be between 1 second and 24 hours",
+    );
+    r.check(
+        timeout >= limits::MIN_TIMEOUT,
+        "timeout_ms",
+        "must be at least 100 ms",
+    );
+    r.check(
+        timeout < interval,
+        "timeout_ms",
+        "must be below the interval",
+    );
+}
+
+fn validate_assertion(r: &mut Report, assertion: &BodyAssertion) {
+    let pattern = match assertion {
+        BodyAssertion::Contains(p) | BodyAssertion::NotContains(p) | BodyAssertion::Regex(p) => p,
+    };
+    r.check(
+        !pattern.is_empty(),
+        "body_assertion.pattern",
+        "must not be empty",
+    );
+    r.max_len(pattern, limits::PATTERN_BYTES, "body_assertion.pattern");
+    if let BodyAssertion::Regex(p) = assertion
+        && let Err(e) = regex::bytes::Regex::new(p)
+    {
+        r.check(
+            false,
+            "body_assertion.pattern",
+            format!("invalid regex: {e}"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::monitor::{Header, StatusRange};
+
+    fn fields(m: &Monitor) -> Vec<String> {
+        m.validate()
+            .err()
+            .map(|e| e.field_errors().iter().map(|f| f.field.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        Monitor::new("site", "https://example.com")
+            .validate()
+            .unwrap();
+    }
+
+    #[test]
+    fn only_http_and_https() {
+        for url in [
+            "ftp://example.com",
+            "file:///etc/passwd",
+            "not a url",
+            "http://",
+        ] {
+            assert_eq!(fields(&Monitor::new("x", url)), vec!["url"], "{url}");
+        }
+    }
+
+    #[test]
+    fn interval_bounds_and_timeout_below_interval() {
+        let mut m = Monitor::new("x", "http://a");
+        m.interval = Duration::from_millis(500);
+        m.check.timeout = Duration::from_millis(200);
+        assert_eq!(fields(&m), vec!["interval_seconds"]);
+        m.interval = Duration::from_secs(86_401);
+        assert_eq!(fields(&m), vec!["interval_seconds"]);
+        m.interval = Duration::from_secs(5);
+        m.check.timeout = Duration::from_secs(5);
+        assert_eq!(fields(&m), vec!["timeout_ms"]);
+    }
+
+    #[test]
+    fn crlf_in_headers_is_rejected_with_the_field_index() {
+        let mut m = Monitor::new("x", "http://a");
+        m.check.headers = vec![
+            Header::new("Ok", "fine"),
+            Header::new("X-Evil\r\n", "a\r\nInjected: 1"),
+        ];
+        assert_eq!(fields(&m), vec!["headers[1].name", "headers[1].value"]);
+    }
+
+    #[test]
+    fn size_limits_apply_to_strings_and_lists() {
+        let mut m = Monitor::new("n".repeat(201), "http://a");
+        m.check.headers = vec![Header::new("A", "b"); 51];
+        m.check.body = "x".repeat(limits::BODY_BYTES + 1);
+        m.labels = (0..33).map(|i| (format!("k{i}"), "v".into())).collect();
+        assert_eq!(fields(&m), vec!["name", "headers", "body", "labels"]);
+    }
+
+    #[test]
+    fn status_ranges_and_regex_are_checked() {
+        let mut m = Monitor::new("x", "http://a");
+        m.expect.status = vec![StatusRange { min: 300, max: 200 }];
+        m.check.body_assertion = Some(BodyAssertion::Regex("(unclosed".into()));
+        assert_eq!(
+            fields(&m),
+            vec!["expected_status[0]", "body_assertion.pattern"]
+        );
+    }
+
+    #[test]
+    fn every_error_has_a_message() {
+        let m = Monitor::new("", "gopher://x");
+        let err = m.validate().unwrap_err();
+        assert!(err.to_string().contains("name: must not be empty"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("url: scheme must be http or https"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,33 @@
+//! Command-line parsing and dispatch; each subcommand lives in its own module.
+
+mod host;
+mod probe;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Pulsar: phase-timed website checks and host health, live.
+#[derive(Debug, Parser)]
+#[command(name = "pulsar", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a URL once (or --count times) and show where the time went.
+    Probe(probe::ProbeArgs),
+    /// Show this host's CPU, memory, disks, network, processes and threads.
+    Host(host::HostArgs),
+}
+
+/// Runs the chosen subcommand; `Ok` carries the exit status for expected outcomes
+/// (a failed check exits non-zero without being an error of the program).
+pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Probe(args) => probe::run(args),
+        Command::Host(args) => host::run(args),
+    }
+}

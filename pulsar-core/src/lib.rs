@@ -4,11 +4,19 @@
 mod body;
 mod check;
 mod error;
+mod event;
+mod histogram;
+mod host_series;
+mod incident;
 mod monitor;
+mod notification;
 mod outcome;
 mod phases;
 mod report;
+mod rollup;
+mod schedule;
 mod stats;
+mod summary;
 mod time;
 mod validate;
 
@@ -18,15 +26,25 @@ pub use body::BodyMatcher;
 pub use body::REGEX_WINDOW_BYTES;
 pub use check::CheckResult;
 pub use error::{CoreError, FieldError};
+pub use event::{TOPIC_CHECKS, TOPIC_HOSTS, TOPIC_MONITOR_STATES, TOPIC_MONITORS, check_task_key};
+pub use histogram::{HISTOGRAM_RELATIVE_ERROR, LatencyHistogram, PhaseHistograms};
+pub use host_series::{HostMetrics, HostPoint, series_step};
+pub use incident::{Incident, IncidentAction, IncidentId, RESOLUTION_PAUSED, RESOLUTION_RECOVERED};
 pub use monitor::{
     BodyAssertion, CheckSpec, DEFAULT_FAILURE_THRESHOLD, DEFAULT_MAX_REDIRECTS,
     DEFAULT_RECOVERY_THRESHOLD, Expectations, Header, Monitor, MonitorId, MonitorState,
     StatusRange,
 };
+pub use notification::{
+    ChannelId, Delivery, DeliveryId, NotificationChannel, REDACTED, channel_limits,
+};
 pub use outcome::{Outcome, Verdict, classify};
 pub use phases::PHASE_NAMES;
 pub use phases::Phases;
 pub use report::{Failure, FailureKind, FailurePhase, HopReport, ProbeReport, TlsInfo};
+pub use rollup::{BucketSize, BucketSpan, Rollup, RollupStats, cover, window_start};
+pub use schedule::{slot_after, slot_at_or_after, slot_at_or_before, slot_phase};
 pub use stats::{PhasePercentiles, percentile};
+pub use summary::{PhaseLatency, SUMMARY_WINDOWS, Summary, uptime_pct};
 pub use time::{from_unix_ms, unix_ms};
 pub use validate::limits;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::error::{CoreError, FieldError};
-use crate::monitor::{BodyAssertion, Monitor};
+use crate::monitor::{BodyAssertion, CheckSpec, Monitor};
 
 /// Size limits on every string and list a user can send.
 pub mod limits {
@@ -35,6 +35,14 @@ impl Report {
     fn check(&mut self, ok: bool, field: impl Into<String>, message: impl Into<String>) {
         if !ok {
             self.0.push(FieldError::new(field, message));
+        }
+    }
+
+    fn into_result(self) -> Result<(), CoreError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(CoreError::Invalid(self.0))
         }
     }
 
@@ -73,41 +81,7 @@ impl Monitor {
             "name",
             "must not contain control characters",
         );
-        validate_url(&mut r, &self.check.url);
-        r.check(
-            is_token(&self.check.method),
-            "method",
-            "must be an HTTP method token",
-        );
-        r.max_len(&self.check.method, limits::METHOD_BYTES, "method");
-        r.check(
-            self.check.headers.len() <= limits::HEADERS,
-            "headers",
-            format!("at most {} headers", limits::HEADERS),
-        );
-        for (i, h) in self.check.headers.iter().enumerate() {
-            r.check(
-                is_token(&h.name),
-                format!("headers[{i}].name"),
-                "must be a header name token",
-            );
-            r.check(
-                !has_crlf(&h.value),
-                format!("headers[{i}].value"),
-                "must not contain CR or LF",
-            );
-            r.max_len(
-                &h.name,
-                limits::HEADER_NAME_BYTES,
-                format!("headers[{i}].name"),
-            );
-            r.max_len(
-                &h.value,
-                limits::HEADER_VALUE_BYTES,
-                format!("headers[{i}].value"),
-            );
-        }
-        r.max_len(&self.check.body, limits::BODY_BYTES, "body");
+        validate_request(&mut r, &self.check);
         validate_timing(&mut r, self.interval, self.check.timeout);
         r.check(
             self.check.max_redirects <= limits::MAX_REDIRECTS,
@@ -173,11 +147,26 @@ impl Monitor {
                 ),
             );
         }
-        if r.0.is_empty() {
-            Ok(())
-        } else {
-            Err(CoreError::Invalid(r.0))
+        r.into_result()
+    }
+}
+
+impl CheckSpec {
+    /// Checks the request rules (URL, method, headers, body, redirect limit, body assertion)
+    /// and reports all broken ones at once. A monitor's [`Monitor::validate`] applies these
+    /// and its schedule rules.
+    pub fn validate(&self) -> Result<(), CoreError> {
+        let mut r = Report::default();
+        validate_request(&mut r, self);
+        r.check(
+            self.max_redirects <= limits::MAX_REDIRECTS,
+            "max_redirects",
+            format!("at most {}", limits::MAX_REDIRECTS),
+        );
+        if let Some(assertion) = &self.body_assertion {
+            validate_assertion(&mut r, assertion);
         }
+        r.into_result()
     }
 }
 
@@ -201,6 +190,46 @@ fn validate_url(r: &mut Report, raw: &str) {
             }
         }
     }
+}
+
+/// The rules of the request itself (URL, method, headers, body): shared by a monitor and a
+/// one-off check.
+fn validate_request(r: &mut Report, check: &CheckSpec) {
+    validate_url(r, &check.url);
+    r.check(
+        is_token(&check.method),
+        "method",
+        "must be an HTTP method token",
+    );
+    r.max_len(&check.method, limits::METHOD_BYTES, "method");
+    r.check(
+        check.headers.len() <= limits::HEADERS,
+        "headers",
+        format!("at most {} headers", limits::HEADERS),
+    );
+    for (i, h) in check.headers.iter().enumerate() {
+        r.check(
+            is_token(&h.name),
+            format!("headers[{i}].name"),
+            "must be a header name token",
+        );
+        r.check(
+            !has_crlf(&h.value),
+            format!("headers[{i}].value"),
+            "must not contain CR or LF",
+        );
+        r.max_len(
+            &h.name,
+            limits::HEADER_NAME_BYTES,
+            format!("headers[{i}].name"),
+        );
+        r.max_len(
+            &h.value,
+            limits::HEADER_VALUE_BYTES,
+            format!("headers[{i}].value"),
+        );
+    }
+    r.max_len(&check.body, limits::BODY_BYTES, "body");
 }
 
 fn validate_timing(r: &mut Report, interval: Duration, timeout: Duration) {
@@ -325,6 +354,26 @@ mod tests {
             err.to_string()
                 .contains("url: scheme must be http or https"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_one_off_check_gets_the_request_rules_alone() {
+        let mut spec = crate::monitor::CheckSpec::get("https://example.com/health");
+        spec.timeout = Duration::from_millis(10);
+        spec.validate().unwrap();
+        spec.url = "gopher://x".into();
+        spec.headers = vec![Header::new("Bad Name", "v")];
+        spec.body_assertion = Some(BodyAssertion::Contains(String::new()));
+        let err = spec.validate().unwrap_err();
+        let fields: Vec<_> = err
+            .field_errors()
+            .iter()
+            .map(|f| f.field.as_str())
+            .collect();
+        assert_eq!(
+            fields,
+            vec!["url", "headers[0].name", "body_assertion.pattern"]
         );
     }
 }

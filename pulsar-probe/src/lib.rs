@@ -1,1 +1,23 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+mod builder;
+mod check;
+mod connect;
+mod dns;
+mod error;
+mod http;
+mod io;
+mod tls;
+
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use builder::{
+    DEFAULT_BODY_LIMIT_BYTES, DEFAULT_DNS_SERVER, DEFAULT_EXTRA_CA_FILE, DEFAULT_IP_FAMILY,
+    DEFAULT_MAX_REDIRECTS, DEFAULT_USER_AGENT, IpFamily, Prober, ProberBuilder,
+};
+pub use error::ProbeError;
+pub use pulsar_core::{
+    BodyAssertion, CheckSpec, Failure, FailureKind, Header, HopReport, Phases, ProbeReport, TlsInfo,
+};

@@ -1,1 +1,26 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+mod error;
+mod logic;
+mod postgres;
+mod query;
+mod retention;
+mod rows;
+mod sqlite;
+mod store;
+
+pub use error::{Result, StoreError};
+pub use postgres::{DEFAULT_PG_ACQUIRE_TIMEOUT, DEFAULT_PG_MAX_CONNECTIONS, PgOptions, PgStore};
+pub use query::{
+    DEFAULT_PAGE_LIMIT, DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MAX_PAGE_LIMIT,
+    MonitorFilter, Page, PageRequest, StateChange, TimeRange,
+};
+pub use retention::{
+    DEFAULT_BATCH_ROWS, DEFAULT_DELIVERIES, DEFAULT_HOST_SAMPLES, DEFAULT_HOUR_ROLLUPS,
+    DEFAULT_MINUTE_ROLLUPS, DEFAULT_RAW_RESULTS, PruneReport, Retention,
+};
+pub use sqlite::{
+    DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_MAX_CONNECTIONS, SqliteOptions, SqliteStore,
+};
+pub use store::Store;

@@ -1,0 +1,100 @@
+//! The schedule grid: when each check of a monitor is due.
+//!
+//! A monitor's slots are the instants `phase + k × interval` (unix time), where the phase is
+//! derived from the monitor's id. Ids are random, so the phases of many monitors spread
+//! evenly over their interval: 10,000 monitors created at once do not fire at once. The grid
+//! is absolute, so after downtime the next slot is simply the first grid point after now —
+//! missed slots are skipped, not replayed in a burst.
+
+use std::time::{Duration, SystemTime};
+
+use crate::monitor::MonitorId;
+use crate::time::{from_unix_ms, unix_ms};
+
+fn interval_ms(interval: Duration) -> i64 {
+    i64::try_from(interval.as_millis())
+        .unwrap_or(i64::MAX)
+        .max(1)
+}
+
+/// The offset of a monitor's slots within its interval, in `0..interval`.
+pub fn slot_phase(id: MonitorId, interval: Duration) -> Duration {
+    let ms = interval_ms(interval) as u128;
+    Duration::from_millis((id.0.as_u128() % ms) as u64)
+}
+
+/// The latest slot at or before `at`.
+pub fn slot_at_or_before(id: MonitorId, interval: Duration, at: SystemTime) -> SystemTime {
+    let step = interval_ms(interval);
+    let phase = i64::try_from(slot_phase(id, interval).as_millis()).unwrap_or(0);
+    let since_phase = unix_ms(at).saturating_sub(phase);
+    from_unix_ms(phase + since_phase.div_euclid(step) * step)
+}
+
+/// The first slot strictly after `at`.
+pub fn slot_after(id: MonitorId, interval: Duration, at: SystemTime) -> SystemTime {
+    slot_at_or_before(id, interval, at) + Duration::from_millis(interval_ms(interval) as u64)
+}
+
+/// The first slot at or after `at`: where a new (or re-enabled) monitor starts.
+pub fn slot_at_or_after(id: MonitorId, interval: Duration, at: SystemTime) -> SystemTime {
+    let before = slot_at_or_before(id, interval, at);
+    if before == from_unix_ms(unix_ms(at)) {
+        before
+    } else {
+        before + Duration::from_millis(interval_ms(interval) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(ms: i64) -> SystemTime {
+        from_unix_ms(ms)
+    }
+
+    #[test]
+    fn slots_lie_on_the_grid_of_the_phase() {
+        let id = MonitorId::new();
+        let interval = Duration::from_secs(60);
+        let phase = unix_ms(SystemTime::UNIX_EPOCH + slot_phase(id, interval));
+        let now = 1_700_000_000_123;
+        let before = unix_ms(slot_at_or_before(id, interval, at(now)));
+        assert!(before <= now && now - before < 60_000);
+        assert_eq!((before - phase).rem_euclid(60_000), 0);
+        assert_eq!(unix_ms(slot_after(id, interval, at(now))), before + 60_000);
+        // A slot is "at or before" and "at or after" itself, and not "after" itself.
+        let slot = slot_at_or_before(id, interval, at(now));
+        assert_eq!(slot_at_or_before(id, interval, slot), slot);
+        assert_eq!(slot_at_or_after(id, interval, slot), slot);
+        assert_eq!(
+            unix_ms(slot_after(id, interval, slot)),
+            unix_ms(slot) + 60_000
+        );
+    }
+
+    #[test]
+    fn phases_of_many_monitors_spread_over_the_interval() {
+        let interval = Duration::from_secs(60);
+        let mut per_ten_seconds = [0u32; 6];
+        for _ in 0..6_000 {
+            let phase = slot_phase(MonitorId::new(), interval);
+            per_ten_seconds[(phase.as_secs() / 10) as usize] += 1;
+        }
+        // Uniform would be 1,000 each; a burst would put them all in one.
+        for count in per_ten_seconds {
+            assert!((700..1_300).contains(&count), "{per_ten_seconds:?}");
+        }
+    }
+
+    #[test]
+    fn after_downtime_the_next_slot_is_the_first_after_now() {
+        let id = MonitorId::new();
+        let interval = Duration::from_secs(30);
+        let last = slot_at_or_before(id, interval, at(1_700_000_000_000));
+        let after_a_day = last + Duration::from_secs(86_400 + 7);
+        let next = slot_after(id, interval, after_a_day);
+        assert!(next > after_a_day && next <= after_a_day + interval);
+    }
+}

@@ -1,0 +1,360 @@
+//! One check: hops in order, each phase its own await with a timestamp, all under one
+//! deadline.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use pulsar_core::{BodyMatcher, CheckSpec, Failure, FailureKind, HopReport, Phases, ProbeReport};
+use tokio::time::{Instant, timeout_at};
+use url::Url;
+
+use crate::builder::Prober;
+use crate::http::{self as exchange, RequestParts};
+use crate::io::{Conn, FirstByte, Transport};
+
+/// The phase a check is in, so a timeout is reported as the phase it interrupted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Dns,
+    Connect,
+    Tls,
+    Ttfb,
+    Download,
+}
+
+impl Phase {
+    fn timed_out(self, timeout: Duration) -> Failure {
+        let ms = timeout.as_millis();
+        let (kind, message) = match self {
+            Self::Dns => (
+                FailureKind::DnsTimeout,
+                format!("DNS lookup timed out (check timeout {ms} ms)"),
+            ),
+            Self::Connect => (
+                FailureKind::ConnectTimeout,
+                format!("TCP connect timed out (check timeout {ms} ms)"),
+            ),
+            Self::Tls => (
+                FailureKind::TlsTimeout,
+                format!("TLS handshake timed out (check timeout {ms} ms)"),
+            ),
+            Self::Ttfb => (
+                FailureKind::HttpTimeout,
+                format!("no response head before the {ms} ms timeout"),
+            ),
+            Self::Download => (
+                FailureKind::BodyTimeout,
+                format!("the body did not finish before the {ms} ms timeout"),
+            ),
+        };
+        Failure::new(kind, message)
+    }
+}
+
+/// What a check has seen so far. It lives outside the future that runs the check, so when
+/// the overall timeout drops that future the completed phases are still here.
+struct Progress {
+    hops: Vec<HopReport>,
+    phase: Phase,
+    body_assertion_held: Option<bool>,
+}
+
+/// The decision a response head leads to.
+enum Next {
+    Done,
+    Follow(Url, RequestParts),
+}
+
+impl Prober {
+    /// Runs one check on fresh connections and reports every phase it reached. Never fails
+    /// and never outlives `spec.timeout`: a failed check is a report with `failure` set.
+    pub async fn check(&self, spec: &CheckSpec) -> ProbeReport {
+        let started_at = SystemTime::now();
+        let start = Instant::now();
+        let deadline = start + spec.timeout;
+        let mut progress = Progress {
+            hops: Vec::new(),
+            phase: Phase::Dns,
+            body_assertion_held: None,
+        };
+        let failure = match timeout_at(deadline, self.run(spec, deadline, &mut progress)).await {
+            Ok(result) => result.err(),
+            Err(_) => Some(progress.phase.timed_out(spec.timeout)),
+        };
+        let total = start.elapsed();
+        let mut phases = progress
+            .hops
+            .iter()
+            .fold(Phases::default(), |sum, hop| sum.sum(&hop.phases));
+        phases.total = Some(total);
+        ProbeReport {
+            url: spec.url.clone(),
+            started_at,
+            hops: progress.hops,
+            phases,
+            failure,
+            body_assertion_held: progress.body_assertion_held,
+        }
+    }
+
+    /// A check of `url` with [`CheckSpec::get`]'s defaults.
+    pub async fn get(&self, url: &str) -> ProbeReport {
+        self.check(&CheckSpec::get(url)).await
+    }
+
+    async fn run(
+        &self,
+        spec: &CheckSpec,
+        deadline: Instant,
+        progress: &mut Progress,
+    ) -> Result<(), Failure> {
+        spec.validate()
+            .map_err(|e| Failure::new(FailureKind::InvalidRequest, e.to_string()))?;
+        let mut url = Url::parse(&spec.url)
+            .map_err(|e| Failure::new(FailureKind::InvalidRequest, format!("bad URL: {e}")))?;
+        let mut parts = RequestParts {
+            method: Method::from_bytes(spec.method.as_bytes()).map_err(|_| {
+                Failure::new(
+                    FailureKind::InvalidRequest,
+                    format!("bad method {}", spec.method),
+                )
+            })?,
+            headers: spec.headers.clone(),
+            body: Bytes::from(spec.body.clone().into_bytes()),
+        };
+        let mut matcher = spec
+            .body_assertion
+            .as_ref()
+            .map(BodyMatcher::new)
+            .transpose()
+            .map_err(|e| Failure::new(FailureKind::InvalidRequest, e.to_string()))?;
+        let max_redirects = spec.max_redirects.min(self.max_redirects);
+        let mut seen = HashSet::from([url.to_string()]);
+        loop {
+            progress.hops.push(HopReport {
+                url: url.to_string(),
+                ..HopReport::default()
+            });
+            let follow = spec.follow_redirects;
+            let next = self
+                .hop(
+                    &url,
+                    &parts,
+                    spec,
+                    follow,
+                    matcher.as_mut(),
+                    deadline,
+                    progress,
+                )
+                .await?;
+            match next {
+                Next::Done => {
+                    progress.body_assertion_held = matcher.as_ref().map(BodyMatcher::held);
+                    return Ok(());
+                }
+                Next::Follow(target, next_parts) => {
+                    let redirects = progress.hops.len() - 1;
+                    if !seen.insert(target.to_string()) {
+                        return Err(Failure::new(
+                            FailureKind::RedirectLoop,
+                            format!("redirect loop: {target} was already visited"),
+                        ));
+                    }
+                    if redirects >= max_redirects as usize {
+                        return Err(Failure::new(
+                            FailureKind::RedirectTooMany,
+                            format!("more than {max_redirects} redirects"),
+                        ));
+                    }
+                    url = target;
+                    parts = next_parts;
+                }
+            }
+        }
+    }
+
+    /// One request/response exchange on its own connection, timed phase by phase into the
+    /// last hop of `progress`.
+    #[allow(clippy::too_many_arguments)]
+    async fn hop(
+        &self,
+        url: &Url,
+        parts: &RequestParts,
+        spec: &CheckSpec,
+        follow: bool,
+        matcher: Option<&mut BodyMatcher>,
+        deadline: Instant,
+        progress: &mut Progress,
+    ) -> Result<Next, Failure> {
+        let timeout = spec.timeout;
+        let hop_start = Instant::now();
+        let https = url.scheme() == "https";
+        let host = url
+            .host_str()
+            .ok_or_else(|| {
+                Failure::new(FailureKind::InvalidRequest, format!("{url} names no host"))
+            })?
+            .to_owned();
+        let port = url
+            .port_or_known_default()
+            .unwrap_or(if https { 443 } else { 80 });
+
+        // dns: an IP literal needs no lookup, and its phase is zero.
+        progress.phase = Phase::Dns;
+        let (addrs, dns) = match literal_ip(&host) {
+            Some(ip) if self.ip_family.allows(ip) => (vec![ip], Duration::ZERO),
+            Some(_) => return Err(crate::dns::no_address(&host, self.ip_family)),
+            None => {
+                let dns_start = Instant::now();
+                let lookup = crate::dns::lookup(&self.resolver, &host, self.ip_family);
+                let addrs = step(deadline, Phase::Dns, timeout, lookup).await?;
+                (addrs, dns_start.elapsed())
+            }
+        };
+        last(progress).phases.dns = Some(dns);
+
+        progress.phase = Phase::Connect;
+        let connect_start = Instant::now();
+        let connecting = crate::connect::connect(&addrs, port, deadline);
+        let (tcp, remote) = step(deadline, Phase::Connect, timeout, connecting).await?;
+        let hop = last(progress);
+        hop.phases.connect = Some(connect_start.elapsed());
+        hop.remote_addr = Some(remote);
+
+        let (transport, http2) = if https {
+            progress.phase = Phase::Tls;
+            let tls_start = Instant::now();
+            let name = crate::tls::server_name(&host)?;
+            let config = if spec.verify_tls {
+                self.tls.verified.clone()
+            } else {
+                self.tls.unverified.clone()
+            };
+            let handshake = crate::tls::handshake(config, name, tcp);
+            let stream = step(deadline, Phase::Tls, timeout, handshake).await?;
+            let hop = last(progress);
+            hop.phases.tls = Some(tls_start.elapsed());
+            let info = crate::tls::info(&stream);
+            let http2 = info.alpn.as_deref() == Some("h2");
+            hop.tls = Some(info);
+            (Transport::Tls(Box::new(stream)), http2)
+        } else {
+            (Transport::Plain(tcp), false)
+        };
+
+        progress.phase = Phase::Ttfb;
+        let request_start = Instant::now();
+        let request = exchange::build_request(url, parts, &self.user_agent, http2)?;
+        let first_byte = Arc::new(FirstByte::default());
+        let conn = Conn::new(transport, first_byte.clone(), http2);
+        let sending = exchange::send(conn, first_byte, http2, request);
+        let mut response = step(deadline, Phase::Ttfb, timeout, sending).await?;
+        let first_byte_at = response.first_byte_at.max(request_start);
+        let status = response.response.status();
+        let hop = last(progress);
+        hop.phases.ttfb = Some(first_byte_at - request_start);
+        hop.status = Some(status.as_u16());
+        hop.http_version = Some(exchange::version_name(response.response.version()).to_owned());
+
+        let next = if follow {
+            redirect_target(url, status, response.response.headers(), parts)?
+        } else {
+            None
+        };
+        // Only the final body is what the assertion is about; redirect bodies are counted.
+        let matcher = if next.is_none() { matcher } else { None };
+
+        progress.phase = Phase::Download;
+        let limit = self.body_limit_bytes;
+        let hop = last(progress);
+        let body = response.response.body_mut();
+        let draining = exchange::drain(body, limit, matcher, &mut hop.body_bytes);
+        step(deadline, Phase::Download, timeout, draining).await?;
+        let body_end = Instant::now();
+        hop.phases.download = Some(body_end - first_byte_at);
+        hop.phases.total = Some(body_end - hop_start);
+        Ok(match next {
+            Some((target, next_parts)) => Next::Follow(target, next_parts),
+            None => Next::Done,
+        })
+    }
+}
+
+fn last(progress: &mut Progress) -> &mut HopReport {
+    // `run` pushes a hop before calling `hop`, so there always is one.
+    let index = progress.hops.len().saturating_sub(1);
+    &mut progress.hops[index]
+}
+
+fn literal_ip(host: &str) -> Option<IpAddr> {
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
+}
+
+/// Bounds one phase by the check's deadline and names the phase when it runs out.
+async fn step<T>(
+    deadline: Instant,
+    phase: Phase,
+    timeout: Duration,
+    work: impl Future<Output = Result<T, Failure>>,
+) -> Result<T, Failure> {
+    match timeout_at(deadline, work).await {
+        Ok(result) => result,
+        Err(_) => Err(phase.timed_out(timeout)),
+    }
+}
+
+/// Where a redirect response points, and the request to send there (browser rules: 303,
+/// and 301/302 after a POST, become a GET without a body; credentials stay on their origin).
+fn redirect_target(
+    url: &Url,
+    status: StatusCode,
+    headers: &http::HeaderMap,
+    parts: &RequestParts,
+) -> Result<Option<(Url, RequestParts)>, Failure> {
+    if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return Ok(None);
+    }
+    let Some(location) = headers.get(http::header::LOCATION) else {
+        return Ok(None);
+    };
+    let location = location
+        .to_str()
+        .map_err(|_| Failure::new(FailureKind::HttpProtocol, "the Location header is not text"))?;
+    let target = url.join(location).map_err(|e| {
+        Failure::new(
+            FailureKind::HttpProtocol,
+            format!("the Location header {location:?} is not a URL: {e}"),
+        )
+    })?;
+    if !matches!(target.scheme(), "http" | "https") {
+        return Err(Failure::new(
+            FailureKind::InvalidRequest,
+            format!("redirect to {target}: only http and https are followed"),
+        ));
+    }
+    let mut next = parts.clone();
+    let becomes_get = status == StatusCode::SEE_OTHER && parts.method != Method::HEAD
+        || matches!(status.as_u16(), 301 | 302) && parts.method == Method::POST;
+    if becomes_get {
+        next.method = Method::GET;
+        next.body = Bytes::new();
+        next.headers.retain(|h| {
+            !h.name.eq_ignore_ascii_case("content-type")
+                && !h.name.eq_ignore_ascii_case("content-length")
+        });
+    }
+    if target.origin() != url.origin() {
+        next.headers.retain(|h| {
+            !h.name.eq_ignore_ascii_case("authorization") && !h.name.eq_ignore_ascii_case("cookie")
+        });
+    }
+    Ok(Some((target, next)))
+}

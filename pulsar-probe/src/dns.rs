@@ -1,0 +1,113 @@
+//! Name resolution with hickory: no cache, so every check measures a real lookup.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use hickory_resolver::config::{
+    LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
+};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::{ResolverBuilder, TokioResolver};
+use pulsar_core::{Failure, FailureKind};
+
+use crate::builder::IpFamily;
+use crate::error::ProbeError;
+
+/// Builds the resolver a prober uses for every check.
+///
+/// With `server`, only that nameserver is asked, over UDP, and the hosts file is ignored (so
+/// a test or a user pointing at a nameserver sees that nameserver's answers). Without it, the
+/// system configuration applies, hosts file included, as for any program on the machine.
+pub(crate) fn resolver(
+    server: Option<SocketAddr>,
+    family: IpFamily,
+) -> Result<TokioResolver, ProbeError> {
+    let mut builder: ResolverBuilder<TokioRuntimeProvider> = match server {
+        Some(addr) => {
+            let mut nameserver = NameServerConfig::udp(addr.ip());
+            for connection in &mut nameserver.connections {
+                connection.port = addr.port();
+            }
+            TokioResolver::builder_with_config(
+                ResolverConfig::from_name_servers(vec![nameserver]),
+                TokioRuntimeProvider::default(),
+            )
+        }
+        None => TokioResolver::builder_tokio().map_err(|e| ProbeError::SystemDns(e.to_string()))?,
+    };
+    let opts: &mut ResolverOpts = builder.options_mut();
+    // A cache would turn the second check's dns phase into a memory read; zero TTLs make
+    // sure nothing is served from it even before an entry is evicted.
+    opts.cache_size = 0;
+    opts.positive_max_ttl = Some(Duration::ZERO);
+    opts.negative_max_ttl = Some(Duration::ZERO);
+    opts.ip_strategy = match family {
+        IpFamily::Any => LookupIpStrategy::Ipv4AndIpv6,
+        IpFamily::V4 => LookupIpStrategy::Ipv4Only,
+        IpFamily::V6 => LookupIpStrategy::Ipv6Only,
+    };
+    if server.is_some() {
+        opts.use_hosts_file = ResolveHosts::Never;
+        // One nameserver: a retry would only double the time until a dead one is reported.
+        opts.attempts = 1;
+    }
+    builder
+        .build()
+        .map_err(|e| ProbeError::SystemDns(e.to_string()))
+}
+
+/// Resolves `host` to addresses of the wanted family, in the resolver's order.
+pub(crate) async fn lookup(
+    resolver: &TokioResolver,
+    host: &str,
+    family: IpFamily,
+) -> Result<Vec<IpAddr>, Failure> {
+    let lookup = resolver
+        .lookup_ip(host)
+        .await
+        .map_err(|e| classify(host, &e))?;
+    let addrs: Vec<IpAddr> = lookup.iter().filter(|ip| family.allows(*ip)).collect();
+    if addrs.is_empty() {
+        return Err(no_address(host, family));
+    }
+    Ok(addrs)
+}
+
+pub(crate) fn no_address(host: &str, family: IpFamily) -> Failure {
+    Failure::new(
+        FailureKind::DnsNoAddress,
+        format!("{host} has no {} address", family.describe()),
+    )
+}
+
+fn classify(host: &str, error: &NetError) -> Failure {
+    let (kind, message) = match error {
+        NetError::Dns(DnsError::NoRecordsFound(no))
+            if no.response_code == ResponseCode::NXDomain =>
+        {
+            (
+                FailureKind::DnsNoSuchName,
+                format!("{host}: no such name (NXDOMAIN)"),
+            )
+        }
+        NetError::Dns(DnsError::NoRecordsFound(_)) => (
+            FailureKind::DnsNoAddress,
+            format!("{host}: the name exists but has no address record"),
+        ),
+        NetError::Dns(DnsError::ResponseCode(code)) => (
+            FailureKind::DnsServerFailure,
+            format!("{host}: the nameserver answered {code}"),
+        ),
+        NetError::Timeout => (
+            FailureKind::DnsTimeout,
+            format!("{host}: no answer from the nameserver"),
+        ),
+        other => (
+            FailureKind::DnsServerFailure,
+            format!("{host}: lookup failed: {other}"),
+        ),
+    };
+    Failure::new(kind, message)
+}

@@ -1,0 +1,97 @@
+//! The Redis backend: Streams with a consumer group for the queue, pub/sub for the bus.
+//! Commands go through a bb8 pool; blocking reads and subscriptions use connections of
+//! their own.
+
+mod bus;
+mod consumer;
+mod lease;
+mod queue;
+mod reply;
+mod scripts;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use bb8_redis::RedisConnectionManager;
+use redis::{ErrorKind, RedisError, ServerErrorKind};
+
+pub use bus::RedisBus;
+pub use queue::RedisQueue;
+
+use crate::error::QueueError;
+
+pub(crate) type Pool = bb8::Pool<RedisConnectionManager>;
+
+/// A pool that reports a refused connection at once (the callers retry with backoff) and
+/// checks each connection with a PING before handing it out, so connections broken by a
+/// Redis restart are replaced instead of failing the next command.
+pub(crate) fn build_pool(
+    url: &str,
+    size: u32,
+    connect_timeout: Duration,
+) -> Result<Pool, QueueError> {
+    let manager = RedisConnectionManager::new(url)
+        .map_err(|error| QueueError::InvalidArgument(format!("redis url {url:?}: {error}")))?;
+    Ok(bb8::Pool::builder()
+        .max_size(size)
+        .connection_timeout(connect_timeout)
+        .retry_connection(false)
+        .test_on_check_out(true)
+        .build_unchecked(manager))
+}
+
+pub(crate) async fn pooled(
+    pool: &Pool,
+) -> Result<bb8::PooledConnection<'_, RedisConnectionManager>, QueueError> {
+    pool.get().await.map_err(|error| match error {
+        bb8::RunError::User(error) => classify(error),
+        bb8::RunError::TimedOut => QueueError::unavailable("timed out waiting for a connection"),
+    })
+}
+
+/// Sorts a Redis failure into what the caller can do about it.
+pub(crate) fn classify(error: RedisError) -> QueueError {
+    let transient = error.is_io_error()
+        || error.is_connection_dropped()
+        || error.is_connection_refusal()
+        || error.is_timeout()
+        || matches!(
+            error.kind(),
+            ErrorKind::Server(
+                ServerErrorKind::BusyLoading
+                    | ServerErrorKind::TryAgain
+                    | ServerErrorKind::MasterDown
+                    | ServerErrorKind::ClusterDown
+                    | ServerErrorKind::ReadOnly
+            )
+        );
+    if transient {
+        QueueError::unavailable(error)
+    } else {
+        QueueError::Server(error.to_string())
+    }
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or `budget` has passed, pausing with
+/// exponential backoff after each transient failure.
+pub(crate) async fn with_retry<T, F, Fut>(budget: Duration, mut attempt: F) -> Result<T, QueueError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, QueueError>>,
+{
+    let give_up_at = Instant::now() + budget;
+    let mut backoff = crate::config::Backoff::new();
+    loop {
+        match attempt().await {
+            Err(error) if error.is_transient() => {
+                let pause = backoff.next_delay();
+                if Instant::now() + pause > give_up_at {
+                    return Err(error);
+                }
+                tracing::debug!(%error, ?pause, "redis unavailable; retrying");
+                tokio::time::sleep(pause).await;
+            }
+            done => return done,
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! The production backend: PostgreSQL, shared by any number of API and worker processes.
+
+mod hosts;
+mod monitors;
+mod notify;
+mod prune;
+mod results;
+
+use std::str::FromStr;
+use std::time::{Duration, SystemTime};
+
+use pulsar_core::proto::v1::HostSnapshot;
+use pulsar_core::{
+    BucketSize, ChannelId, CheckResult, Delivery, HostPoint, Incident, IncidentId, Monitor,
+    MonitorId, MonitorState, NotificationChannel, Rollup, Summary,
+};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::error::{Result, StoreError};
+use crate::query::{
+    DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, Page, PageRequest,
+    StateChange, TimeRange,
+};
+use crate::retention::{PruneReport, Retention};
+use crate::store::Store;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Connections per process; API replicas and workers each have their own pool.
+pub const DEFAULT_PG_MAX_CONNECTIONS: u32 = 10;
+/// How long a call waits for a free connection before failing with `Unavailable`.
+pub const DEFAULT_PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How to connect to PostgreSQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgOptions {
+    /// `postgres://user@host:port/database`.
+    pub url: String,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    /// A schema to keep Pulsar's tables in (created if missing; set as the `search_path`);
+    /// `None` uses the server's default search path.
+    pub schema: Option<String>,
+}
+
+impl PgOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: DEFAULT_PG_MAX_CONNECTIONS,
+            acquire_timeout: DEFAULT_PG_ACQUIRE_TIMEOUT,
+            schema: None,
+        }
+    }
+
+    pub fn max_connections(mut self, max: u32) -> Self {
+        self.max_connections = max.max(1);
+        self
+    }
+
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = Some(schema.into());
+        self
+    }
+}
+
+fn valid_schema(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// The [`Store`] on PostgreSQL. Claims use `FOR UPDATE SKIP LOCKED`, so any number of
+/// schedulers can share one database; result batches are written with `UNNEST` arrays.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects with default options and applies migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(PgOptions::new(url)).await
+    }
+
+    pub async fn connect_with(options: PgOptions) -> Result<Self> {
+        let mut connect = PgConnectOptions::from_str(&options.url)
+            .map_err(|_| StoreError::invalid("url", "not a postgres:// URL"))?
+            .application_name("pulsar");
+        if let Some(schema) = &options.schema {
+            if !valid_schema(schema) {
+                return Err(StoreError::invalid(
+                    "schema",
+                    "lower-case letters, digits and '_' only",
+                ));
+            }
+            connect = connect.options([("search_path", schema.as_str())]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect)
+            .await?;
+        if let Some(schema) = &options.schema {
+            // Checked above: a plain identifier, safe to splice.
+            let sql = format!("CREATE SCHEMA IF NOT EXISTS {schema}");
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await?;
+        }
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The connection pool, for tools that need raw access (benchmarks, inspection).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Writes precomputed rollups, replacing rows with the same key: for importing history
+    /// from another tool, and for seeding benchmarks.
+    pub async fn import_rollups(&self, rollups: &[Rollup]) -> Result<()> {
+        results::import_rollups(&self.pool, rollups).await
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        Ok(MIGRATOR.run(&self.pool).await?)
+    }
+
+    async fn create_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<Monitor> {
+        monitors::create(self, monitor, now).await
+    }
+
+    async fn get_monitor(&self, id: MonitorId) -> Result<Monitor> {
+        monitors::get(&self.pool, id).await
+    }
+
+    async fn list_monitors(
+        &self,
+        filter: &MonitorFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Monitor>> {
+        monitors::list(&self.pool, filter, page).await
+    }
+
+    async fn update_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<Monitor> {
+        monitors::update(self, monitor, now).await
+    }
+
+    async fn delete_monitor(&self, id: MonitorId) -> Result<()> {
+        monitors::delete(self, id).await
+    }
+
+    async fn set_monitor_enabled(
+        &self,
+        id: MonitorId,
+        enabled: bool,
+        now: SystemTime,
+    ) -> Result<Monitor> {
+        monitors::set_enabled(self, id, enabled, now).await
+    }
+
+    async fn set_monitor_state(
+        &self,
+        id: MonitorId,
+        state: MonitorState,
+        at: SystemTime,
+        cause: &str,
+    ) -> Result<StateChange> {
+        monitors::set_state(self, id, state, at, cause).await
+    }
+
+    async fn claim_due(&self, now: SystemTime, limit: u32) -> Result<Vec<DueCheck>> {
+        monitors::claim_due(self, now, limit).await
+    }
+
+    async fn insert_results(&self, results: &[CheckResult]) -> Result<u64> {
+        results::insert(self, results).await
+    }
+
+    async fn list_results(
+        &self,
+        monitor_id: MonitorId,
+        range: TimeRange,
+        page: &PageRequest,
+    ) -> Result<Page<CheckResult>> {
+        results::list(&self.pool, monitor_id, range, page).await
+    }
+
+    async fn latest_results(&self, monitor_ids: &[MonitorId]) -> Result<Vec<CheckResult>> {
+        results::latest(&self.pool, monitor_ids).await
+    }
+
+    async fn list_rollups(
+        &self,
+        monitor_id: MonitorId,
+        bucket: BucketSize,
+        range: TimeRange,
+    ) -> Result<Vec<Rollup>> {
+        results::rollups(&self.pool, monitor_id, bucket, range).await
+    }
+
+    async fn summaries(
+        &self,
+        monitor_ids: &[MonitorId],
+        window: Duration,
+        now: SystemTime,
+    ) -> Result<Vec<Summary>> {
+        results::summaries(&self.pool, monitor_ids, window, now).await
+    }
+
+    async fn get_incident(&self, id: IncidentId) -> Result<Incident> {
+        notify::get_incident(&self.pool, id).await
+    }
+
+    async fn list_incidents(
+        &self,
+        filter: &IncidentFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Incident>> {
+        notify::list_incidents(&self.pool, filter, page).await
+    }
+
+    async fn insert_host_samples(&self, samples: &[HostSnapshot]) -> Result<u64> {
+        hosts::insert(self, samples).await
+    }
+
+    async fn list_hosts(&self) -> Result<Vec<HostSummary>> {
+        hosts::list(&self.pool).await
+    }
+
+    async fn latest_host_sample(&self, hostname: &str) -> Result<HostSnapshot> {
+        hosts::latest(&self.pool, hostname).await
+    }
+
+    async fn host_series(
+        &self,
+        hostname: &str,
+        range: TimeRange,
+        points: u32,
+    ) -> Result<Vec<HostPoint>> {
+        hosts::series(&self.pool, hostname, range, points).await
+    }
+
+    async fn create_channel(
+        &self,
+        channel: &NotificationChannel,
+        now: SystemTime,
+    ) -> Result<NotificationChannel> {
+        notify::create_channel(&self.pool, channel, now).await
+    }
+
+    async fn get_channel(&self, id: ChannelId) -> Result<NotificationChannel> {
+        notify::get_channel(&self.pool, id).await
+    }
+
+    async fn list_channels(&self) -> Result<Vec<NotificationChannel>> {
+        notify::list_channels(&self.pool).await
+    }
+
+    async fn update_channel(
+        &self,
+        channel: &NotificationChannel,
+        now: SystemTime,
+    ) -> Result<NotificationChannel> {
+        notify::update_channel(&self.pool, channel, now).await
+    }
+
+    async fn delete_channel(&self, id: ChannelId) -> Result<()> {
+        notify::delete_channel(&self.pool, id).await
+    }
+
+    async fn record_delivery(&self, delivery: &Delivery) -> Result<Delivery> {
+        notify::record_delivery(&self.pool, delivery).await
+    }
+
+    async fn list_deliveries(
+        &self,
+        filter: &DeliveryFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Delivery>> {
+        notify::list_deliveries(&self.pool, filter, page).await
+    }
+
+    async fn prune(&self, now: SystemTime, retention: &Retention) -> Result<PruneReport> {
+        prune::prune(&self.pool, now, retention).await
+    }
+}

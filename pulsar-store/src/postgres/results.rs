@@ -1,0 +1,322 @@
+//! Check results, their rollups, and summaries (PostgreSQL).
+
+use std::collections::HashSet;
+use std::time::{Duration, SystemTime};
+
+use futures_util::TryStreamExt;
+use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup, Summary, unix_ms};
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use super::PgStore;
+use crate::error::{Result, StoreError, is_foreign_key_violation};
+use crate::query::{Page, PageRequest, TimeRange};
+use crate::rows::{
+    ResultColumns, ResultRow, RollupColumns, RollupRow, SummaryAccumulator, SummarySpans,
+    first_per_key, merge_stored, result_columns, rollup_columns, rollup_key, uuids,
+};
+
+type Tx = Transaction<'static, Postgres>;
+
+/// Attempts of a result batch that keeps meeting concurrent writers (deadlock, a rollup
+/// row created under it) before the conflict is reported.
+const INSERT_ATTEMPTS: usize = 5;
+/// From this many monitors on, a summary scans whole time ranges instead of seeking per
+/// monitor.
+const MANY_MONITORS: usize = 64;
+
+pub(super) async fn insert(store: &PgStore, results: &[CheckResult]) -> Result<u64> {
+    if results.is_empty() {
+        return Ok(0);
+    }
+    let unique = first_per_key(results, |r| (r.monitor_id, r.slot));
+    let columns: Vec<ResultColumns> = unique.iter().map(|r| ResultColumns::new(r)).collect();
+    let mut attempt = 1;
+    loop {
+        match try_insert(&store.pool, &unique, &columns).await {
+            Err(StoreError::Conflict(source)) if attempt < INSERT_ATTEMPTS => {
+                tracing::debug!(attempt, error = %source, "result batch met a concurrent writer; retrying");
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+async fn try_insert(pool: &PgPool, results: &[&CheckResult], c: &[ResultColumns]) -> Result<u64> {
+    let mut tx = pool.begin().await?;
+    // One statement for the whole batch: each column travels as one array.
+    let inserted: Vec<(Uuid, i64)> = sqlx::query_as(concat!(
+        "INSERT INTO check_results (",
+        result_columns!(),
+        ") SELECT u.* FROM UNNEST($1::uuid[], $2::bigint[], $3::bigint[], $4::text[], \
+         $5::text[], $6::int[], $7::int[], $8::text[], $9::int[], $10::text[], $11::text[], \
+         $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], \
+         $17::bigint[], $18::bigint[], $19::bytea[]) AS u(",
+        result_columns!(),
+        ") WHERE EXISTS (SELECT 1 FROM monitors m WHERE m.id = u.monitor_id) \
+         ON CONFLICT (monitor_id, slot_ms) DO NOTHING RETURNING monitor_id, slot_ms"
+    ))
+    .bind(c.iter().map(|r| r.monitor_id).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.slot_ms).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.started_at_ms).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.worker.as_str()).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.region.as_str()).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.outcome).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.failure_kind).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.message.as_str()).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.status_code).collect::<Vec<_>>())
+    .bind(
+        c.iter()
+            .map(|r| r.http_version.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        c.iter()
+            .map(|r| r.remote_addr.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(c.iter().map(|r| r.phases_us[0]).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.phases_us[1]).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.phases_us[2]).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.phases_us[3]).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.phases_us[4]).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.phases_us[5]).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.body_bytes).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.detail.as_slice()).collect::<Vec<_>>())
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(|e| {
+        // A monitor deleted while the batch was written: retry, and its results are skipped.
+        if is_foreign_key_violation(&e) {
+            StoreError::Conflict(e.into())
+        } else {
+            e.into()
+        }
+    })?;
+    let inserted: HashSet<(Uuid, i64)> = inserted.into_iter().collect();
+    let new: Vec<CheckResult> = results
+        .iter()
+        .filter(|r| inserted.contains(&(r.monitor_id.0, unix_ms(r.slot))))
+        .map(|r| (*r).clone())
+        .collect();
+    add_to_rollups(&mut tx, &new).await?;
+    tx.commit().await?;
+    Ok(new.len() as u64)
+}
+
+/// Read-modify-write of the rollups the new results fall in (histograms merge in Rust).
+/// Existing rows are locked in key order; rows that did not exist are inserted, and if a
+/// concurrent batch created one of them first, the attempt is a `Conflict` and reruns.
+async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut deltas = Rollup::deltas(new);
+    let keys: Vec<_> = deltas.iter().map(rollup_key).collect();
+    let stored: Vec<RollupRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        rollup_columns!(),
+        " FROM rollups WHERE (monitor_id, bucket_seconds, bucket_start_ms) IN ( \
+             SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::bigint[])) \
+         ORDER BY bucket_seconds, bucket_start_ms, monitor_id FOR UPDATE"
+    ))
+    .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
+    .bind(keys.iter().map(|k| k.1).collect::<Vec<_>>())
+    .bind(keys.iter().map(|k| k.2).collect::<Vec<_>>())
+    .fetch_all(&mut **tx)
+    .await?;
+    let existed: HashSet<_> = stored
+        .iter()
+        .map(|r| (r.monitor_id, r.bucket_seconds, r.bucket_start_ms))
+        .collect();
+    merge_stored(&mut deltas, stored)?;
+    let written = write_rollups(tx, &deltas).await?;
+    let raced = written
+        .iter()
+        .any(|(key, inserted)| !inserted && !existed.contains(key));
+    if raced {
+        return Err(StoreError::Conflict(
+            "a rollup row was created by a concurrent batch".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Upserts rollup rows; returns each key with whether it was inserted (not updated).
+async fn write_rollups(tx: &mut Tx, rollups: &[Rollup]) -> Result<Vec<((Uuid, i32, i64), bool)>> {
+    let c: Vec<RollupColumns> = rollups.iter().map(RollupColumns::new).collect();
+    let rows: Vec<(Uuid, i32, i64, bool)> = sqlx::query_as(concat!(
+        "INSERT INTO rollups (",
+        rollup_columns!(),
+        ") SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::bigint[], $4::bigint[], \
+         $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], \
+         $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bytea[]) \
+         ON CONFLICT (bucket_seconds, bucket_start_ms, monitor_id) DO UPDATE SET \
+         up_count = EXCLUDED.up_count, degraded_count = EXCLUDED.degraded_count, \
+         down_count = EXCLUDED.down_count, total_min_us = EXCLUDED.total_min_us, \
+         total_max_us = EXCLUDED.total_max_us, dns_sum_us = EXCLUDED.dns_sum_us, \
+         connect_sum_us = EXCLUDED.connect_sum_us, tls_sum_us = EXCLUDED.tls_sum_us, \
+         ttfb_sum_us = EXCLUDED.ttfb_sum_us, download_sum_us = EXCLUDED.download_sum_us, \
+         total_sum_us = EXCLUDED.total_sum_us, histograms = EXCLUDED.histograms \
+         RETURNING monitor_id, bucket_seconds, bucket_start_ms, (xmax = 0) AS inserted"
+    ))
+    .bind(c.iter().map(|r| r.monitor_id).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.bucket_seconds).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.bucket_start_ms).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.counts[0]).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.counts[1]).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.counts[2]).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.total_min_us).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.total_max_us).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.phase_sums_us[0]).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.phase_sums_us[1]).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.phase_sums_us[2]).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.phase_sums_us[3]).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.phase_sums_us[4]).collect::<Vec<_>>())
+    .bind(c.iter().map(|r| r.phase_sums_us[5]).collect::<Vec<_>>())
+    .bind(
+        c.iter()
+            .map(|r| r.histograms.as_slice())
+            .collect::<Vec<_>>(),
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, seconds, start, inserted)| ((id, seconds, start), inserted))
+        .collect())
+}
+
+pub(super) async fn import_rollups(pool: &PgPool, rollups: &[Rollup]) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    for chunk in rollups.chunks(10_000) {
+        write_rollups(&mut tx, chunk).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn exists(pool: &PgPool, id: MonitorId) -> Result<bool> {
+    Ok(
+        sqlx::query_scalar::<_, i32>("SELECT 1 FROM monitors WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?
+            .is_some(),
+    )
+}
+
+pub(super) async fn list(
+    pool: &PgPool,
+    monitor_id: MonitorId,
+    range: TimeRange,
+    page: &PageRequest,
+) -> Result<Page<CheckResult>> {
+    let (from_ms, to_ms) = range.millis();
+    let before_ms = page.cursor_i64()?.unwrap_or(i64::MAX);
+    let rows: Vec<ResultRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        result_columns!(),
+        " FROM check_results WHERE monitor_id = $1 AND slot_ms >= $2 AND slot_ms < $3 \
+         AND slot_ms < $4 ORDER BY slot_ms DESC LIMIT $5"
+    ))
+    .bind(monitor_id.0)
+    .bind(from_ms)
+    .bind(to_ms)
+    .bind(before_ms)
+    .bind(page.fetch_limit())
+    .fetch_all(pool)
+    .await?;
+    if rows.is_empty() && !exists(pool, monitor_id).await? {
+        return Err(StoreError::not_found("monitor", monitor_id));
+    }
+    let results = rows
+        .into_iter()
+        .map(ResultRow::into_result)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(results, page, |r| {
+        unix_ms(r.slot).to_string()
+    }))
+}
+
+pub(super) async fn latest(pool: &PgPool, ids: &[MonitorId]) -> Result<Vec<CheckResult>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<ResultRow> = sqlx::query_as(concat!(
+        "SELECT r.* FROM UNNEST($1::uuid[]) AS ids(id) CROSS JOIN LATERAL (SELECT ",
+        result_columns!(),
+        " FROM check_results WHERE monitor_id = ids.id ORDER BY slot_ms DESC LIMIT 1) AS r"
+    ))
+    .bind(uuids(ids))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(ResultRow::into_result).collect()
+}
+
+pub(super) async fn rollups(
+    pool: &PgPool,
+    monitor_id: MonitorId,
+    bucket: BucketSize,
+    range: TimeRange,
+) -> Result<Vec<Rollup>> {
+    let (from_ms, to_ms) = range.millis();
+    let rows: Vec<RollupRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        rollup_columns!(),
+        " FROM rollups WHERE monitor_id = $1 AND bucket_seconds = $2 \
+         AND bucket_start_ms >= $3 AND bucket_start_ms < $4 ORDER BY bucket_start_ms"
+    ))
+    .bind(monitor_id.0)
+    .bind(i32::try_from(bucket.seconds()).unwrap_or(i32::MAX))
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(RollupRow::into_rollup).collect()
+}
+
+pub(super) async fn summaries(
+    pool: &PgPool,
+    ids: &[MonitorId],
+    window: Duration,
+    now: SystemTime,
+) -> Result<Vec<Summary>> {
+    let spans = SummarySpans::new(window, now);
+    let mut accumulator = SummaryAccumulator::new(ids);
+    let sql = if ids.is_empty() {
+        return Ok(accumulator.finish(spans.from, spans.to));
+    } else if ids.len() >= MANY_MONITORS {
+        // Many monitors: scan each span's key range once (the key is time first) and keep
+        // the rows of the requested monitors.
+        "SELECT r.monitor_id, r.bucket_seconds, r.bucket_start_ms, r.up_count, \
+         r.degraded_count, r.down_count, r.total_min_us, r.total_max_us, r.dns_sum_us, \
+         r.connect_sum_us, r.tls_sum_us, r.ttfb_sum_us, r.download_sum_us, r.total_sum_us, \
+         r.histograms \
+         FROM UNNEST($2::int[], $3::bigint[], $4::bigint[]) AS s(secs, lo, hi) \
+         JOIN rollups r ON r.bucket_seconds = s.secs \
+         AND r.bucket_start_ms >= s.lo AND r.bucket_start_ms < s.hi \
+         WHERE r.monitor_id IN (SELECT UNNEST($1::uuid[]))"
+    } else {
+        // A few monitors: per monitor and span, a range of the monitor index.
+        "SELECT r.monitor_id, r.bucket_seconds, r.bucket_start_ms, r.up_count, \
+         r.degraded_count, r.down_count, r.total_min_us, r.total_max_us, r.dns_sum_us, \
+         r.connect_sum_us, r.tls_sum_us, r.ttfb_sum_us, r.download_sum_us, r.total_sum_us, \
+         r.histograms \
+         FROM UNNEST($1::uuid[]) AS ids(id) \
+         CROSS JOIN UNNEST($2::int[], $3::bigint[], $4::bigint[]) AS s(secs, lo, hi) \
+         JOIN rollups r ON r.monitor_id = ids.id AND r.bucket_seconds = s.secs \
+         AND r.bucket_start_ms >= s.lo AND r.bucket_start_ms < s.hi"
+    };
+    let mut rows = sqlx::query_as::<_, RollupRow>(sql)
+        .bind(uuids(ids))
+        .bind(spans.bucket_seconds.clone())
+        .bind(spans.from_ms.clone())
+        .bind(spans.to_ms.clone())
+        .fetch(pool);
+    while let Some(row) = rows.try_next().await? {
+        accumulator.add(&row)?;
+    }
+    Ok(accumulator.finish(spans.from, spans.to))
+}

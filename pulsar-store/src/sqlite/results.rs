@@ -1,0 +1,279 @@
+//! Check results, their rollups, and summaries (SQLite).
+
+use std::collections::HashSet;
+use std::time::{Duration, SystemTime};
+
+use futures_util::TryStreamExt;
+use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup, Summary};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
+use uuid::Uuid;
+
+use super::SqliteStore;
+use crate::error::{Result, StoreError};
+use crate::query::{Page, PageRequest, TimeRange};
+use crate::rows::{
+    ResultColumns, ResultRow, RollupColumns, RollupRow, SummaryAccumulator, SummarySpans,
+    first_per_key, ids_json, merge_stored, result_columns, rollup_columns,
+};
+
+type Tx = Transaction<'static, Sqlite>;
+
+/// Rows per multi-row statement: SQLite allows 32,766 bound values per statement.
+const RESULT_ROWS_PER_STATEMENT: usize = 1_000;
+const ROLLUP_ROWS_PER_STATEMENT: usize = 1_000;
+/// From this many monitors on, a summary scans whole time ranges instead of seeking per
+/// monitor.
+const MANY_MONITORS: usize = 64;
+
+pub(super) async fn insert(store: &SqliteStore, results: &[CheckResult]) -> Result<u64> {
+    if results.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = store.begin_write().await?;
+    // Writers are serialized (BEGIN IMMEDIATE), so the monitors seen here stay until commit.
+    let mut ids: Vec<MonitorId> = results.iter().map(|r| r.monitor_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let known: HashSet<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM monitors WHERE id IN (SELECT unhex(value) FROM json_each(?1))",
+    )
+    .bind(ids_json(&ids))
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    let candidates = first_per_key(
+        results.iter().filter(|r| known.contains(&r.monitor_id.0)),
+        |r| (r.monitor_id, r.slot),
+    );
+
+    let mut inserted: HashSet<(Uuid, i64)> = HashSet::with_capacity(candidates.len());
+    for chunk in candidates.chunks(RESULT_ROWS_PER_STATEMENT) {
+        let columns: Vec<ResultColumns> = chunk.iter().map(|r| ResultColumns::new(r)).collect();
+        let mut sql = QueryBuilder::<Sqlite>::new(concat!(
+            "INSERT INTO check_results (",
+            result_columns!(),
+            ") "
+        ));
+        sql.push_values(columns, |mut row, c| {
+            row.push_bind(c.monitor_id)
+                .push_bind(c.slot_ms)
+                .push_bind(c.started_at_ms)
+                .push_bind(c.worker)
+                .push_bind(c.region)
+                .push_bind(c.outcome)
+                .push_bind(c.failure_kind)
+                .push_bind(c.message)
+                .push_bind(c.status_code)
+                .push_bind(c.http_version)
+                .push_bind(c.remote_addr);
+            for phase in c.phases_us {
+                row.push_bind(phase);
+            }
+            row.push_bind(c.body_bytes).push_bind(c.detail);
+        });
+        sql.push(" ON CONFLICT (monitor_id, slot_ms) DO NOTHING RETURNING monitor_id, slot_ms");
+        let keys: Vec<(Uuid, i64)> = sql.build_query_as().fetch_all(&mut *tx).await?;
+        inserted.extend(keys);
+    }
+    let new: Vec<CheckResult> = candidates
+        .into_iter()
+        .filter(|r| inserted.contains(&(r.monitor_id.0, pulsar_core::unix_ms(r.slot))))
+        .cloned()
+        .collect();
+    add_to_rollups(&mut tx, &new).await?;
+    tx.commit().await?;
+    Ok(new.len() as u64)
+}
+
+/// Read-modify-write of the rollups the new results fall in. Histograms merge in Rust, so
+/// the stored rows are read first; the write lock held since BEGIN IMMEDIATE keeps the
+/// read and the write consistent.
+async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut deltas = Rollup::deltas(new);
+    let keys: Vec<String> = deltas
+        .iter()
+        .map(|r| {
+            format!(
+                "[\"{}\",{},{}]",
+                r.monitor_id.0.simple(),
+                r.bucket.seconds(),
+                pulsar_core::unix_ms(r.start)
+            )
+        })
+        .collect();
+    let stored: Vec<RollupRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        rollup_columns!(),
+        " FROM json_each(?1) AS k CROSS JOIN rollups r \
+         ON r.monitor_id = unhex(k.value ->> 0) AND r.bucket_seconds = k.value ->> 1 \
+         AND r.bucket_start_ms = k.value ->> 2"
+    ))
+    .bind(format!("[{}]", keys.join(",")))
+    .fetch_all(&mut **tx)
+    .await?;
+    merge_stored(&mut deltas, stored)?;
+    write_rollups(tx, &deltas).await
+}
+
+async fn write_rollups(tx: &mut Tx, rollups: &[Rollup]) -> Result<()> {
+    for chunk in rollups.chunks(ROLLUP_ROWS_PER_STATEMENT) {
+        let mut sql =
+            QueryBuilder::<Sqlite>::new(concat!("INSERT INTO rollups (", rollup_columns!(), ") "));
+        sql.push_values(chunk.iter().map(RollupColumns::new), |mut row, c| {
+            row.push_bind(c.monitor_id)
+                .push_bind(c.bucket_seconds)
+                .push_bind(c.bucket_start_ms);
+            for count in c.counts {
+                row.push_bind(count);
+            }
+            row.push_bind(c.total_min_us).push_bind(c.total_max_us);
+            for sum in c.phase_sums_us {
+                row.push_bind(sum);
+            }
+            row.push_bind(c.histograms);
+        });
+        sql.push(
+            " ON CONFLICT (bucket_seconds, bucket_start_ms, monitor_id) DO UPDATE SET \
+             up_count = excluded.up_count, degraded_count = excluded.degraded_count, \
+             down_count = excluded.down_count, total_min_us = excluded.total_min_us, \
+             total_max_us = excluded.total_max_us, dns_sum_us = excluded.dns_sum_us, \
+             connect_sum_us = excluded.connect_sum_us, tls_sum_us = excluded.tls_sum_us, \
+             ttfb_sum_us = excluded.ttfb_sum_us, download_sum_us = excluded.download_sum_us, \
+             total_sum_us = excluded.total_sum_us, histograms = excluded.histograms",
+        );
+        sql.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn import_rollups(pool: &SqlitePool, rollups: &[Rollup]) -> Result<()> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    write_rollups(&mut tx, rollups).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn exists(pool: &SqlitePool, id: MonitorId) -> Result<bool> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT 1 FROM monitors WHERE id = ?1")
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?
+            .is_some(),
+    )
+}
+
+pub(super) async fn list(
+    pool: &SqlitePool,
+    monitor_id: MonitorId,
+    range: TimeRange,
+    page: &PageRequest,
+) -> Result<Page<CheckResult>> {
+    let (from_ms, to_ms) = range.millis();
+    let before_ms = page.cursor_i64()?.unwrap_or(i64::MAX);
+    let rows: Vec<ResultRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        result_columns!(),
+        " FROM check_results WHERE monitor_id = ?1 AND slot_ms >= ?2 AND slot_ms < ?3 \
+         AND slot_ms < ?4 ORDER BY slot_ms DESC LIMIT ?5"
+    ))
+    .bind(monitor_id.0)
+    .bind(from_ms)
+    .bind(to_ms)
+    .bind(before_ms)
+    .bind(page.fetch_limit())
+    .fetch_all(pool)
+    .await?;
+    if rows.is_empty() && !exists(pool, monitor_id).await? {
+        return Err(StoreError::not_found("monitor", monitor_id));
+    }
+    let results = rows
+        .into_iter()
+        .map(ResultRow::into_result)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(results, page, |r| {
+        pulsar_core::unix_ms(r.slot).to_string()
+    }))
+}
+
+pub(super) async fn latest(pool: &SqlitePool, ids: &[MonitorId]) -> Result<Vec<CheckResult>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<ResultRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        result_columns!(),
+        " FROM json_each(?1) AS j CROSS JOIN check_results r \
+         ON r.monitor_id = unhex(j.value) AND r.slot_ms = ( \
+             SELECT max(x.slot_ms) FROM check_results x WHERE x.monitor_id = unhex(j.value))"
+    ))
+    .bind(ids_json(ids))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(ResultRow::into_result).collect()
+}
+
+pub(super) async fn rollups(
+    pool: &SqlitePool,
+    monitor_id: MonitorId,
+    bucket: BucketSize,
+    range: TimeRange,
+) -> Result<Vec<Rollup>> {
+    let (from_ms, to_ms) = range.millis();
+    let rows: Vec<RollupRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        rollup_columns!(),
+        " FROM rollups WHERE monitor_id = ?1 AND bucket_seconds = ?2 \
+         AND bucket_start_ms >= ?3 AND bucket_start_ms < ?4 ORDER BY bucket_start_ms"
+    ))
+    .bind(monitor_id.0)
+    .bind(bucket.seconds())
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(RollupRow::into_rollup).collect()
+}
+
+pub(super) async fn summaries(
+    pool: &SqlitePool,
+    ids: &[MonitorId],
+    window: Duration,
+    now: SystemTime,
+) -> Result<Vec<Summary>> {
+    let spans = SummarySpans::new(window, now);
+    let mut accumulator = SummaryAccumulator::new(ids);
+    let query = if ids.is_empty() {
+        return Ok(accumulator.finish(spans.from, spans.to));
+    } else if ids.len() >= MANY_MONITORS {
+        // Many monitors: scan each span's key range once (the key is time first) and keep
+        // the rows of the requested monitors.
+        sqlx::query_as::<_, RollupRow>(concat!(
+            "SELECT ",
+            rollup_columns!(),
+            " FROM json_each(?2) AS s CROSS JOIN rollups r \
+             ON r.bucket_seconds = s.value ->> 0 AND r.bucket_start_ms >= s.value ->> 1 \
+             AND r.bucket_start_ms < s.value ->> 2 \
+             WHERE r.monitor_id IN (SELECT unhex(value) FROM json_each(?1))"
+        ))
+    } else {
+        // A few monitors: per monitor and span, a range of the monitor index.
+        sqlx::query_as::<_, RollupRow>(concat!(
+            "SELECT ",
+            rollup_columns!(),
+            " FROM json_each(?1) AS ids CROSS JOIN json_each(?2) AS s \
+             CROSS JOIN rollups AS r INDEXED BY rollups_by_monitor \
+             ON r.monitor_id = unhex(ids.value) AND r.bucket_seconds = s.value ->> 0 \
+             AND r.bucket_start_ms >= s.value ->> 1 AND r.bucket_start_ms < s.value ->> 2"
+        ))
+    };
+    let mut rows = query.bind(ids_json(ids)).bind(spans.json()).fetch(pool);
+    while let Some(row) = rows.try_next().await? {
+        accumulator.add(&row)?;
+    }
+    Ok(accumulator.finish(spans.from, spans.to))
+}

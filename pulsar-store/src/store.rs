@@ -1,0 +1,198 @@
+//! The `Store` trait: everything Pulsar persists, behind one contract that PostgreSQL and
+//! SQLite both implement (and both pass the same conformance suite).
+
+use std::time::{Duration, SystemTime};
+
+use pulsar_core::proto::v1::HostSnapshot;
+use pulsar_core::{
+    BucketSize, ChannelId, CheckResult, Delivery, HostPoint, Incident, IncidentId, Monitor,
+    MonitorId, MonitorState, NotificationChannel, Rollup, Summary,
+};
+
+use crate::error::Result;
+use crate::query::{
+    DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, Page, PageRequest,
+    StateChange, TimeRange,
+};
+use crate::retention::{PruneReport, Retention};
+
+/// Persistence for monitors, results, rollups, incidents, host samples and notifications.
+///
+/// Every call that depends on the current time takes it as `now`, so the caller owns the
+/// clock (and tests never sleep). Implementations are cheap to share: use `Arc<dyn Store>`.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "postgres" or "sqlite".
+    fn backend(&self) -> &'static str;
+
+    /// Applies pending schema migrations (also done when the store opens).
+    async fn migrate(&self) -> Result<()>;
+
+    // ---- monitors ----
+
+    /// Validates and stores a new monitor; `created_at`/`updated_at` become `now`, the state
+    /// Unknown (Paused if disabled), and its first slot is the first point of its schedule
+    /// grid at or after `now` — spread over the interval by the monitor's id.
+    /// Errors: `Invalid` (field errors), `AlreadyExists` (name or id taken).
+    async fn create_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<Monitor>;
+
+    async fn get_monitor(&self, id: MonitorId) -> Result<Monitor>;
+
+    /// Monitors ordered by name, filtered by labels (all must match) and state.
+    async fn list_monitors(
+        &self,
+        filter: &MonitorFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Monitor>>;
+
+    /// Replaces a monitor's definition (keeping its creation time and, unless it is
+    /// enabled or disabled by the update, its state). A changed interval restarts the
+    /// schedule at the first slot at or after `now`.
+    async fn update_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<Monitor>;
+
+    /// Deletes a monitor with its results, rollups and incidents.
+    async fn delete_monitor(&self, id: MonitorId) -> Result<()>;
+
+    /// Disabling pauses the monitor (state Paused, open incident closed, never claimed);
+    /// enabling sets it Unknown and schedules it from the first slot at or after `now`.
+    async fn set_monitor_enabled(
+        &self,
+        id: MonitorId,
+        enabled: bool,
+        now: SystemTime,
+    ) -> Result<Monitor>;
+
+    /// Records a monitor's new state, opening, escalating or closing its incident per
+    /// [`IncidentAction::on_state_change`](pulsar_core::IncidentAction::on_state_change).
+    /// `cause` is why (the reason of the deciding check). Ignored for paused monitors.
+    async fn set_monitor_state(
+        &self,
+        id: MonitorId,
+        state: MonitorState,
+        at: SystemTime,
+        cause: &str,
+    ) -> Result<StateChange>;
+
+    // ---- scheduling ----
+
+    /// Claims up to `limit` enabled monitors due at `now` (earliest first) and atomically
+    /// moves each one's next due time to its first slot after `now`. The returned slot is
+    /// the latest slot at or before `now`: after downtime, missed slots are skipped, not
+    /// replayed. Concurrent claimers never claim the same slot.
+    async fn claim_due(&self, now: SystemTime, limit: u32) -> Result<Vec<DueCheck>>;
+
+    // ---- results and rollups ----
+
+    /// Stores results, ignoring any whose `(monitor_id, slot)` is already stored or whose
+    /// monitor does not exist; returns how many were new. The minute, hour and day rollups
+    /// are updated in the same transaction from the new rows only, so late results count and
+    /// redelivered ones do not count twice.
+    async fn insert_results(&self, results: &[CheckResult]) -> Result<u64>;
+
+    /// A monitor's results with slots in `range`, newest first.
+    async fn list_results(
+        &self,
+        monitor_id: MonitorId,
+        range: TimeRange,
+        page: &PageRequest,
+    ) -> Result<Page<CheckResult>>;
+
+    /// The newest result of each given monitor that has one, in one query.
+    async fn latest_results(&self, monitor_ids: &[MonitorId]) -> Result<Vec<CheckResult>>;
+
+    /// A monitor's rollups of one bucket size with starts in `range`, oldest first: the
+    /// points of a history chart.
+    async fn list_rollups(
+        &self,
+        monitor_id: MonitorId,
+        bucket: BucketSize,
+        range: TimeRange,
+    ) -> Result<Vec<Rollup>>;
+
+    /// Uptime and per-phase percentiles over the `window` ending at `now` (the current time),
+    /// one summary per given id in the same order (empty for monitors without checks), read
+    /// from rollups, never from raw results. The window starts at
+    /// [`pulsar_core::window_start`] (`now - window` rounded down to a minute, or to an hour
+    /// for 30 days) and is tiled by [`pulsar_core::cover`]: a few minute and hour rows at the
+    /// start, then whole days through today.
+    async fn summaries(
+        &self,
+        monitor_ids: &[MonitorId],
+        window: Duration,
+        now: SystemTime,
+    ) -> Result<Vec<Summary>>;
+
+    // ---- incidents ----
+
+    async fn get_incident(&self, id: IncidentId) -> Result<Incident>;
+
+    /// Incidents newest first (by opening time).
+    async fn list_incidents(
+        &self,
+        filter: &IncidentFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Incident>>;
+
+    // ---- hosts ----
+
+    /// Stores host snapshots, ignoring any already stored for the same host and time;
+    /// returns how many were new. Minute and hour averages are kept up to date with them.
+    async fn insert_host_samples(&self, samples: &[HostSnapshot]) -> Result<u64>;
+
+    /// Every host with samples, by name.
+    async fn list_hosts(&self) -> Result<Vec<HostSummary>>;
+
+    /// The newest full snapshot of a host.
+    async fn latest_host_sample(&self, hostname: &str) -> Result<HostSnapshot>;
+
+    /// A host's metrics over `range`, averaged over steps so that at most `points` points
+    /// come back (steps with no samples are left out). Steps of a minute or more are read
+    /// from minute or hour averages (and aligned to them), shorter ones from raw samples.
+    async fn host_series(
+        &self,
+        hostname: &str,
+        range: TimeRange,
+        points: u32,
+    ) -> Result<Vec<HostPoint>>;
+
+    // ---- notification channels and deliveries ----
+
+    /// Validates and stores a channel; the store assigns its id.
+    /// Errors: `Invalid`, `AlreadyExists` (name).
+    async fn create_channel(
+        &self,
+        channel: &NotificationChannel,
+        now: SystemTime,
+    ) -> Result<NotificationChannel>;
+
+    /// A channel with its full configuration, secrets included.
+    async fn get_channel(&self, id: ChannelId) -> Result<NotificationChannel>;
+
+    /// Every channel by name, secrets included (redact before showing them).
+    async fn list_channels(&self) -> Result<Vec<NotificationChannel>>;
+
+    async fn update_channel(
+        &self,
+        channel: &NotificationChannel,
+        now: SystemTime,
+    ) -> Result<NotificationChannel>;
+
+    /// Deletes a channel and its delivery log.
+    async fn delete_channel(&self, id: ChannelId) -> Result<()>;
+
+    /// Appends a delivery attempt to the log; the store assigns its id.
+    async fn record_delivery(&self, delivery: &Delivery) -> Result<Delivery>;
+
+    /// Delivery attempts, newest first.
+    async fn list_deliveries(
+        &self,
+        filter: &DeliveryFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Delivery>>;
+
+    // ---- retention ----
+
+    /// Deletes what `retention` no longer keeps at `now`, in batches of at most
+    /// `retention.batch_rows` rows per statement, so no statement holds locks for long.
+    async fn prune(&self, now: SystemTime, retention: &Retention) -> Result<PruneReport>;
+}

@@ -1,0 +1,109 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use pulsar_core::proto::v1;
+use pulsar_store::{Store, StoreError, TimeRange};
+
+use crate::support::*;
+
+fn snapshot(host: &str, taken_at_ms: i64, cpu: f64, rx: Option<f64>) -> v1::HostSnapshot {
+    v1::HostSnapshot {
+        hostname: host.into(),
+        taken_at_unix_ms: taken_at_ms,
+        cpu: Some(v1::CpuStats {
+            total: Some(v1::CpuTimes {
+                busy_pct: Some(cpu),
+                ..Default::default()
+            }),
+            load1: cpu / 10.0,
+            ..Default::default()
+        }),
+        memory: Some(v1::MemoryStats {
+            used_bytes: 1_000,
+            total_bytes: 4_000,
+            ..Default::default()
+        }),
+        networks: vec![v1::NetworkStats {
+            interface: "eth0".into(),
+            rx_bytes_per_sec: rx,
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+pub(crate) async fn host_samples_store_latest_and_downsample(store: Arc<dyn Store>) {
+    // Two hours of samples every 10 s; cpu busy follows the minute of the hour.
+    let start = NOW_MS - NOW_MS % HOUR_MS;
+    let samples: Vec<_> = (0..720)
+        .map(|i| {
+            let t = start + i * 10_000;
+            let minute = (i / 6) % 60;
+            snapshot("web-1", t, minute as f64, (i > 0).then_some(100.0))
+        })
+        .collect();
+    assert_eq!(store.insert_host_samples(&samples).await.unwrap(), 720);
+    assert_eq!(
+        store.insert_host_samples(&samples[..10]).await.unwrap(),
+        0,
+        "idempotent"
+    );
+    store
+        .insert_host_samples(&[snapshot("db-1", start, 5.0, None)])
+        .await
+        .unwrap();
+    let mut nameless = snapshot("", start, 1.0, None);
+    nameless.hostname.clear();
+    assert!(matches!(
+        store.insert_host_samples(&[nameless]).await,
+        Err(StoreError::Invalid(_))
+    ));
+
+    let hosts = store.list_hosts().await.unwrap();
+    let names: Vec<_> = hosts.iter().map(|h| h.hostname.as_str()).collect();
+    assert_eq!(names, ["db-1", "web-1"]);
+    assert_eq!(hosts[1].samples, 720);
+    assert_eq!(ms(hosts[1].last_seen), start + 719 * 10_000);
+    let latest = store.latest_host_sample("web-1").await.unwrap();
+    assert_eq!(latest, samples[719]);
+    assert!(matches!(
+        store.latest_host_sample("nope").await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    // 2 h in 120 points: one per minute, from minute averages.
+    let range = TimeRange::new(at(start), at(start + 2 * HOUR_MS));
+    let points = store.host_series("web-1", range, 120).await.unwrap();
+    assert_eq!(points.len(), 120);
+    for (i, p) in points.iter().enumerate() {
+        assert_eq!(ms(p.at), start + i as i64 * MINUTE_MS);
+        assert_eq!(p.samples, 6);
+        assert_eq!(p.metrics.cpu_busy_pct, Some((i % 60) as f64));
+        assert_eq!(p.metrics.memory_used_bytes, Some(1_000.0));
+    }
+    // The very first sample had no rx rate: the average ignores it, not counts it as 0.
+    assert_eq!(points[0].metrics.net_rx_bytes_per_sec, Some(100.0));
+
+    // 2 h in 4 points: 30-minute steps.
+    let coarse = store.host_series("web-1", range, 4).await.unwrap();
+    assert_eq!(coarse.len(), 4);
+    assert_eq!(coarse[0].samples, 180);
+    assert_eq!(coarse[0].metrics.cpu_busy_pct, Some(14.5));
+    assert_eq!(coarse[1].metrics.cpu_busy_pct, Some(44.5));
+
+    // 10 minutes in 30 points: 20-second steps from raw samples.
+    let fine = TimeRange::new(at(start), at(start + 10 * MINUTE_MS));
+    let points = store.host_series("web-1", fine, 30).await.unwrap();
+    assert_eq!(points.len(), 30);
+    assert_eq!(points[3].samples, 2);
+    assert_eq!(ms(points[3].at), start + 60_000);
+    assert_eq!(points[3].metrics.cpu_busy_pct, Some(1.0));
+    assert!(
+        store
+            .host_series("nope", range, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let _ = Duration::ZERO;
+}

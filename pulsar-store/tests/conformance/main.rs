@@ -1,0 +1,39 @@
+//! The conformance suite: every test runs against SQLite and PostgreSQL
+//! (`cargo test -p pulsar-store --test conformance`; `sqlite::` and `postgres::` prefixes).
+
+#[path = "../support/mod.rs"]
+#[macro_use]
+mod support;
+
+mod hosts;
+mod incidents;
+mod monitors;
+mod notifications;
+mod results;
+mod retention;
+mod schedule;
+mod summaries;
+
+conformance! {
+    monitors::create_get_update_delete_with_validation_errors,
+    monitors::names_are_unique,
+    monitors::list_filters_by_label_and_state_and_paginates,
+    monitors::disabling_pauses_and_enabling_reschedules,
+    monitors::delete_cascades_to_results_rollups_and_incidents,
+    schedule::new_monitors_are_spread_over_their_interval,
+    schedule::two_claimers_never_claim_a_slot_twice,
+    schedule::missed_slots_are_skipped_after_downtime,
+    schedule::interval_change_restarts_the_schedule,
+    results::inserts_are_idempotent_per_monitor_and_slot,
+    results::results_page_newest_first_within_a_range,
+    results::latest_results_of_many_monitors,
+    results::results_keep_phases_hops_and_failures,
+    summaries::rollup_percentiles_match_raw_percentiles,
+    summaries::summaries_cover_the_window_edges,
+    summaries::late_results_update_rollups_once,
+    incidents::state_changes_open_escalate_and_close_incidents,
+    incidents::incidents_list_per_monitor_and_globally,
+    hosts::host_samples_store_latest_and_downsample,
+    notifications::channels_crud_and_delivery_log,
+    retention::prune_removes_only_what_retention_drops,
+}

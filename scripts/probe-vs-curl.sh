@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 checks=${1:-50}
 delay_ms=${2:-50}
 
-cargo build --release --quiet -p pulsar-server -p pulsar-examples --example probe_test_server
+cargo build --release --quiet -p pulsar-server
+cargo build --release --quiet -p pulsar-examples --example probe_test_server
 work=$(mktemp -d)
 mkfifo "$work/stdin"
 target/release/examples/probe_test_server "$work/ca.pem" "$delay_ms" <"$work/stdin" >"$work/urls" &

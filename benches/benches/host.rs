@@ -88,7 +88,8 @@ fn children_cpu() -> Duration {
     let after_name = &stat[stat.rfind(')').expect("a stat line") + 1..];
     let columns: Vec<&str> = after_name.split_whitespace().collect();
     // Columns 16 and 17 of proc(5); index 0 here is column 3.
-    let ticks: u64 = columns[13].parse::<u64>().unwrap_or(0) + columns[14].parse::<u64>().unwrap_or(0);
+    let ticks: u64 =
+        columns[13].parse::<u64>().unwrap_or(0) + columns[14].parse::<u64>().unwrap_or(0);
     let per_second = rustix::param::clock_ticks_per_second().max(1);
     Duration::from_nanos(ticks * 1_000_000_000 / per_second)
 }
@@ -208,7 +209,15 @@ fn ms(duration: Duration) -> String {
 fn print_figures(rows: &[Figures]) {
     println!(
         "\n{:<22} {:>8} {:>13} {:>12} {:>12} {:>8} {:>13} {:>13} {:>9}",
-        "host sample", "threads", "CPU/sample", "allocs", "bytes", "ps sees", "ps CPU/run", "ps wall/run", "ps/ours"
+        "host sample",
+        "threads",
+        "CPU/sample",
+        "allocs",
+        "bytes",
+        "ps sees",
+        "ps CPU/run",
+        "ps wall/run",
+        "ps/ours"
     );
     for row in rows {
         let ratio = row.ps_cpu_per_run.as_secs_f64() / row.cpu_per_sample.as_secs_f64().max(1e-9);
@@ -226,7 +235,11 @@ fn print_figures(rows: &[Figures]) {
         );
     }
     if let Some(loaded) = rows.last() {
-        let verdict = if loaded.cpu_per_sample <= TARGET_CPU { "met" } else { "MISSED" };
+        let verdict = if loaded.cpu_per_sample <= TARGET_CPU {
+            "met"
+        } else {
+            "MISSED"
+        };
         println!(
             "target: at most {} CPU per full sample with {EXTRA_THREADS} extra threads: {verdict} ({}; \
              one sample a second costs {:.2}% of a core)\n",

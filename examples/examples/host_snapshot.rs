@@ -28,14 +28,25 @@ fn main() -> anyhow::Result<()> {
             info.logical_cores
         );
         if let Some(busy) = cpu.total.as_ref().and_then(|t| t.busy_pct) {
-            println!("cpu busy over the last {} ms: {busy:.1}%", snapshot.rate_interval_ms);
+            println!(
+                "cpu busy over the last {} ms: {busy:.1}%",
+                snapshot.rate_interval_ms
+            );
         }
     }
     if let Some(tasks) = &snapshot.tasks {
-        let (processes, threads) = (tasks.processes.unwrap_or_default(), tasks.threads.unwrap_or_default());
+        let (processes, threads) = (
+            tasks.processes.unwrap_or_default(),
+            tasks.threads.unwrap_or_default(),
+        );
         println!(
             "{} processes ({} zombie, {} stopped), {} threads ({} running, {} in disk sleep)",
-            processes.total, processes.zombie, processes.stopped, threads.total, threads.running, threads.disk_sleep
+            processes.total,
+            processes.zombie,
+            processes.stopped,
+            threads.total,
+            threads.running,
+            threads.disk_sleep
         );
     }
     for process in &snapshot.top_by_cpu {
@@ -53,7 +64,9 @@ fn main() -> anyhow::Result<()> {
     }
 
     // Only some sections, e.g. for a cheap liveness beat.
-    let mut light = HostCollector::builder().sections([Section::Cpu, Section::Memory]).build();
+    let mut light = HostCollector::builder()
+        .sections([Section::Cpu, Section::Memory])
+        .build();
     let light = light.collect();
     println!("a light snapshot has tasks: {}", light.tasks.is_some());
 

@@ -129,11 +129,13 @@ impl Sampler {
         let mut snapshot = HostSnapshot {
             hostname: sysinfo::System::host_name().unwrap_or_default(),
             taken_at_unix_ms,
-            rate_interval_ms: elapsed.map_or(0, |e| u64::try_from(e.as_millis()).unwrap_or(u64::MAX)),
+            rate_interval_ms: elapsed
+                .map_or(0, |e| u64::try_from(e.as_millis()).unwrap_or(u64::MAX)),
             ..HostSnapshot::default()
         };
         let mut missing = Vec::new();
-        let mut note = |section: Section, reason: String| missing.push(unavailable(section, reason));
+        let mut note =
+            |section: Section, reason: String| missing.push(unavailable(section, reason));
 
         let stat_read = if config.wants(Section::Cpu) || config.wants(Section::Info) {
             self.cpu.read(&config.proc_root, buf)
@@ -142,7 +144,10 @@ impl Sampler {
         };
         if config.wants(Section::Info) {
             let stat = self.cpu.current();
-            match self.info.collect(&config.proc_root, buf, stat, taken_at_unix_ms) {
+            match self
+                .info
+                .collect(&config.proc_root, buf, stat, taken_at_unix_ms)
+            {
                 Ok(info) => snapshot.info = Some(info),
                 Err(reason) => note(Section::Info, reason),
             }
@@ -167,13 +172,19 @@ impl Sampler {
             }
         }
         if config.wants(Section::Disks) {
-            match self.disks.collect(&config.proc_root, &config.sys_root, buf, elapsed) {
+            match self
+                .disks
+                .collect(&config.proc_root, &config.sys_root, buf, elapsed)
+            {
                 Ok(disks) => snapshot.disks = disks,
                 Err(reason) => note(Section::Disks, reason),
             }
         }
         if config.wants(Section::Networks) {
-            match self.networks.collect(&config.proc_root, &config.sys_root, buf, elapsed) {
+            match self
+                .networks
+                .collect(&config.proc_root, &config.sys_root, buf, elapsed)
+            {
                 Ok(networks) => snapshot.networks = networks,
                 Err(reason) => note(Section::Networks, reason),
             }
@@ -181,7 +192,10 @@ impl Sampler {
         let with_tasks = config.wants(Section::Tasks);
         let with_processes = config.wants(Section::Processes);
         if with_tasks || with_processes {
-            match self.tasks.collect(&config, buf, with_tasks, with_processes, elapsed) {
+            match self
+                .tasks
+                .collect(&config, buf, with_tasks, with_processes, elapsed)
+            {
                 Ok(sections) => {
                     snapshot.tasks = sections.tasks;
                     snapshot.top_by_cpu = sections.top_by_cpu;

@@ -228,7 +228,10 @@ impl HostCollectorBuilder {
     }
 
     /// Replaces the excluded filesystem types (default [`DEFAULT_EXCLUDED_FS_TYPES`]).
-    pub fn excluded_fs_types<S: Into<String>>(mut self, types: impl IntoIterator<Item = S>) -> Self {
+    pub fn excluded_fs_types<S: Into<String>>(
+        mut self,
+        types: impl IntoIterator<Item = S>,
+    ) -> Self {
         self.config.excluded_fs_types = types.into_iter().map(Into::into).collect();
         self
     }
@@ -278,8 +281,14 @@ mod tests {
     fn a_pattern_ending_in_a_slash_matches_only_below_it() {
         assert!(mount_point_matches("/home", "/"));
         assert!(!mount_point_matches("/", "/"));
-        assert!(mount_point_matches("/run/credentials/x.service", "/run/credentials/"));
-        assert!(!mount_point_matches("/run/credentials", "/run/credentials/"));
+        assert!(mount_point_matches(
+            "/run/credentials/x.service",
+            "/run/credentials/"
+        ));
+        assert!(!mount_point_matches(
+            "/run/credentials",
+            "/run/credentials/"
+        ));
     }
 
     #[test]
@@ -292,7 +301,11 @@ mod tests {
             .section(Section::Cpu, false);
         assert!(builder.config.wants(Section::Tasks));
         assert!(!builder.config.wants(Section::Cpu));
-        assert!(HostCollectorBuilder::default().config.wants(Section::Processes));
+        assert!(
+            HostCollectorBuilder::default()
+                .config
+                .wants(Section::Processes)
+        );
     }
 
     #[test]

@@ -66,9 +66,9 @@ impl CpuSampler {
             })
             .collect();
         Ok(CpuStats {
-            total: Some(previous.map_or_else(CpuTimes::default, |p| {
-                cpu_times(&p.total, &current.total)
-            })),
+            total: Some(
+                previous.map_or_else(CpuTimes::default, |p| cpu_times(&p.total, &current.total)),
+            ),
             cores,
             load1: load.one,
             load5: load.five,

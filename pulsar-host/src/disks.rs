@@ -6,7 +6,7 @@ use std::time::Duration;
 use pulsar_core::proto::v1::DiskIoStats;
 
 use crate::parse::{DiskCounters, parse_diskstats};
-use crate::rates::per_second;
+use crate::rates::NamedCounters;
 use crate::read::read_text;
 
 /// Devices that never are storage worth watching: loop devices, RAM disks, compressed RAM
@@ -23,8 +23,7 @@ struct Totals {
 
 #[derive(Debug, Default)]
 pub(crate) struct DiskSampler {
-    previous: Vec<(String, Totals)>,
-    has_previous: bool,
+    counters: NamedCounters<Totals>,
 }
 
 impl DiskSampler {
@@ -38,23 +37,14 @@ impl DiskSampler {
         let text = match read_text(&proc_root.join("diskstats"), buf) {
             Ok(text) => text,
             Err(reason) => {
-                self.has_previous = false;
+                self.counters.forget();
                 return Err(reason);
             }
         };
         let whole_disks = WholeDisks::new(sys_root);
-        let mut current = Vec::with_capacity(self.previous.len());
-        let mut stats = Vec::with_capacity(self.previous.len());
+        let mut stats = Vec::new();
         for disk in parse_diskstats(&text).filter(|d| whole_disks.reports(d.name)) {
-            let totals = totals(&disk);
-            let before = self
-                .has_previous
-                .then(|| self.previous.iter().find(|(name, _)| name == disk.name))
-                .flatten()
-                .map(|(_, before)| *before);
-            let rate = |counter: fn(&Totals) -> u64| {
-                per_second(counter(&before?), counter(&totals), elapsed?)
-            };
+            let rate = self.counters.record(disk.name, totals(&disk), elapsed);
             stats.push(DiskIoStats {
                 device: disk.name.to_owned(),
                 read_bytes_per_sec: rate(|t| t.read_bytes),
@@ -62,10 +52,8 @@ impl DiskSampler {
                 reads_per_sec: rate(|t| t.reads),
                 writes_per_sec: rate(|t| t.writes),
             });
-            current.push((disk.name.to_owned(), totals));
         }
-        self.previous = current;
-        self.has_previous = true;
+        self.counters.finish_sample();
         Ok(stats)
     }
 }

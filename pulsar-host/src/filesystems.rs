@@ -39,7 +39,10 @@ pub(crate) fn collect(config: &Config, buf: &mut Vec<u8>) -> Result<Vec<Filesyst
             ..stats
         };
         // A later mount on the same point hides the earlier one.
-        match mounts.iter_mut().find(|m| m.mount_point == stats.mount_point) {
+        match mounts
+            .iter_mut()
+            .find(|m| m.mount_point == stats.mount_point)
+        {
             Some(hidden) => *hidden = stats,
             None => mounts.push(stats),
         }
@@ -80,7 +83,10 @@ mod tests {
     #[test]
     fn mount_points_are_joined_below_the_root() {
         assert_eq!(under_root(Path::new("/host"), "/"), Path::new("/host"));
-        assert_eq!(under_root(Path::new("/host"), "/var/log"), Path::new("/host/var/log"));
+        assert_eq!(
+            under_root(Path::new("/host"), "/var/log"),
+            Path::new("/host/var/log")
+        );
     }
 
     #[cfg(unix)]

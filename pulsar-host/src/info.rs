@@ -58,9 +58,8 @@ impl InfoSampler {
         };
         let logical_cores = match stat.map(|s| s.cores.len()).filter(|n| *n > 0) {
             Some(n) => u32::try_from(n).unwrap_or(u32::MAX),
-            None => std::thread::available_parallelism().map_or(0, |n| {
-                u32::try_from(n.get()).unwrap_or(u32::MAX)
-            }),
+            None => std::thread::available_parallelism()
+                .map_or(0, |n| u32::try_from(n.get()).unwrap_or(u32::MAX)),
         };
         Ok(HostInfo {
             os_name: fixed.os_name,

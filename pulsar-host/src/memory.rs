@@ -16,7 +16,9 @@ pub(crate) fn collect(proc_root: &Path, buf: &mut Vec<u8>) -> Result<MemoryStats
 /// The figures `free` (procps 4) shows: `used` is what is not available; `cached` includes
 /// reclaimable slab, as `free`'s buff/cache does.
 fn memory_stats(info: &MemInfo) -> MemoryStats {
-    let cached_bytes = info.cached_bytes.saturating_add(info.reclaimable_slab_bytes);
+    let cached_bytes = info
+        .cached_bytes
+        .saturating_add(info.reclaimable_slab_bytes);
     // Kernels before 3.14 have no MemAvailable: estimate it the way `free` did then.
     let available_bytes = info.available_bytes.unwrap_or_else(|| {
         info.free_bytes

@@ -6,7 +6,7 @@ use std::time::Duration;
 use pulsar_core::proto::v1::NetworkStats;
 
 use crate::parse::{InterfaceCounters, parse_net_dev};
-use crate::rates::per_second;
+use crate::rates::NamedCounters;
 use crate::read::read_text;
 
 /// `ARPHRD_LOOPBACK`, the link type sysfs reports for a loopback interface.
@@ -22,8 +22,7 @@ struct Totals {
 
 #[derive(Debug, Default)]
 pub(crate) struct NetworkSampler {
-    previous: Vec<(String, Totals)>,
-    has_previous: bool,
+    counters: NamedCounters<Totals>,
     /// Whether each interface seen so far is a loopback; a link type does not change.
     loopback: Vec<(String, bool)>,
 }
@@ -39,22 +38,13 @@ impl NetworkSampler {
         let text = match read_text(&proc_root.join("net/dev"), buf) {
             Ok(text) => text,
             Err(reason) => {
-                self.has_previous = false;
+                self.counters.forget();
                 return Err(reason);
             }
         };
-        let mut current = Vec::with_capacity(self.previous.len());
-        let mut stats = Vec::with_capacity(self.previous.len());
+        let mut stats = Vec::new();
         for iface in parse_net_dev(&text) {
-            let totals = totals(&iface);
-            let before = self
-                .has_previous
-                .then(|| self.previous.iter().find(|(name, _)| name == iface.name))
-                .flatten()
-                .map(|(_, before)| *before);
-            let rate = |counter: fn(&Totals) -> u64| {
-                per_second(counter(&before?), counter(&totals), elapsed?)
-            };
+            let rate = self.counters.record(iface.name, totals(&iface), elapsed);
             stats.push(NetworkStats {
                 interface: iface.name.to_owned(),
                 loopback: self.is_loopback(sys_root, iface.name),
@@ -69,10 +59,8 @@ impl NetworkSampler {
                 rx_drops_total: iface.rx_drops,
                 tx_drops_total: iface.tx_drops,
             });
-            current.push((iface.name.to_owned(), totals));
         }
-        self.previous = current;
-        self.has_previous = true;
+        self.counters.finish_sample();
         Ok(stats)
     }
 

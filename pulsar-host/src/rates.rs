@@ -17,6 +17,56 @@ pub(crate) fn per_second(previous: u64, current: u64, elapsed: Duration) -> Opti
     Some(delta as f64 / seconds)
 }
 
+/// Cumulative counters of named entries (devices, interfaces) from one sample to the next.
+#[derive(Debug)]
+pub(crate) struct NamedCounters<T> {
+    previous: Vec<(String, T)>,
+    current: Vec<(String, T)>,
+    has_previous: bool,
+}
+
+impl<T> Default for NamedCounters<T> {
+    fn default() -> Self {
+        Self {
+            previous: Vec::new(),
+            current: Vec::new(),
+            has_previous: false,
+        }
+    }
+}
+
+impl<T: Copy> NamedCounters<T> {
+    /// Records this sample's `counters` of `name`; the returned function turns one counter
+    /// (picked by a field accessor) into its per-second rate since the previous sample.
+    pub(crate) fn record(
+        &mut self,
+        name: &str,
+        counters: T,
+        elapsed: Option<Duration>,
+    ) -> impl Fn(fn(&T) -> u64) -> Option<f64> + use<T> {
+        let before = self
+            .has_previous
+            .then(|| self.previous.iter().find(|(n, _)| n == name))
+            .flatten()
+            .map(|(_, before)| *before);
+        self.current.push((name.to_owned(), counters));
+        move |counter| per_second(counter(&before?), counter(&counters), elapsed?)
+    }
+
+    /// Makes this sample's counters the previous ones of the next sample.
+    pub(crate) fn finish_sample(&mut self) {
+        std::mem::swap(&mut self.previous, &mut self.current);
+        self.current.clear();
+        self.has_previous = true;
+    }
+
+    /// This sample failed: the next one has nothing to compare with.
+    pub(crate) fn forget(&mut self) {
+        self.current.clear();
+        self.has_previous = false;
+    }
+}
+
 /// Share of CPU time per mode between two readings, in percent. `busy` is everything but
 /// idle and iowait (a CPU waiting on I/O is free to run other work). All fields are absent
 /// when no tick passed between the readings.
@@ -53,6 +103,19 @@ mod tests {
         assert_eq!(per_second(100, 600, half), Some(1000.0));
         assert_eq!(per_second(600, 100, half), None);
         assert_eq!(per_second(1, 2, Duration::ZERO), None);
+    }
+
+    #[test]
+    fn named_counters_rate_entries_seen_in_both_samples_only() {
+        let second = Some(Duration::from_secs(1));
+        let mut counters = NamedCounters::<u64>::default();
+        assert_eq!(counters.record("eth0", 100, None)(|c| *c), None);
+        counters.finish_sample();
+        assert_eq!(counters.record("eth0", 350, second)(|c| *c), Some(250.0));
+        assert_eq!(counters.record("new0", 9, second)(|c| *c), None);
+        counters.finish_sample();
+        counters.forget();
+        assert_eq!(counters.record("eth0", 400, second)(|c| *c), None);
     }
 
     #[test]

@@ -80,7 +80,9 @@ impl TaskSampler {
         with_processes: bool,
         elapsed: Option<Duration>,
     ) -> Result<TaskSections, String> {
-        let root = self.walker.walk(&config.proc_root, with_tasks, &mut self.walk)?;
+        let root = self
+            .walker
+            .walk(&config.proc_root, with_tasks, &mut self.walk)?;
         let mut sections = TaskSections::default();
         if with_tasks {
             let kernel = config.proc_root.join("sys/kernel");
@@ -94,55 +96,65 @@ impl TaskSampler {
                 threads_max: read_limit(&kernel.join("threads-max"), buf).unwrap_or(0),
             });
         }
-        self.rate_processes(elapsed);
+        if with_processes {
+            self.rate_processes(elapsed);
+        }
         if with_processes && config.top_n > 0 {
-            let ticks_per_second = clock_ticks_per_second();
-            let page_bytes = page_bytes();
-            let mut info = |index: usize| {
-                let record = &self.walk.records[index];
-                let user = crate::walk::process_uid(
-                    rustix::fd::AsFd::as_fd(&root),
-                    record.pid,
-                    &mut self.path,
-                )
-                .map(|uid| self.users.name(uid))
-                .unwrap_or_default();
-                ProcessInfo {
-                    pid: record.pid,
-                    name: self.walk.name(record).to_owned(),
-                    user,
-                    state: record.state.into(),
-                    cpu_pct: self.cpu_ticks_per_sec[index].map(|ticks_per_sec| {
-                        ticks_per_sec * 100.0 / ticks_per_second as f64
-                    }),
-                    rss_bytes: record.rss_pages.saturating_mul(page_bytes),
-                    threads: record.threads,
-                    kernel_thread: record.kernel_thread,
-                }
-            };
-            // By CPU over the interval; on a first sample by CPU time since start.
-            self.order.clear();
-            self.order.extend(0..self.walk.records.len());
+            let root = rustix::fd::AsFd::as_fd(&root);
             let (records, cpu) = (&self.walk.records, &self.cpu_ticks_per_sec);
-            self.order.sort_unstable_by(|&a, &b| {
+            // By CPU over the interval; on a first sample, by CPU time since start.
+            let by_cpu = top(&mut self.order, records.len(), config.top_n, |&a, &b| {
                 let rate = |i: usize| cpu[i].unwrap_or(0.0);
                 rate(b)
                     .total_cmp(&rate(a))
                     .then(records[b].cpu_ticks.cmp(&records[a].cpu_ticks))
                     .then(records[a].pid.cmp(&records[b].pid))
             });
-            let top: Vec<usize> = self.order.iter().take(config.top_n).copied().collect();
-            sections.top_by_cpu = top.into_iter().map(&mut info).collect();
-            self.order.sort_unstable_by(|&a, &b| {
+            sections.top_by_cpu = self.describe(root, config, &by_cpu, buf);
+            let records = &self.walk.records;
+            let by_memory = top(&mut self.order, records.len(), config.top_n, |&a, &b| {
                 records[b]
                     .rss_pages
                     .cmp(&records[a].rss_pages)
                     .then(records[a].pid.cmp(&records[b].pid))
             });
-            let top: Vec<usize> = self.order.iter().take(config.top_n).copied().collect();
-            sections.top_by_memory = top.into_iter().map(&mut info).collect();
+            sections.top_by_memory = self.describe(root, config, &by_memory, buf);
         }
         Ok(sections)
+    }
+
+    /// The schema's view of the processes at `indices` of the walk, owners included.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn describe(
+        &mut self,
+        root: rustix::fd::BorrowedFd<'_>,
+        config: &Config,
+        indices: &[usize],
+        buf: &mut Vec<u8>,
+    ) -> Vec<ProcessInfo> {
+        let ticks_per_second = clock_ticks_per_second() as f64;
+        let page_bytes = page_bytes();
+        let passwd = config.root_fs.join("etc/passwd");
+        indices
+            .iter()
+            .map(|&index| {
+                let record = &self.walk.records[index];
+                let user = crate::walk::process_uid(root, record.pid, &mut self.path)
+                    .map(|uid| self.users.name(&passwd, uid, buf))
+                    .unwrap_or_default();
+                ProcessInfo {
+                    pid: record.pid,
+                    name: self.walk.name(record).to_owned(),
+                    user,
+                    state: record.state.into(),
+                    cpu_pct: self.cpu_ticks_per_sec[index]
+                        .map(|ticks_per_sec| ticks_per_sec * 100.0 / ticks_per_second),
+                    rss_bytes: record.rss_pages.saturating_mul(page_bytes),
+                    threads: record.threads,
+                    kernel_thread: record.kernel_thread,
+                }
+            })
+            .collect()
     }
 
     /// Fills `cpu_ticks_per_sec` with each process's CPU ticks per second since the previous walk and
@@ -176,6 +188,24 @@ impl TaskSampler {
     }
 }
 
+/// The first `n` of `0..len` in `order`, reusing its storage: a partial selection, then a
+/// sort of just those `n`.
+fn top(
+    order: &mut Vec<usize>,
+    len: usize,
+    n: usize,
+    mut compare: impl FnMut(&usize, &usize) -> std::cmp::Ordering,
+) -> Vec<usize> {
+    order.clear();
+    order.extend(0..len);
+    if n < len {
+        order.select_nth_unstable_by(n, &mut compare);
+        order.truncate(n);
+    }
+    order.sort_unstable_by(compare);
+    order.clone()
+}
+
 fn read_limit(path: &Path, buf: &mut Vec<u8>) -> Result<u64, String> {
     parse_single_u64(&read_text(path, buf)?).map_err(|err| malformed(path, err))
 }
@@ -188,4 +218,22 @@ fn clock_ticks_per_second() -> u64 {
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn page_bytes() -> u64 {
     u64::try_from(rustix::param::page_size()).unwrap_or(4096)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_keeps_the_first_n_in_order() {
+        let values = [5, 1, 9, 3, 7, 9];
+        let mut order = Vec::new();
+        let by_value_desc = |a: &usize, b: &usize| values[*b].cmp(&values[*a]).then(a.cmp(b));
+        assert_eq!(top(&mut order, values.len(), 3, by_value_desc), [2, 5, 4]);
+        assert_eq!(
+            top(&mut order, values.len(), 10, by_value_desc),
+            [2, 5, 4, 0, 3, 1]
+        );
+        assert_eq!(top(&mut order, 0, 3, by_value_desc), Vec::<usize>::new());
+    }
 }

@@ -1,49 +1,49 @@
-//! User names for process owners, through sysinfo's user list.
+//! User names for process owners, from the measured root's `/etc/passwd`.
+//!
+//! sysinfo's user list leaves out accounts whose shell is `/bin/false` (most daemons: mysql,
+//! postgres on some systems), which are exactly the owners of the busiest processes, so the
+//! file is read directly. Users known only through NSS (LDAP, sssd) show as their uid.
 
+use std::collections::HashMap;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// How long an unknown uid keeps the list from being re-read: a burst of processes of a
-/// user created after start-up costs one refresh, not one per sample.
-const REFRESH_AT_MOST_EVERY: Duration = Duration::from_secs(60);
+use crate::parse::parse_passwd;
+use crate::read::read_text;
 
-#[derive(Default)]
+/// How long an unknown uid keeps the file from being re-read: a burst of processes of a
+/// user created after start-up costs one re-read, not one per sample.
+const REREAD_AT_MOST_EVERY: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Default)]
 pub(crate) struct UserNames {
-    users: Option<sysinfo::Users>,
-    refreshed_at: Option<Instant>,
-}
-
-impl std::fmt::Debug for UserNames {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserNames")
-            .field("refreshed_at", &self.refreshed_at)
-            .finish_non_exhaustive()
-    }
+    by_uid: HashMap<u32, String>,
+    read_at: Option<Instant>,
 }
 
 impl UserNames {
-    /// The user's name, or the uid as a number when the user database does not know it (as
-    /// in a container reading its host's processes).
-    pub(crate) fn name(&mut self, uid: u32) -> String {
-        if let Some(name) = self.lookup(uid) {
-            return name;
+    /// The user's name, or the uid as a number when `passwd` does not know it.
+    pub(crate) fn name(&mut self, passwd: &Path, uid: u32, buf: &mut Vec<u8>) -> String {
+        if let Some(name) = self.by_uid.get(&uid) {
+            return name.clone();
         }
         let stale = self
-            .refreshed_at
-            .is_none_or(|at| at.elapsed() >= REFRESH_AT_MOST_EVERY);
+            .read_at
+            .is_none_or(|at| at.elapsed() >= REREAD_AT_MOST_EVERY);
         if stale {
-            self.users = sysinfo::Users::new_with_refreshed_list().ok();
-            self.refreshed_at = Some(Instant::now());
-            if let Some(name) = self.lookup(uid) {
-                return name;
+            self.read_at = Some(Instant::now());
+            if let Ok(text) = read_text(passwd, buf) {
+                self.by_uid.clear();
+                for (uid, name) in parse_passwd(&text) {
+                    // The first entry for a uid is the one `ls` and `ps` show.
+                    self.by_uid.entry(uid).or_insert_with(|| name.to_owned());
+                }
+            }
+            if let Some(name) = self.by_uid.get(&uid) {
+                return name.clone();
             }
         }
         uid.to_string()
-    }
-
-    fn lookup(&self, uid: u32) -> Option<String> {
-        let uid = sysinfo::Uid::try_from(usize::try_from(uid).ok()?).ok()?;
-        let user = self.users.as_ref()?.get_user_by_id(&uid)?;
-        Some(user.name().to_owned())
     }
 }
 
@@ -52,9 +52,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn root_has_a_name_and_unknown_uids_read_as_numbers() {
+    fn names_come_from_the_file_and_unknown_uids_read_as_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let passwd = dir.path().join("passwd");
+        std::fs::write(
+            &passwd,
+            "root:x:0:0::/root:/bin/sh\nmysql:x:107:110::/:/bin/false\n",
+        )
+        .unwrap();
         let mut names = UserNames::default();
-        assert_eq!(names.name(0), "root");
-        assert_eq!(names.name(4_000_000_000), "4000000000");
+        let mut buf = Vec::new();
+        assert_eq!(names.name(&passwd, 107, &mut buf), "mysql");
+        assert_eq!(names.name(&passwd, 4_000_000_000, &mut buf), "4000000000");
+        // A user added later is found only after the re-read pause; until then, its number.
+        std::fs::write(&passwd, "late:x:1001:1001::/:/bin/sh\n").unwrap();
+        assert_eq!(names.name(&passwd, 1001, &mut buf), "1001");
+        assert_eq!(names.name(&passwd, 0, &mut buf), "root");
+        assert_eq!(names.name(&dir.path().join("missing"), 5, &mut buf), "5");
     }
 }

@@ -107,7 +107,12 @@ impl Walker {
                 if record.threads <= 1 {
                     count(&mut out.threads, record.state);
                 } else {
-                    task.threads(root.as_fd(), &record, &mut self.task_entries, &mut out.threads);
+                    task.threads(
+                        root.as_fd(),
+                        &record,
+                        &mut self.task_entries,
+                        &mut out.threads,
+                    );
                 }
             }
             out.records.push(record);

@@ -59,7 +59,10 @@ fn canned_host() -> FakeHost {
         .dir("sys/block/loop0");
     host.process(1, &TaskLine::new("systemd", 'S').rss_pages(300))
         .process(2, &TaskLine::new("kthreadd", 'S').kernel())
-        .process(50, &TaskLine::new("kworker/0:1-events", 'I').kernel().cpu(0, 40))
+        .process(
+            50,
+            &TaskLine::new("kworker/0:1-events", 'I').kernel().cpu(0, 40),
+        )
         .process(
             100,
             &TaskLine::new("my (odd) ) name", 'R')
@@ -96,17 +99,39 @@ fn counts_processes_by_state_and_threads_by_their_own_state() {
     assert_nothing_unavailable(&snapshot);
 
     let processes = processes(&snapshot);
-    assert_eq!(processes.total, 7, "pid 400 vanished and is skipped: {processes:?}");
     assert_eq!(
-        (processes.running, processes.sleeping, processes.idle, processes.zombie, processes.stopped),
+        processes.total, 7,
+        "pid 400 vanished and is skipped: {processes:?}"
+    );
+    assert_eq!(
+        (
+            processes.running,
+            processes.sleeping,
+            processes.idle,
+            processes.zombie,
+            processes.stopped
+        ),
         (1, 3, 1, 1, 1)
     );
-    assert_eq!(processes.disk_sleep, 0, "the D thread's process is itself running");
+    assert_eq!(
+        processes.disk_sleep, 0,
+        "the D thread's process is itself running"
+    );
 
     let threads = threads(&snapshot);
-    assert_eq!(threads.total, 10, "thread 502 vanished and is skipped: {threads:?}");
     assert_eq!(
-        (threads.running, threads.sleeping, threads.disk_sleep, threads.idle, threads.zombie, threads.stopped),
+        threads.total, 10,
+        "thread 502 vanished and is skipped: {threads:?}"
+    );
+    assert_eq!(
+        (
+            threads.running,
+            threads.sleeping,
+            threads.disk_sleep,
+            threads.idle,
+            threads.zombie,
+            threads.stopped
+        ),
         (1, 5, 1, 1, 1, 1)
     );
     let tasks = snapshot.tasks.as_ref().unwrap();
@@ -184,29 +209,55 @@ fn first_sample_has_no_rates_and_second_sample_has_them() {
     assert_eq!(cpu.cores[1].times.unwrap().busy_pct, None);
     assert_eq!(cpu.cores[0].times.unwrap().user_pct, Some(30.0));
     let ctxt = cpu.context_switches_per_sec.unwrap();
-    assert!(near(ctxt, 2000.0 / seconds), "{ctxt} vs {}", 2000.0 / seconds);
+    assert!(
+        near(ctxt, 2000.0 / seconds),
+        "{ctxt} vs {}",
+        2000.0 / seconds
+    );
 
-    let lo = second.networks.iter().find(|n| n.interface == "lo").unwrap();
+    let lo = second
+        .networks
+        .iter()
+        .find(|n| n.interface == "lo")
+        .unwrap();
     assert!(lo.loopback);
     assert!(near(lo.rx_bytes_per_sec.unwrap(), 10_000.0 / seconds));
-    let eth0 = second.networks.iter().find(|n| n.interface == "eth0").unwrap();
+    let eth0 = second
+        .networks
+        .iter()
+        .find(|n| n.interface == "eth0")
+        .unwrap();
     assert!(!eth0.loopback);
     assert_eq!(eth0.tx_bytes_per_sec, Some(0.0));
     assert_eq!((eth0.rx_errors_total, eth0.rx_drops_total), (1, 2));
     assert_eq!((eth0.tx_errors_total, eth0.tx_drops_total), (3, 4));
 
-    assert_eq!(second.disks.len(), 1, "loop devices and partitions are left out");
+    assert_eq!(
+        second.disks.len(),
+        1,
+        "loop devices and partitions are left out"
+    );
     let vda = &second.disks[0];
     assert_eq!(vda.device, "vda");
-    assert!(near(vda.read_bytes_per_sec.unwrap(), 2000.0 * 512.0 / seconds));
+    assert!(near(
+        vda.read_bytes_per_sec.unwrap(),
+        2000.0 * 512.0 / seconds
+    ));
     assert_eq!(vda.reads_per_sec, Some(0.0));
 
     let ticks = 100.0; // USER_HZ on every Linux architecture Pulsar runs on.
     let busy = second.top_by_cpu.iter().find(|p| p.pid == 100).unwrap();
     let expected = 100.0 / ticks / seconds * 100.0;
-    assert!(near(busy.cpu_pct.unwrap(), expected), "{:?} vs {expected}", busy.cpu_pct);
+    assert!(
+        near(busy.cpu_pct.unwrap(), expected),
+        "{:?} vs {expected}",
+        busy.cpu_pct
+    );
     let reused = second.top_by_cpu.iter().find(|p| p.pid == 300).unwrap();
-    assert!(near(reused.cpu_pct.unwrap(), 10.0 / ticks / seconds * 100.0));
+    assert!(near(
+        reused.cpu_pct.unwrap(),
+        10.0 / ticks / seconds * 100.0
+    ));
 }
 
 #[test]
@@ -238,10 +289,17 @@ fn info_comes_from_the_given_roots() {
 fn pseudo_filesystems_are_left_out_and_can_be_included() {
     let host = canned_host();
     let snapshot = collector(&host).collect();
-    let mounts: Vec<_> = snapshot.filesystems.iter().map(|f| f.mount_point.as_str()).collect();
+    let mounts: Vec<_> = snapshot
+        .filesystems
+        .iter()
+        .map(|f| f.mount_point.as_str())
+        .collect();
     assert_eq!(mounts, ["/"]);
     let root = &snapshot.filesystems[0];
-    assert_eq!((root.fs_type.as_str(), root.device.as_str()), ("ext4", "/dev/vda"));
+    assert_eq!(
+        (root.fs_type.as_str(), root.device.as_str()),
+        ("ext4", "/dev/vda")
+    );
     assert!(root.size_bytes > 0 && root.inodes_total > 0);
     assert!(root.used_bytes <= root.size_bytes && root.inodes_used <= root.inodes_total);
 
@@ -260,7 +318,11 @@ fn pseudo_filesystems_are_left_out_and_can_be_included() {
         .sections([Section::Filesystems]);
     let mount_points = |mut collector: HostCollector| -> Vec<String> {
         let snapshot = collector.collect();
-        snapshot.filesystems.into_iter().map(|f| f.mount_point).collect()
+        snapshot
+            .filesystems
+            .into_iter()
+            .map(|f| f.mount_point)
+            .collect()
     };
     assert_eq!(mount_points(builder.clone().build()), ["/"]);
     assert_eq!(
@@ -289,7 +351,11 @@ fn a_separate_root_fs_is_measured_below_that_root_from_init_s_mounts() {
         .sections([Section::Filesystems])
         .build()
         .collect();
-    let mounts: Vec<_> = snapshot.filesystems.iter().map(|f| f.mount_point.as_str()).collect();
+    let mounts: Vec<_> = snapshot
+        .filesystems
+        .iter()
+        .map(|f| f.mount_point.as_str())
+        .collect();
     // /gone does not exist below the root: it cannot be measured and is left out.
     assert_eq!(mounts, ["/", "/data"]);
 }
@@ -314,7 +380,10 @@ fn an_unreadable_section_is_marked_with_its_reason_and_the_rest_arrives() {
     assert!(snapshot.memory.is_none() && snapshot.cpu.is_none());
     assert_eq!(threads(&snapshot).total, 10);
     assert_eq!(snapshot.networks.len(), 2);
-    assert!(snapshot.info.is_some(), "info falls back without /proc/stat");
+    assert!(
+        snapshot.info.is_some(),
+        "info falls back without /proc/stat"
+    );
 }
 
 #[test]
@@ -326,11 +395,24 @@ fn a_missing_proc_root_makes_every_section_unavailable_without_panicking() {
         .build();
     for _ in 0..2 {
         let snapshot = collector.collect();
-        let mut sections: Vec<_> = snapshot.unavailable.iter().map(|u| u.section.as_str()).collect();
+        let mut sections: Vec<_> = snapshot
+            .unavailable
+            .iter()
+            .map(|u| u.section.as_str())
+            .collect();
         sections.sort_unstable();
         assert_eq!(
             sections,
-            ["cpu", "disks", "filesystems", "info", "memory", "networks", "processes", "tasks"]
+            [
+                "cpu",
+                "disks",
+                "filesystems",
+                "info",
+                "memory",
+                "networks",
+                "processes",
+                "tasks"
+            ]
         );
         assert!(!snapshot.hostname.is_empty());
     }

@@ -95,7 +95,9 @@ fn a_child_that_exited_unwaited_is_a_zombie() {
 #[test]
 fn loopback_rates_cover_the_bytes_sent_between_two_samples() {
     const SENT: usize = 4 * 1024 * 1024;
-    let mut collector = HostCollector::builder().sections([Section::Networks]).build();
+    let mut collector = HostCollector::builder()
+        .sections([Section::Networks])
+        .build();
     let first = collector.collect();
     let lo_of = |s: &HostSnapshot| {
         s.networks
@@ -105,7 +107,10 @@ fn loopback_rates_cover_the_bytes_sent_between_two_samples() {
             .expect("a loopback interface")
     };
     let before = lo_of(&first);
-    assert_eq!(before.rx_bytes_per_sec, None, "no rate before a second sample");
+    assert_eq!(
+        before.rx_bytes_per_sec, None,
+        "no rate before a second sample"
+    );
 
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let address = listener.local_addr().expect("address");
@@ -143,10 +148,16 @@ fn sampling_while_processes_come_and_go_never_fails() {
             let _ = child.child.wait();
         }
     });
-    while !churn.is_finished() {
+    let mut samples = 0;
+    while samples < 5 || !churn.is_finished() {
         let snapshot = collector.collect();
-        assert!(snapshot.unavailable.is_empty(), "{:?}", snapshot.unavailable);
+        assert!(
+            snapshot.unavailable.is_empty(),
+            "{:?}",
+            snapshot.unavailable
+        );
         assert!(threads(&snapshot).total >= processes(&snapshot).total);
+        samples += 1;
     }
     churn.join().expect("churn thread");
 }
@@ -160,7 +171,12 @@ fn the_real_host_has_every_section_and_the_second_sample_has_rates() {
     assert!(info.logical_cores >= 1 && info.uptime_seconds > 0);
     assert!(!info.kernel_version.is_empty());
     assert!(first.memory.as_ref().is_some_and(|m| m.total_bytes > 0));
-    assert!(first.filesystems.iter().any(|f| f.mount_point == "/" || f.size_bytes > 0));
+    assert!(
+        first
+            .filesystems
+            .iter()
+            .any(|f| f.mount_point == "/" || f.size_bytes > 0)
+    );
     assert!(processes(&first).total >= 1);
     assert!(first.top_by_cpu.len() <= pulsar_host::DEFAULT_TOP_N);
 
@@ -186,5 +202,8 @@ async fn the_async_helper_samples_off_the_runtime_and_keeps_rates() {
     assert!(second.rate_interval_ms >= 50);
     assert!(second.networks.iter().all(|n| n.rx_bytes_per_sec.is_some()));
     let json = serde_json::to_value(&second).expect("proto3 JSON");
-    assert!(json["takenAtUnixMs"].is_string(), "int64 is a string in proto3 JSON");
+    assert!(
+        json["takenAtUnixMs"].is_string(),
+        "int64 is a string in proto3 JSON"
+    );
 }

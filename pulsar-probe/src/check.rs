@@ -140,17 +140,8 @@ impl Prober {
                 url: url.to_string(),
                 ..HopReport::default()
             });
-            let follow = spec.follow_redirects;
             let next = self
-                .hop(
-                    &url,
-                    &parts,
-                    spec,
-                    follow,
-                    matcher.as_mut(),
-                    deadline,
-                    progress,
-                )
+                .hop(&url, &parts, spec, matcher.as_mut(), deadline, progress)
                 .await?;
             match next {
                 Next::Done => {
@@ -180,13 +171,11 @@ impl Prober {
 
     /// One request/response exchange on its own connection, timed phase by phase into the
     /// last hop of `progress`.
-    #[allow(clippy::too_many_arguments)]
     async fn hop(
         &self,
         url: &Url,
         parts: &RequestParts,
         spec: &CheckSpec,
-        follow: bool,
         matcher: Option<&mut BodyMatcher>,
         deadline: Instant,
         progress: &mut Progress,
@@ -261,7 +250,7 @@ impl Prober {
         hop.status = Some(status.as_u16());
         hop.http_version = Some(exchange::version_name(response.response.version()).to_owned());
 
-        let next = if follow {
+        let next = if spec.follow_redirects {
             redirect_target(url, status, response.response.headers(), parts)?
         } else {
             None

@@ -396,3 +396,37 @@ impl Source for ChannelSource {
 pub(crate) fn delivery_channel(concurrency: usize) -> (DeliverySender, DeliveryReceiver) {
     mpsc::channel(concurrency.saturating_add(8))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn slots_hand_out_at_most_the_concurrency_and_come_back_on_drop() {
+        let slots = Slots::new(3, 2).unwrap();
+        let mut first = slots.acquire().await;
+        assert_eq!(first.len(), 2, "a batch is capped at the batch size");
+        let held = first.take_one().unwrap();
+        drop(first); // the unused slot goes back
+        let mut second = slots.acquire().await;
+        assert_eq!(second.len(), 2);
+        let others = [second.take_one().unwrap(), second.take_one().unwrap()];
+        assert!(second.take_one().is_none());
+        let waiting = tokio::time::timeout(Duration::from_millis(50), slots.acquire()).await;
+        assert!(waiting.is_err(), "all 3 slots are held");
+        drop(held);
+        let third = tokio::time::timeout(Duration::from_secs(5), slots.acquire()).await;
+        assert_eq!(third.map(|batch| batch.len()).ok(), Some(1));
+        drop(others);
+    }
+
+    #[test]
+    fn zero_concurrency_is_refused() {
+        assert!(matches!(
+            Slots::new(0, 1),
+            Err(QueueError::InvalidArgument(_))
+        ));
+    }
+}

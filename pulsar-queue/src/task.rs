@@ -28,9 +28,22 @@ impl TaskId {
         // One random draw per process instead of one per task: enqueue is a hot path.
         let process = *PROCESS.get_or_init(|| uuid::Uuid::new_v4().as_u64_pair().0);
         let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-        Self(Arc::from(format!("{process:016x}{count:016x}")))
+        // Hex-encoded on the stack: one allocation per id, for the Arc.
+        let mut hex = [0u8; 32];
+        for (index, byte) in process
+            .to_be_bytes()
+            .into_iter()
+            .chain(count.to_be_bytes())
+            .enumerate()
+        {
+            hex[index * 2] = HEX_DIGITS[usize::from(byte >> 4)];
+            hex[index * 2 + 1] = HEX_DIGITS[usize::from(byte & 0x0f)];
+        }
+        Self(Arc::from(std::str::from_utf8(&hex).unwrap_or_default()))
     }
 }
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 impl From<String> for TaskId {
     fn from(id: String) -> Self {
@@ -214,6 +227,17 @@ mod tests {
             enqueued_at: SystemTime::now(),
         };
         assert_eq!(task.check_task().ok(), Some(check));
+    }
+
+    #[test]
+    fn task_ids_are_32_hex_digits_and_distinct() {
+        let (a, b) = (TaskId::generate(), TaskId::generate());
+        assert_ne!(a, b);
+        for id in [&a, &b] {
+            assert_eq!(id.as_str().len(), 32);
+            assert!(id.as_str().bytes().all(|c| c.is_ascii_hexdigit()), "{id}");
+        }
+        assert_eq!(&a.as_str()[..16], &b.as_str()[..16], "one process, one random half");
     }
 
     #[test]

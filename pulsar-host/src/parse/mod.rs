@@ -9,6 +9,7 @@ mod loadavg;
 mod meminfo;
 mod mountinfo;
 mod netdev;
+mod passwd;
 mod stat;
 mod task;
 
@@ -17,6 +18,7 @@ pub(crate) use loadavg::parse_loadavg;
 pub(crate) use meminfo::{MemInfo, parse_meminfo};
 pub(crate) use mountinfo::parse_mountinfo;
 pub(crate) use netdev::{InterfaceCounters, parse_net_dev};
+pub(crate) use passwd::parse_passwd;
 pub(crate) use stat::{CpuCounters, ProcStat, parse_proc_stat};
 pub(crate) use task::{parse_task_stat, parse_task_state, task_state_from_letter};
 
@@ -34,7 +36,9 @@ impl fmt::Display for Malformed {
 
 /// A file holding one unsigned number, like `/proc/sys/kernel/pid_max`.
 pub(crate) fn parse_single_u64(text: &str) -> Result<u64, Malformed> {
-    text.trim().parse().map_err(|_| Malformed("expected one number"))
+    text.trim()
+        .parse()
+        .map_err(|_| Malformed("expected one number"))
 }
 
 /// `/proc/uptime`: seconds since boot (first column; the second is idle time).

@@ -42,10 +42,11 @@ fn unescape(field: &str) -> Cow<'_, str> {
     let mut i = 0;
     while i < bytes.len() {
         let octal = bytes.get(i + 1..i + 4).and_then(|digits| {
-            digits
-                .iter()
-                .all(|d| (b'0'..=b'7').contains(d))
-                .then(|| digits.iter().fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0')))
+            digits.iter().all(|d| (b'0'..=b'7').contains(d)).then(|| {
+                digits
+                    .iter()
+                    .fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0'))
+            })
         });
         match (bytes[i], octal.and_then(|v| u8::try_from(v).ok())) {
             (b'\\', Some(byte)) => {

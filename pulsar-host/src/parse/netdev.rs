@@ -66,7 +66,12 @@ Inter-|   Receive                                                |  Transmit
         assert_eq!(all[1].name, "eth0");
         assert_eq!(all[1].rx_bytes, 275_592_903);
         assert_eq!(
-            (all[1].rx_errors, all[1].rx_drops, all[1].tx_errors, all[1].tx_drops),
+            (
+                all[1].rx_errors,
+                all[1].rx_drops,
+                all[1].tx_errors,
+                all[1].tx_drops
+            ),
             (3, 4, 5, 6)
         );
         assert_eq!(all[1].tx_bytes, 1_051_023);

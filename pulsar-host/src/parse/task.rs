@@ -31,8 +31,12 @@ pub(crate) struct TaskStat<'a> {
 /// The command name sits between the first `(` and the *last* `)`: a program can name itself
 /// `a) R 1 (b`, and only the last parenthesis is the kernel's.
 pub(crate) fn parse_task_stat(text: &str) -> Result<TaskStat<'_>, Malformed> {
-    let open = text.find('(').ok_or(Malformed("no `(` before the command name"))?;
-    let close = text.rfind(')').ok_or(Malformed("no `)` after the command name"))?;
+    let open = text
+        .find('(')
+        .ok_or(Malformed("no `(` before the command name"))?;
+    let close = text
+        .rfind(')')
+        .ok_or(Malformed("no `)` after the command name"))?;
     if close < open {
         return Err(Malformed("`)` before `(`"));
     }
@@ -79,7 +83,9 @@ pub(crate) fn parse_task_stat(text: &str) -> Result<TaskStat<'_>, Malformed> {
 
 /// Only the state letter: the cheap path for threads, where nothing else is needed.
 pub(crate) fn parse_task_state(text: &str) -> Result<u8, Malformed> {
-    let close = text.rfind(')').ok_or(Malformed("no `)` after the command name"))?;
+    let close = text
+        .rfind(')')
+        .ok_or(Malformed("no `)` after the command name"))?;
     text[close + 1..]
         .bytes()
         .find(|b| !b.is_ascii_whitespace())

@@ -136,7 +136,11 @@ impl TaskLine {
     }
 
     pub fn render(&self, pid: u32) -> String {
-        let flags: u64 = if self.kernel { 0x0020_8040 } else { 0x0040_0100 };
+        let flags: u64 = if self.kernel {
+            0x0020_8040
+        } else {
+            0x0040_0100
+        };
         let ppid = if self.kernel { 2 } else { 1 };
         format!(
             "{pid} ({}) {} {ppid} {pid} {pid} 0 -1 {flags} 100 0 0 0 {} {} 0 0 20 0 {} 0 {} 104857600 {} 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
@@ -217,7 +221,11 @@ pub fn helper_main() {
     stdout.flush().expect("stdout");
     // Block until the parent closes stdin (or dies), then leave without unwinding threads.
     let mut line = String::new();
-    while std::io::stdin().read_line(&mut line).map(|n| n > 0).unwrap_or(false) {}
+    while std::io::stdin()
+        .read_line(&mut line)
+        .map(|n| n > 0)
+        .unwrap_or(false)
+    {}
     std::process::exit(0);
 }
 

@@ -22,7 +22,8 @@ pub const LEAF_NAMES: [&str; 5] = [
 /// Which certificate a TLS test server presents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Leaf {
-    /// Signed by the test CA for [`LEAF_NAMES`], valid from last year to next year.
+    /// Signed by the test CA for [`LEAF_NAMES`], valid from last January to January in two
+    /// years (so a clock near New Year never sees it expired).
     Valid,
     /// Signed by the test CA, but its validity ended in 2021.
     Expired,
@@ -84,14 +85,14 @@ impl TestPki {
                 key: PrivatePkcs8KeyDer::from(key.serialize_der()),
             }))
         };
-        let valid = signed(&LEAF_NAMES, this_year - 1, this_year + 1)?;
+        let valid = signed(&LEAF_NAMES, this_year - 1, this_year + 2)?;
         let expired = signed(&LEAF_NAMES, 2020, 2021)?;
-        let wrong_host = signed(&["other.invalid"], this_year - 1, this_year + 1)?;
+        let wrong_host = signed(&["other.invalid"], this_year - 1, this_year + 2)?;
 
         let key = KeyPair::generate()?;
         let mut params = leaf_params(&LEAF_NAMES)?;
         params.not_before = date_time_ymd(this_year - 1, 1, 1);
-        params.not_after = date_time_ymd(this_year + 1, 1, 1);
+        params.not_after = date_time_ymd(this_year + 2, 1, 1);
         let cert = params.self_signed(&key)?;
         let self_signed = Arc::new(Identity {
             chain: vec![cert.der().clone()],

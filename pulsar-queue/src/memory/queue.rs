@@ -434,13 +434,13 @@ impl Source for MemorySource {
             return Some(Ok(delivery));
         }
         let mut batch = self.slots.acquire().await;
-        let queue = Arc::clone(&self.queue);
         loop {
             // Look first without registering for wake-ups (the busy path), then register
             // and look again, so a wake-up between the look and the wait is not lost.
             if self.fill(&mut batch).is_ok() {
                 break;
             }
+            let queue = Arc::clone(&self.queue);
             let woken = queue.wake.notified();
             tokio::pin!(woken);
             woken.as_mut().enable();

@@ -51,7 +51,7 @@ pub(crate) async fn fetch_loop(
             Ok(fetched) => {
                 backoff.reset();
                 let leased_until = Instant::now() + counted_lease;
-                for (entry, attempt) in fetched {
+                for (mut entry, attempt) in fetched {
                     let task = match entry.task(attempt) {
                         Ok(task) => task,
                         Err(error) => {

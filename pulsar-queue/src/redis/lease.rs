@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::queue::{GROUP, Inner, Shared};
 use super::reply;
-use super::{classify, pooled, with_retry};
+use super::{HeldConnection, classify, with_retry};
 use crate::config::Backoff;
 use crate::error::QueueError;
 use crate::queue::Settle;
@@ -32,6 +32,7 @@ pub(crate) async fn ack_loop(
 ) {
     let limit = shared.config.batch_size;
     let mut batch = Vec::with_capacity(limit);
+    let mut held = HeldConnection::new(shared.pool.clone());
     while requests.recv_many(&mut batch, limit).await > 0 {
         let mut invocation = shared.scripts.ack.prepare_invoke();
         invocation
@@ -46,9 +47,8 @@ pub(crate) async fn ack_loop(
                 .arg(&request.key);
         }
         let outcome = async {
-            let mut conn = pooled(&shared.pool).await?;
             let reply: Value = invocation
-                .invoke_async(&mut *conn)
+                .invoke_async(held.get().await?)
                 .await
                 .map_err(classify)?;
             reply::array(reply, "ack")?
@@ -57,6 +57,9 @@ pub(crate) async fn ack_loop(
                 .collect::<Result<Vec<_>, _>>()
         }
         .await;
+        if outcome.as_ref().is_err_and(QueueError::is_transient) {
+            held.failed();
+        }
         match outcome {
             Ok(codes) if codes.len() == batch.len() => {
                 for (request, code) in batch.drain(..).zip(codes) {

@@ -43,10 +43,45 @@ pub(crate) fn build_pool(
 pub(crate) async fn pooled(
     pool: &Pool,
 ) -> Result<bb8::PooledConnection<'_, RedisConnectionManager>, QueueError> {
-    pool.get().await.map_err(|error| match error {
+    pool.get().await.map_err(pool_error)
+}
+
+fn pool_error(error: bb8::RunError<RedisError>) -> QueueError {
+    match error {
         bb8::RunError::User(error) => classify(error),
         bb8::RunError::TimedOut => QueueError::unavailable("timed out waiting for a connection"),
-    })
+    }
+}
+
+/// A pooled connection that a busy loop keeps between calls, sparing the pool's check-out
+/// PING (a round trip) per call. After a failure it goes back to the pool, which checks it
+/// before lending it again.
+pub(crate) struct HeldConnection {
+    pool: Pool,
+    conn: Option<bb8::PooledConnection<'static, RedisConnectionManager>>,
+}
+
+impl HeldConnection {
+    pub(crate) fn new(pool: Pool) -> Self {
+        Self { pool, conn: None }
+    }
+
+    pub(crate) async fn get(
+        &mut self,
+    ) -> Result<&mut redis::aio::MultiplexedConnection, QueueError> {
+        if self.conn.is_none() {
+            let conn = self.pool.get_owned().await.map_err(pool_error)?;
+            self.conn = Some(conn);
+        }
+        match self.conn.as_mut() {
+            Some(conn) => Ok(&mut **conn),
+            None => Err(QueueError::unavailable("no connection")),
+        }
+    }
+
+    pub(crate) fn failed(&mut self) {
+        self.conn = None;
+    }
 }
 
 /// Sorts a Redis failure into what the caller can do about it.

@@ -441,8 +441,8 @@ impl TaskQueue for RedisQueue {
         })
         .await?;
         reply::entries(reply)?
-            .iter()
-            .map(Entry::dead_letter)
+            .into_iter()
+            .map(|mut entry| entry.dead_letter())
             .collect()
     }
 }

@@ -120,22 +120,23 @@ impl Entry {
             .map_err(|_| QueueError::Server(format!("entry {} field {name} is {text:?}", self.id)))
     }
 
-    /// The task stored in this entry; `attempt` overrides the stored one when the task was
-    /// delivered more than once from this entry (expired leases).
-    pub(crate) fn task(&self, attempt: Option<u32>) -> Result<Task, QueueError> {
+    /// The task stored in this entry (its payload moves out, uncopied); `attempt` overrides
+    /// the stored one when the task was delivered more than once from this entry (expired
+    /// leases).
+    pub(crate) fn task(&mut self, attempt: Option<u32>) -> Result<Task, QueueError> {
         let key = self.field_text("key")?;
         let stored_attempt = u32::try_from(self.field_number("attempt")?).unwrap_or(u32::MAX);
         Ok(Task {
             id: TaskId::from(self.field_text("id")?.to_owned()),
             unique_key: (!key.is_empty()).then(|| key.to_owned()),
-            payload: Bytes::from(self.fields.get("payload").cloned().unwrap_or_default()),
+            payload: Bytes::from(self.fields.remove("payload").unwrap_or_default()),
             attempt: attempt.unwrap_or(stored_attempt),
             enqueued_at: pulsar_core::from_unix_ms(self.field_number("enq")?),
         })
     }
 
     /// A dead-letter entry: the task fields plus `reason` and `failed` (unix ms).
-    pub(crate) fn dead_letter(&self) -> Result<DeadLetter, QueueError> {
+    pub(crate) fn dead_letter(&mut self) -> Result<DeadLetter, QueueError> {
         Ok(DeadLetter {
             task: self.task(None)?,
             reason: self.field_text("reason")?.to_owned(),
@@ -181,7 +182,7 @@ mod tests {
             bulk("q:stream"),
             Value::Array(vec![stored("1700000000000-0", "2")]),
         ])]);
-        let entries = read_group(reply).unwrap();
+        let mut entries = read_group(reply).unwrap();
         assert_eq!(entries.len(), 1);
         let task = entries[0].task(None).unwrap();
         assert_eq!(task.id.as_str(), "t1");

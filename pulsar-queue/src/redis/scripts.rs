@@ -33,9 +33,11 @@ local function owner_check(stream, group, entry, consumer)
   if p[1][2] ~= consumer then return -1 end
   return 1
 end
+-- Tolerates entries with missing fields (written by something else under the prefix).
 local function bury(dead, maxlen, f, attempt, reason, now)
-  redis.call('XADD', dead, 'MAXLEN', maxlen, '*', 'id', f.id, 'key', f.key,
-    'payload', f.payload, 'attempt', attempt, 'enq', f.enq, 'reason', reason, 'failed', now)
+  redis.call('XADD', dead, 'MAXLEN', maxlen, '*', 'id', f.id or '', 'key', f.key or '',
+    'payload', f.payload or '', 'attempt', attempt, 'enq', f.enq or 0, 'reason', reason,
+    'failed', now)
 end
 ";
 
@@ -169,7 +171,7 @@ for _, row in ipairs(p) do
     redis.call('XACK', KEYS[1], group, entry)
   else
     local f = fields(e[1][2])
-    local attempt = tonumber(f.attempt) + deliveries
+    local attempt = (tonumber(f.attempt) or 1) + deliveries
     if attempt > max_attempts then
       bury(KEYS[2], maxlen, f, attempt - 1, 'lease expired on attempt ' .. (attempt - 1), now)
       redis.call('XACK', KEYS[1], group, entry)

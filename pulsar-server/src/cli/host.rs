@@ -99,7 +99,11 @@ fn sample_with_rates(collector: &mut HostCollector, window: Duration) -> HostSna
     collector.collect()
 }
 
-fn write_one_shot(out: &mut impl Write, snapshot: &HostSnapshot, args: &HostArgs) -> io::Result<()> {
+fn write_one_shot(
+    out: &mut impl Write,
+    snapshot: &HostSnapshot,
+    args: &HostArgs,
+) -> io::Result<()> {
     if args.json {
         serde_json::to_writer_pretty(&mut *out, snapshot)?;
         writeln!(out)
@@ -184,7 +188,8 @@ mod tests {
         let mut collector = HostCollector::builder()
             .sections([pulsar_host::Section::Cpu])
             .build();
-        let snapshot = sample_with_rates(&mut collector, Duration::from_millis(args.rate_window_ms));
+        let snapshot =
+            sample_with_rates(&mut collector, Duration::from_millis(args.rate_window_ms));
         let mut out = Vec::new();
         write_one_shot(&mut out, &snapshot, &args).unwrap();
         let json: serde_json::Value = serde_json::from_slice(&out).unwrap();

@@ -25,6 +25,8 @@ const INSERT_ATTEMPTS: usize = 5;
 /// monitor.
 const MANY_MONITORS: usize = 64;
 
+macro_rules! mark { ($t:ident, $l:expr) => { if std::env::var_os("PROFILE").is_some() { eprintln!("{} {:?}", $l, $t.elapsed()); } let $t = std::time::Instant::now(); let _ = &$t; } }
+
 pub(super) async fn insert(store: &PgStore, results: &[CheckResult]) -> Result<u64> {
     if results.is_empty() {
         return Ok(0);
@@ -44,7 +46,9 @@ pub(super) async fn insert(store: &PgStore, results: &[CheckResult]) -> Result<u
 }
 
 async fn try_insert(pool: &PgPool, results: &[&CheckResult], c: &[ResultColumns]) -> Result<u64> {
+    let t = std::time::Instant::now();
     let mut tx = pool.begin().await?;
+    mark!(t, "begin");
     // One statement for the whole batch: each column travels as one array.
     let inserted: Vec<(Uuid, i64)> = sqlx::query_as(concat!(
         "INSERT INTO check_results (",
@@ -100,8 +104,11 @@ async fn try_insert(pool: &PgPool, results: &[&CheckResult], c: &[ResultColumns]
         .filter(|r| inserted.contains(&(r.monitor_id.0, unix_ms(r.slot))))
         .map(|r| (*r).clone())
         .collect();
+    mark!(t, "results");
     add_to_rollups(&mut tx, &new).await?;
+    mark!(t, "rollups");
     tx.commit().await?;
+    mark!(t, "commit");
     Ok(new.len() as u64)
 }
 
@@ -112,7 +119,9 @@ async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
     if new.is_empty() {
         return Ok(());
     }
+    let t = std::time::Instant::now();
     let mut deltas = Rollup::deltas(new);
+    mark!(t, "  deltas");
     let keys: Vec<_> = deltas.iter().map(rollup_key).collect();
     let stored: Vec<RollupRow> = sqlx::query_as(concat!(
         "SELECT ",
@@ -130,8 +139,11 @@ async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
         .iter()
         .map(|r| (r.monitor_id, r.bucket_seconds, r.bucket_start_ms))
         .collect();
+    mark!(t, "  read");
     merge_stored(&mut deltas, stored)?;
+    mark!(t, "  merge");
     let written = write_rollups(tx, &deltas).await?;
+    mark!(t, "  write");
     let raced = written
         .iter()
         .any(|(key, inserted)| !inserted && !existed.contains(key));

@@ -25,11 +25,15 @@ const ROLLUP_ROWS_PER_STATEMENT: usize = 1_000;
 /// monitor.
 const MANY_MONITORS: usize = 64;
 
+macro_rules! mark { ($t:ident, $l:expr) => { if std::env::var_os("PROFILE").is_some() { eprintln!("{} {:?}", $l, $t.elapsed()); } let $t = std::time::Instant::now(); let _ = &$t; } }
+
 pub(super) async fn insert(store: &SqliteStore, results: &[CheckResult]) -> Result<u64> {
     if results.is_empty() {
         return Ok(0);
     }
+    let t = std::time::Instant::now();
     let mut tx = store.begin_write().await?;
+    mark!(t, "begin");
     // Writers are serialized (BEGIN IMMEDIATE), so the monitors seen here stay until commit.
     let mut ids: Vec<MonitorId> = results.iter().map(|r| r.monitor_id).collect();
     ids.sort_unstable();
@@ -47,6 +51,7 @@ pub(super) async fn insert(store: &SqliteStore, results: &[CheckResult]) -> Resu
         |r| (r.monitor_id, r.slot),
     );
 
+    mark!(t, "known");
     let mut inserted: HashSet<(Uuid, i64)> = HashSet::with_capacity(candidates.len());
     for chunk in candidates.chunks(RESULT_ROWS_PER_STATEMENT) {
         let columns: Vec<ResultColumns> = chunk.iter().map(|r| ResultColumns::new(r)).collect();
@@ -81,8 +86,11 @@ pub(super) async fn insert(store: &SqliteStore, results: &[CheckResult]) -> Resu
         .filter(|r| inserted.contains(&(r.monitor_id.0, pulsar_core::unix_ms(r.slot))))
         .cloned()
         .collect();
+    mark!(t, "results");
     add_to_rollups(&mut tx, &new).await?;
+    mark!(t, "rollups");
     tx.commit().await?;
+    mark!(t, "commit");
     Ok(new.len() as u64)
 }
 
@@ -93,7 +101,9 @@ async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
     if new.is_empty() {
         return Ok(());
     }
+    let t = std::time::Instant::now();
     let mut deltas = Rollup::deltas(new);
+    mark!(t, "  deltas");
     let keys: Vec<String> = deltas
         .iter()
         .map(|r| {
@@ -115,8 +125,12 @@ async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
     .bind(format!("[{}]", keys.join(",")))
     .fetch_all(&mut **tx)
     .await?;
+    mark!(t, "  read");
     merge_stored(&mut deltas, stored)?;
-    write_rollups(tx, &deltas).await
+    mark!(t, "  merge");
+    let r = write_rollups(tx, &deltas).await;
+    mark!(t, "  write");
+    r
 }
 
 async fn write_rollups(tx: &mut Tx, rollups: &[Rollup]) -> Result<()> {

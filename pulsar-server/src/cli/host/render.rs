@@ -46,8 +46,15 @@ fn header(out: &mut String, snapshot: &HostSnapshot) {
 
 fn cpu(out: &mut String, snapshot: &HostSnapshot) {
     let Some(cpu) = &snapshot.cpu else { return };
-    let cores = snapshot.info.as_ref().map(|i| (i.logical_cores, i.physical_cores));
-    let _ = write!(out, "load    {:.2} {:.2} {:.2}", cpu.load1, cpu.load5, cpu.load15);
+    let cores = snapshot
+        .info
+        .as_ref()
+        .map(|i| (i.logical_cores, i.physical_cores));
+    let _ = write!(
+        out,
+        "load    {:.2} {:.2} {:.2}",
+        cpu.load1, cpu.load5, cpu.load15
+    );
     if let Some((logical, physical)) = cores {
         let _ = write!(out, " on {logical} cores ({physical} physical)");
     }
@@ -58,7 +65,12 @@ fn cpu(out: &mut String, snapshot: &HostSnapshot) {
         count_rate(cpu.interrupts_per_sec)
     );
     let total = cpu.total.unwrap_or_default();
-    let _ = writeln!(out, "cpu     {} busy = {}", pct(total.busy_pct), split(&total));
+    let _ = writeln!(
+        out,
+        "cpu     {} busy = {}",
+        pct(total.busy_pct),
+        split(&total)
+    );
     let per_core: Vec<String> = cpu
         .cores
         .iter()
@@ -90,7 +102,9 @@ fn split(times: &CpuTimes) -> String {
 }
 
 fn memory(out: &mut String, snapshot: &HostSnapshot) {
-    let Some(memory) = &snapshot.memory else { return };
+    let Some(memory) = &snapshot.memory else {
+        return;
+    };
     let _ = writeln!(
         out,
         "memory  {} total · {} available · {} used · {} cached · {} buffers",
@@ -116,8 +130,16 @@ fn tasks(out: &mut String, snapshot: &HostSnapshot) {
     let Some(tasks) = &snapshot.tasks else { return };
     let processes = tasks.processes.unwrap_or_default();
     let threads = tasks.threads.unwrap_or_default();
-    let _ = writeln!(out, "tasks   {}", states(processes.total, "processes", &processes));
-    let _ = writeln!(out, "        {}", states(threads.total, "threads", &threads));
+    let _ = writeln!(
+        out,
+        "tasks   {}",
+        states(processes.total, "processes", &processes)
+    );
+    let _ = writeln!(
+        out,
+        "        {}",
+        states(threads.total, "threads", &threads)
+    );
     let _ = writeln!(
         out,
         "        pids {} of {} · threads {} of {}",
@@ -131,7 +153,12 @@ fn tasks(out: &mut String, snapshot: &HostSnapshot) {
 fn states(total: u64, what: &str, counts: &StateCounts) -> String {
     let mut line = format!(
         "{total} {what}: {} running · {} sleeping · {} disk sleep · {} stopped · {} zombie · {} idle",
-        counts.running, counts.sleeping, counts.disk_sleep, counts.stopped, counts.zombie, counts.idle
+        counts.running,
+        counts.sleeping,
+        counts.disk_sleep,
+        counts.stopped,
+        counts.zombie,
+        counts.idle
     );
     // Rare states only when present, to keep the line short.
     for (count, name) in [
@@ -147,14 +174,22 @@ fn states(total: u64, what: &str, counts: &StateCounts) -> String {
 }
 
 fn limit(value: u64) -> String {
-    if value == 0 { UNKNOWN.to_owned() } else { value.to_string() }
+    if value == 0 {
+        UNKNOWN.to_owned()
+    } else {
+        value.to_string()
+    }
 }
 
 fn processes(out: &mut String, title: &str, list: &[ProcessInfo], top: usize) {
     if list.is_empty() || top == 0 {
         return;
     }
-    let _ = writeln!(out, "\n{title}\n{:>8} {:<10} S {:>6} {:>9} {:>5}  NAME", "PID", "USER", "CPU%", "RSS", "THR");
+    let _ = writeln!(
+        out,
+        "\n{title}\n{:>8} {:<10} S {:>6} {:>9} {:>5}  NAME",
+        "PID", "USER", "CPU%", "RSS", "THR"
+    );
     for process in list.iter().take(top) {
         let name = if process.kernel_thread {
             format!("[{}]", process.name)
@@ -167,7 +202,9 @@ fn processes(out: &mut String, title: &str, list: &[ProcessInfo], top: usize) {
             process.pid,
             truncate(&process.user, 10),
             state_letter(process.state()),
-            process.cpu_pct.map_or_else(|| UNKNOWN.to_owned(), |p| format!("{p:.1}")),
+            process
+                .cpu_pct
+                .map_or_else(|| UNKNOWN.to_owned(), |p| format!("{p:.1}")),
             bytes(process.rss_bytes),
             process.threads,
             // A name may hold control characters (even newlines): never let it break a line.
@@ -191,7 +228,10 @@ fn filesystems(out: &mut String, mounts: &[FilesystemStats]) {
         let inodes = if mount.inodes_total == 0 {
             UNKNOWN.to_owned()
         } else {
-            format!("{:.0}%", mount.inodes_used as f64 * 100.0 / mount.inodes_total as f64)
+            format!(
+                "{:.0}%",
+                mount.inodes_used as f64 * 100.0 / mount.inodes_total as f64
+            )
         };
         let _ = writeln!(
             out,
@@ -211,7 +251,11 @@ fn filesystems(out: &mut String, mounts: &[FilesystemStats]) {
 /// Used share as `df` computes it: of the space a user could have, not of the raw size.
 fn used_share(mount: &FilesystemStats) -> f64 {
     let usable = mount.used_bytes + mount.available_bytes;
-    if usable == 0 { 0.0 } else { mount.used_bytes as f64 / usable as f64 }
+    if usable == 0 {
+        0.0
+    } else {
+        mount.used_bytes as f64 / usable as f64
+    }
 }
 
 fn networks(out: &mut String, interfaces: &[NetworkStats]) {
@@ -341,7 +385,10 @@ fn bytes(value: u64) -> String {
 }
 
 fn byte_rate(value: Option<f64>) -> String {
-    value.map_or_else(|| UNKNOWN.to_owned(), |v| format!("{}/s", bytes(v.max(0.0) as u64)))
+    value.map_or_else(
+        || UNKNOWN.to_owned(),
+        |v| format!("{}/s", bytes(v.max(0.0) as u64)),
+    )
 }
 
 fn count_rate(value: Option<f64>) -> String {
@@ -359,9 +406,7 @@ fn truncate(text: &str, width: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use pulsar_host::{
-        CoreStats, CpuStats, HostInfo, MemoryStats, SectionUnavailable, TaskStats,
-    };
+    use pulsar_host::{CoreStats, CpuStats, HostInfo, MemoryStats, SectionUnavailable, TaskStats};
 
     use super::*;
 

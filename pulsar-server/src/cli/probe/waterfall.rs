@@ -104,13 +104,13 @@ fn bars(p: &Phases, style: Style) -> String {
         let offset = scale(elapsed).min(BAR_COLUMNS);
         let width = scale(d).max(usize::from(!d.is_zero()));
         let bar = "█".repeat(width);
-        let _ = writeln!(
-            out,
-            "  {name:<9}{:>13}  {}{}",
-            ms(d),
-            " ".repeat(offset),
-            style.paint(PHASE_COLORS[i], &bar)
-        );
+        let row = if bar.is_empty() {
+            format!("  {name:<9}{:>13}", ms(d))
+        } else {
+            let bar = style.paint(PHASE_COLORS[i], &bar);
+            format!("  {name:<9}{:>13}  {}{bar}", ms(d), " ".repeat(offset))
+        };
+        let _ = writeln!(out, "{row}");
         elapsed += d;
     }
     let _ = writeln!(out, "  {:<9}{:>13}", "total", ms(total));

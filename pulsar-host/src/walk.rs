@@ -15,6 +15,7 @@ use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{AtFlags, Mode, OFlags, RawDir};
 
 use crate::parse::{parse_task_stat, parse_task_state, task_state_from_letter};
+use crate::read::text_of;
 
 /// Room for a few hundred directory entries per `getdents` call.
 const DIR_BUFFER_BYTES: usize = 32 * 1024;
@@ -138,7 +139,7 @@ impl TaskReader<'_> {
         self.path.clear();
         let _ = write!(self.path, "{pid}/stat");
         let len = read_at(root, self.path, self.file).ok()?;
-        let text = String::from_utf8_lossy(&self.file[..len]);
+        let text = text_of(&self.file[..len]);
         let stat = parse_task_stat(&text).ok()?;
         let start = out.names.len();
         out.names.push_str(stat.comm);
@@ -182,7 +183,7 @@ impl TaskReader<'_> {
             let Ok(len) = read_at(task_dir.as_fd(), self.path, self.file) else {
                 continue;
             };
-            if let Ok(letter) = parse_task_state(&String::from_utf8_lossy(&self.file[..len])) {
+            if let Ok(letter) = parse_task_state(&text_of(&self.file[..len])) {
                 count(counts, task_state_from_letter(letter));
             }
         }

@@ -41,15 +41,48 @@ pub(crate) async fn connect(
 }
 
 fn classify(addr: SocketAddr, e: &io::Error) -> Failure {
-    let kind = match e.kind() {
-        io::ErrorKind::ConnectionRefused => FailureKind::ConnectRefused,
-        io::ErrorKind::TimedOut => FailureKind::ConnectTimeout,
-        _ => FailureKind::ConnectUnreachable,
-    };
-    let what = match kind {
-        FailureKind::ConnectRefused => "connection refused",
-        FailureKind::ConnectTimeout => "timed out",
-        _ => "unreachable",
-    };
-    Failure::new(kind, format!("connect to {addr}: {what} ({e})"))
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => Failure::new(
+            FailureKind::ConnectRefused,
+            format!("connect to {addr}: connection refused"),
+        ),
+        io::ErrorKind::TimedOut => Failure::new(
+            FailureKind::ConnectTimeout,
+            format!("connect to {addr} timed out"),
+        ),
+        _ => Failure::new(
+            FailureKind::ConnectUnreachable,
+            format!("connect to {addr}: unreachable ({e})"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_errors_map_to_what_a_user_fixes() {
+        let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let kind = |e: io::ErrorKind| classify(addr, &io::Error::from(e)).kind;
+        assert_eq!(
+            kind(io::ErrorKind::ConnectionRefused),
+            FailureKind::ConnectRefused
+        );
+        assert_eq!(kind(io::ErrorKind::TimedOut), FailureKind::ConnectTimeout);
+        assert_eq!(
+            kind(io::ErrorKind::NetworkUnreachable),
+            FailureKind::ConnectUnreachable
+        );
+        assert_eq!(
+            kind(io::ErrorKind::HostUnreachable),
+            FailureKind::ConnectUnreachable
+        );
+        let refused = classify(addr, &io::Error::from(io::ErrorKind::ConnectionRefused));
+        assert!(
+            refused.message.contains("127.0.0.1:9"),
+            "{}",
+            refused.message
+        );
+    }
 }

@@ -111,3 +111,33 @@ fn classify(host: &str, error: &NetError) -> Failure {
     };
     Failure::new(kind, message)
 }
+
+#[cfg(test)]
+mod tests {
+    use hickory_resolver::net::NoRecords;
+    use hickory_resolver::proto::op::Query;
+
+    use super::*;
+
+    #[test]
+    fn resolver_errors_map_to_dns_kinds() {
+        let kind = |e: NetError| classify("x.test", &e).kind;
+        let no_records = |code| {
+            NetError::Dns(DnsError::NoRecordsFound(NoRecords::new(
+                Query::default(),
+                code,
+            )))
+        };
+        assert_eq!(
+            kind(no_records(ResponseCode::NXDomain)),
+            FailureKind::DnsNoSuchName
+        );
+        assert_eq!(
+            kind(no_records(ResponseCode::NoError)),
+            FailureKind::DnsNoAddress
+        );
+        let refused = NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused));
+        assert_eq!(kind(refused), FailureKind::DnsServerFailure);
+        assert_eq!(kind(NetError::Timeout), FailureKind::DnsTimeout);
+    }
+}

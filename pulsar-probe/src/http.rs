@@ -32,9 +32,11 @@ pub(crate) struct Exchange {
     _connection: AbortOnDrop,
 }
 
-/// The connection task of a hop lives no longer than the hop: a check never outlives its
-/// timeout, not even in the background.
-struct AbortOnDrop(JoinHandle<()>);
+/// A background task that ends with its owner: the connection task of a hop lives no longer
+/// than the hop (a check never outlives its timeout, not even in the background), and a test
+/// server no longer than its handle.
+#[derive(Debug)]
+pub(crate) struct AbortOnDrop(pub(crate) JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {

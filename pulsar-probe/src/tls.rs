@@ -255,3 +255,42 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         self.0.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind_of(error: rustls::Error) -> FailureKind {
+        classify(&io::Error::new(io::ErrorKind::InvalidData, error)).kind
+    }
+
+    #[test]
+    fn certificate_errors_map_to_their_kinds() {
+        use CertificateError::*;
+        let cert = |e| kind_of(rustls::Error::InvalidCertificate(e));
+        assert_eq!(cert(Expired), FailureKind::TlsExpiredCertificate);
+        assert_eq!(cert(UnknownIssuer), FailureKind::TlsSelfSignedCertificate);
+        assert_eq!(cert(NotValidForName), FailureKind::TlsHostnameMismatch);
+        assert_eq!(cert(NotValidYet), FailureKind::TlsInvalidCertificate);
+        assert_eq!(cert(Revoked), FailureKind::TlsInvalidCertificate);
+        assert_eq!(cert(BadSignature), FailureKind::TlsInvalidCertificate);
+        let alert = rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure);
+        assert_eq!(kind_of(alert), FailureKind::TlsHandshake);
+        let eof = classify(&io::Error::from(io::ErrorKind::UnexpectedEof));
+        assert_eq!(eof.kind, FailureKind::TlsHandshake);
+        assert!(eof.message.contains("closed"), "{}", eof.message);
+    }
+
+    #[test]
+    fn ip_literals_become_ip_server_names() {
+        assert!(matches!(server_name("[::1]"), Ok(ServerName::IpAddress(_))));
+        assert!(matches!(
+            server_name("127.0.0.1"),
+            Ok(ServerName::IpAddress(_))
+        ));
+        assert!(matches!(
+            server_name("example.com"),
+            Ok(ServerName::DnsName(_))
+        ));
+    }
+}

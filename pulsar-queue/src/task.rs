@@ -237,7 +237,11 @@ mod tests {
             assert_eq!(id.as_str().len(), 32);
             assert!(id.as_str().bytes().all(|c| c.is_ascii_hexdigit()), "{id}");
         }
-        assert_eq!(&a.as_str()[..16], &b.as_str()[..16], "one process, one random half");
+        assert_eq!(
+            &a.as_str()[..16],
+            &b.as_str()[..16],
+            "one process, one random half"
+        );
     }
 
     #[test]

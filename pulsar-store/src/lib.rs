@@ -21,6 +21,7 @@ pub use retention::{
     DEFAULT_MINUTE_ROLLUPS, DEFAULT_RAW_RESULTS, PruneReport, Retention,
 };
 pub use sqlite::{
-    DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_MAX_CONNECTIONS, SqliteOptions, SqliteStore,
+    DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_CACHE_KIB, DEFAULT_SQLITE_MAX_CONNECTIONS,
+    DEFAULT_SQLITE_MMAP_BYTES, SqliteOptions, SqliteStore,
 };
 pub use store::Store;

@@ -363,8 +363,19 @@ pub(crate) fn rollup_key(rollup: &Rollup) -> RollupKey {
     )
 }
 
-/// Merges stored rows into the deltas they belong to: the values to write back.
-pub(crate) fn merge_stored(deltas: &mut [Rollup], stored: Vec<RollupRow>) -> Result<()> {
+/// The stored histograms of a rollup row: all an ingest needs to read, since counts and
+/// sums are added in SQL.
+#[derive(sqlx::FromRow)]
+pub(crate) struct HistogramRow {
+    pub(crate) monitor_id: Uuid,
+    pub(crate) bucket_seconds: i32,
+    pub(crate) bucket_start_ms: i64,
+    histograms: Vec<u8>,
+}
+
+/// Merges stored histograms into the deltas they belong to: the histograms to write back.
+/// The deltas' stats stay deltas.
+pub(crate) fn merge_stored_histograms(deltas: &mut [Rollup], stored: &[HistogramRow]) -> Result<()> {
     let index: std::collections::HashMap<RollupKey, usize> = deltas
         .iter()
         .enumerate()
@@ -373,7 +384,6 @@ pub(crate) fn merge_stored(deltas: &mut [Rollup], stored: Vec<RollupRow>) -> Res
     for row in stored {
         let key = (row.monitor_id, row.bucket_seconds, row.bucket_start_ms);
         if let Some(&i) = index.get(&key) {
-            deltas[i].stats.merge(&row.stats());
             deltas[i].histograms.merge_encoded(&row.histograms)?;
         }
     }
@@ -641,6 +651,47 @@ pub(crate) fn series_plan(range: crate::TimeRange, points: u32) -> SeriesPlan {
     }
 }
 
+/// One monitor's rollups in a summary window, aggregated by the database: sums, min/max,
+/// and the concatenation of every row's encoded histograms (one row per monitor keeps the
+/// per-row cost of the driver out of the hot path).
+#[derive(sqlx::FromRow)]
+pub(crate) struct SummaryRow {
+    monitor_id: Uuid,
+    up_count: i64,
+    degraded_count: i64,
+    down_count: i64,
+    total_min_us: Option<i64>,
+    total_max_us: Option<i64>,
+    dns_sum_us: i64,
+    connect_sum_us: i64,
+    tls_sum_us: i64,
+    ttfb_sum_us: i64,
+    download_sum_us: i64,
+    total_sum_us: i64,
+    histograms: Vec<u8>,
+}
+
+impl SummaryRow {
+    fn stats(&self) -> RollupStats {
+        RollupStats {
+            up: to_u64(self.up_count),
+            degraded: to_u64(self.degraded_count),
+            down: to_u64(self.down_count),
+            total_min_us: self.total_min_us.map(to_u64),
+            total_max_us: self.total_max_us.map(to_u64),
+            phase_sums_us: [
+                self.dns_sum_us,
+                self.connect_sum_us,
+                self.tls_sum_us,
+                self.ttfb_sum_us,
+                self.download_sum_us,
+                self.total_sum_us,
+            ]
+            .map(to_u64),
+        }
+    }
+}
+
 /// Summaries of the given ids from merged rollup rows, in the order of the ids.
 pub(crate) struct SummaryAccumulator {
     order: Vec<MonitorId>,
@@ -658,7 +709,7 @@ impl SummaryAccumulator {
         }
     }
 
-    pub(crate) fn add(&mut self, row: &RollupRow) -> Result<()> {
+    pub(crate) fn add(&mut self, row: &SummaryRow) -> Result<()> {
         if let Some((stats, histograms)) = self.merged.get_mut(&row.monitor_id) {
             stats.merge(&row.stats());
             histograms.merge_encoded(&row.histograms)?;
@@ -708,6 +759,20 @@ impl SummarySpans {
             from_ms: spans.iter().map(|s| unix_ms(s.from)).collect(),
             to_ms: spans.iter().map(|s| unix_ms(s.to)).collect(),
         }
+    }
+
+    /// One `[from, to)` range per bucket size (minute, hour, day); `(0, 0)` for a size the
+    /// window does not use. [`pulsar_core::cover`] yields at most one span per size.
+    pub(crate) fn ranges_by_size(&self) -> [(i64, i64); 3] {
+        let mut ranges = [(0, 0); 3];
+        for i in 0..self.bucket_seconds.len() {
+            let slot = BucketSize::ALL
+                .iter()
+                .position(|b| b.seconds() == i64::from(self.bucket_seconds[i]))
+                .unwrap_or(0);
+            ranges[slot] = (self.from_ms[i], self.to_ms[i]);
+        }
+        ranges
     }
 
     /// The spans as a JSON array of `[bucket_seconds, from_ms, to_ms]`, for SQLite.

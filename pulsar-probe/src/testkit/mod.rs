@@ -12,6 +12,8 @@ pub use pki::{Identity, LEAF_NAMES, Leaf, TestPki};
 pub use raw::{FullBacklog, Misbehaviour, RawServer};
 pub use server::{Delays, ROOT_BODY, ServerOptions, TestServer};
 
+use crate::http::AbortOnDrop;
+
 /// Sleeps `delay` to within tens of microseconds. tokio's timer rounds a sleep up to its next
 /// millisecond tick, which would add up to a millisecond of the server's own overshoot to
 /// every injected delay and blur the accuracy figures; the last 2 ms are spent yielding.
@@ -26,15 +28,5 @@ async fn precise_sleep(delay: std::time::Duration) {
     }
     while tokio::time::Instant::now() < deadline {
         tokio::task::yield_now().await;
-    }
-}
-
-/// A background task that ends with its owner.
-#[derive(Debug)]
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }

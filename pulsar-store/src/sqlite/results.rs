@@ -3,7 +3,6 @@
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
 
-use futures_util::TryStreamExt;
 use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup, Summary};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use uuid::Uuid;
@@ -12,8 +11,9 @@ use super::SqliteStore;
 use crate::error::{Result, StoreError};
 use crate::query::{Page, PageRequest, TimeRange};
 use crate::rows::{
-    ResultColumns, ResultRow, RollupColumns, RollupRow, SummaryAccumulator, SummarySpans,
-    first_per_key, ids_json, merge_stored, result_columns, rollup_columns,
+    ResultColumns, ResultRow, RollupColumns, RollupRow, SummaryAccumulator, SummaryRow,
+    SummarySpans,
+    first_per_key, ids_json, merge_stored_histograms, result_columns, rollup_columns, HistogramRow,
 };
 
 type Tx = Transaction<'static, Sqlite>;
@@ -94,9 +94,9 @@ pub(super) async fn insert(store: &SqliteStore, results: &[CheckResult]) -> Resu
     Ok(new.len() as u64)
 }
 
-/// Read-modify-write of the rollups the new results fall in. Histograms merge in Rust, so
-/// the stored rows are read first; the write lock held since BEGIN IMMEDIATE keeps the
-/// read and the write consistent.
+/// Adds the new results to their rollups: counts and sums are added in SQL, histograms
+/// merge in Rust, so the stored histograms are read first; the write lock held since
+/// BEGIN IMMEDIATE keeps the read and the write consistent.
 async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
     if new.is_empty() {
         return Ok(());
@@ -115,25 +115,33 @@ async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
             )
         })
         .collect();
-    let stored: Vec<RollupRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        rollup_columns!(),
-        " FROM json_each(?1) AS k CROSS JOIN rollups r \
+    let stored: Vec<HistogramRow> = sqlx::query_as(
+        "SELECT r.monitor_id, r.bucket_seconds, r.bucket_start_ms, r.histograms \
+         FROM json_each(?1) AS k CROSS JOIN rollups r \
          ON r.monitor_id = unhex(k.value ->> 0) AND r.bucket_seconds = k.value ->> 1 \
-         AND r.bucket_start_ms = k.value ->> 2"
-    ))
+         AND r.bucket_start_ms = k.value ->> 2",
+    )
     .bind(format!("[{}]", keys.join(",")))
     .fetch_all(&mut **tx)
     .await?;
     mark!(t, "  read");
-    merge_stored(&mut deltas, stored)?;
+    merge_stored_histograms(&mut deltas, &stored)?;
     mark!(t, "  merge");
-    let r = write_rollups(tx, &deltas).await;
+    let r = write_rollups(tx, &deltas, Write::Add).await;
     mark!(t, "  write");
     r
 }
 
-async fn write_rollups(tx: &mut Tx, rollups: &[Rollup]) -> Result<()> {
+/// How a written rollup combines with a stored one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Write {
+    /// Counts and sums are deltas added to the stored ones; histograms are already merged.
+    Add,
+    /// The row replaces the stored one (imports).
+    Replace,
+}
+
+async fn write_rollups(tx: &mut Tx, rollups: &[Rollup], how: Write) -> Result<()> {
     for chunk in rollups.chunks(ROLLUP_ROWS_PER_STATEMENT) {
         let mut sql =
             QueryBuilder::<Sqlite>::new(concat!("INSERT INTO rollups (", rollup_columns!(), ") "));
@@ -150,23 +158,42 @@ async fn write_rollups(tx: &mut Tx, rollups: &[Rollup]) -> Result<()> {
             }
             row.push_bind(c.histograms);
         });
-        sql.push(
-            " ON CONFLICT (bucket_seconds, bucket_start_ms, monitor_id) DO UPDATE SET \
-             up_count = excluded.up_count, degraded_count = excluded.degraded_count, \
-             down_count = excluded.down_count, total_min_us = excluded.total_min_us, \
-             total_max_us = excluded.total_max_us, dns_sum_us = excluded.dns_sum_us, \
-             connect_sum_us = excluded.connect_sum_us, tls_sum_us = excluded.tls_sum_us, \
-             ttfb_sum_us = excluded.ttfb_sum_us, download_sum_us = excluded.download_sum_us, \
-             total_sum_us = excluded.total_sum_us, histograms = excluded.histograms",
-        );
+        sql.push(match how {
+            Write::Add => ADD_TO_STORED,
+            Write::Replace => REPLACE_STORED,
+        });
         sql.build().execute(&mut **tx).await?;
     }
     Ok(())
 }
 
+const ADD_TO_STORED: &str = " ON CONFLICT (bucket_seconds, bucket_start_ms, monitor_id) \
+     DO UPDATE SET up_count = rollups.up_count + excluded.up_count, \
+     degraded_count = rollups.degraded_count + excluded.degraded_count, \
+     down_count = rollups.down_count + excluded.down_count, \
+     total_min_us = min(coalesce(rollups.total_min_us, excluded.total_min_us), \
+                        coalesce(excluded.total_min_us, rollups.total_min_us)), \
+     total_max_us = max(coalesce(rollups.total_max_us, excluded.total_max_us), \
+                        coalesce(excluded.total_max_us, rollups.total_max_us)), \
+     dns_sum_us = rollups.dns_sum_us + excluded.dns_sum_us, \
+     connect_sum_us = rollups.connect_sum_us + excluded.connect_sum_us, \
+     tls_sum_us = rollups.tls_sum_us + excluded.tls_sum_us, \
+     ttfb_sum_us = rollups.ttfb_sum_us + excluded.ttfb_sum_us, \
+     download_sum_us = rollups.download_sum_us + excluded.download_sum_us, \
+     total_sum_us = rollups.total_sum_us + excluded.total_sum_us, \
+     histograms = excluded.histograms";
+
+const REPLACE_STORED: &str = " ON CONFLICT (bucket_seconds, bucket_start_ms, monitor_id) \
+     DO UPDATE SET up_count = excluded.up_count, degraded_count = excluded.degraded_count, \
+     down_count = excluded.down_count, total_min_us = excluded.total_min_us, \
+     total_max_us = excluded.total_max_us, dns_sum_us = excluded.dns_sum_us, \
+     connect_sum_us = excluded.connect_sum_us, tls_sum_us = excluded.tls_sum_us, \
+     ttfb_sum_us = excluded.ttfb_sum_us, download_sum_us = excluded.download_sum_us, \
+     total_sum_us = excluded.total_sum_us, histograms = excluded.histograms";
+
 pub(super) async fn import_rollups(pool: &SqlitePool, rollups: &[Rollup]) -> Result<()> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    write_rollups(&mut tx, rollups).await?;
+    write_rollups(&mut tx, rollups, Write::Replace).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -253,41 +280,67 @@ pub(super) async fn rollups(
     rows.into_iter().map(RollupRow::into_rollup).collect()
 }
 
+/// Per monitor in the window: sums, min/max and the concatenation of the encoded
+/// histograms (`group_concat` copies blob bytes unchanged in a UTF-8 database; each
+/// encoding knows its length). One row per monitor keeps the driver's per-row cost out of
+/// the hot path.
+macro_rules! summary_select {
+    () => {
+        "SELECT r.monitor_id, sum(r.up_count) AS up_count, \
+         sum(r.degraded_count) AS degraded_count, sum(r.down_count) AS down_count, \
+         min(r.total_min_us) AS total_min_us, max(r.total_max_us) AS total_max_us, \
+         sum(r.dns_sum_us) AS dns_sum_us, sum(r.connect_sum_us) AS connect_sum_us, \
+         sum(r.tls_sum_us) AS tls_sum_us, sum(r.ttfb_sum_us) AS ttfb_sum_us, \
+         sum(r.download_sum_us) AS download_sum_us, sum(r.total_sum_us) AS total_sum_us, \
+         CAST(group_concat(r.histograms, '') AS BLOB) AS histograms "
+    };
+}
+
+/// The rows of a summary window: many monitors scan each span's key range once (the key
+/// is time first); a few seek per monitor and span in the monitor index.
+macro_rules! summary_rows {
+    (many) => {
+        "FROM json_each(?2) AS s CROSS JOIN rollups r \
+         ON r.bucket_seconds = s.value ->> 0 AND r.bucket_start_ms >= s.value ->> 1 \
+         AND r.bucket_start_ms < s.value ->> 2 \
+         WHERE r.monitor_id IN (SELECT unhex(value) FROM json_each(?1))"
+    };
+    (few) => {
+        "FROM json_each(?1) AS ids CROSS JOIN json_each(?2) AS s \
+         CROSS JOIN rollups AS r INDEXED BY rollups_by_monitor \
+         ON r.monitor_id = unhex(ids.value) AND r.bucket_seconds = s.value ->> 0 \
+         AND r.bucket_start_ms >= s.value ->> 1 AND r.bucket_start_ms < s.value ->> 2"
+    };
+}
+
 pub(super) async fn summaries(
     pool: &SqlitePool,
     ids: &[MonitorId],
     window: Duration,
     now: SystemTime,
 ) -> Result<Vec<Summary>> {
+    let t0 = std::time::Instant::now();
     let spans = SummarySpans::new(window, now);
     let mut accumulator = SummaryAccumulator::new(ids);
-    let query = if ids.is_empty() {
+    if ids.is_empty() {
         return Ok(accumulator.finish(spans.from, spans.to));
-    } else if ids.len() >= MANY_MONITORS {
-        // Many monitors: scan each span's key range once (the key is time first) and keep
-        // the rows of the requested monitors.
-        sqlx::query_as::<_, RollupRow>(concat!(
-            "SELECT ",
-            rollup_columns!(),
-            " FROM json_each(?2) AS s CROSS JOIN rollups r \
-             ON r.bucket_seconds = s.value ->> 0 AND r.bucket_start_ms >= s.value ->> 1 \
-             AND r.bucket_start_ms < s.value ->> 2 \
-             WHERE r.monitor_id IN (SELECT unhex(value) FROM json_each(?1))"
-        ))
-    } else {
-        // A few monitors: per monitor and span, a range of the monitor index.
-        sqlx::query_as::<_, RollupRow>(concat!(
-            "SELECT ",
-            rollup_columns!(),
-            " FROM json_each(?1) AS ids CROSS JOIN json_each(?2) AS s \
-             CROSS JOIN rollups AS r INDEXED BY rollups_by_monitor \
-             ON r.monitor_id = unhex(ids.value) AND r.bucket_seconds = s.value ->> 0 \
-             AND r.bucket_start_ms >= s.value ->> 1 AND r.bucket_start_ms < s.value ->> 2"
-        ))
-    };
-    let mut rows = query.bind(ids_json(ids)).bind(spans.json()).fetch(pool);
-    while let Some(row) = rows.try_next().await? {
-        accumulator.add(&row)?;
     }
-    Ok(accumulator.finish(spans.from, spans.to))
+    let sql = if ids.len() >= MANY_MONITORS {
+        concat!(summary_select!(), summary_rows!(many), " GROUP BY r.monitor_id")
+    } else {
+        concat!(summary_select!(), summary_rows!(few), " GROUP BY r.monitor_id")
+    };
+    let rows: Vec<SummaryRow> = sqlx::query_as(sql)
+        .bind(ids_json(ids))
+        .bind(spans.json())
+        .fetch_all(pool)
+        .await?;
+    mark!(t0, "sql");
+    for row in &rows {
+        accumulator.add(row)?;
+    }
+    mark!(t0, "merge");
+    let done = accumulator.finish(spans.from, spans.to);
+    mark!(t0, "finish");
+    Ok(done)
 }

@@ -40,8 +40,11 @@ pub(crate) fn render(report: &ProbeReport, verdict: &Verdict, style: Style) -> S
     }
     if let Some(hop) = report.final_hop() {
         if let Some(addr) = hop.remote_addr {
-            let version = hop.http_version.as_deref().unwrap_or("-");
-            let _ = writeln!(out, "  Connected to {addr} over {version}");
+            let version = hop
+                .http_version
+                .as_deref()
+                .map_or(String::new(), |v| format!(" over {v}"));
+            let _ = writeln!(out, "  Connected to {addr}{version}");
         }
         if hop.status.is_some() {
             let _ = writeln!(out, "  Body {} bytes", hop.body_bytes);

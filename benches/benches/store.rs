@@ -147,6 +147,12 @@ impl Targets {
             targets.ingest.push(Ingest::new("postgres", store.clone(), raw).await);
             // The ingest monitors live in the same schema; the summary reads its own ids.
             let ids = seed(&summary_db, Some(&store)).await;
+            // Production writes rollups time-major (each tick writes every monitor's rows
+            // together); the seed writes monitor by monitor. Restore the production layout
+            // of the heap, and let ANALYZE see the data, as autovacuum would.
+            for sql in ["CLUSTER rollups USING rollups_pkey", "VACUUM ANALYZE rollups"] {
+                sqlx::query(sql).execute(store.pool()).await.expect("cluster");
+            }
             targets.summary.push(SummaryTarget {
                 name: "postgres",
                 store,

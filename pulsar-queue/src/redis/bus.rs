@@ -13,7 +13,7 @@ use redis::aio::{PubSubSink, PubSubStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::{Pool, build_pool, classify, pooled, with_retry};
+use super::{Pool, classify, open_redis, pooled, with_retry};
 use crate::bus::{EventBus, Hub, Subscription};
 use crate::config::{Backoff, BusBuilder};
 use crate::error::QueueError;
@@ -64,14 +64,7 @@ impl RedisBus {
         url: &str,
         prefix: &str,
     ) -> Result<Self, QueueError> {
-        if prefix.is_empty() {
-            return Err(QueueError::InvalidArgument(
-                "key prefix must not be empty".into(),
-            ));
-        }
-        let client = redis::Client::open(url)
-            .map_err(|error| QueueError::InvalidArgument(format!("redis url {url:?}: {error}")))?;
-        let pool = build_pool(url, config.pool_size, config.connect_timeout)?;
+        let (client, pool) = open_redis(url, prefix, config.pool_size, config.connect_timeout)?;
         // Fail early on a wrong address instead of at the first publish.
         with_retry(config.retry_budget, || async {
             pooled(&pool).await.map(drop)

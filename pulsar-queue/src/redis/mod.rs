@@ -25,11 +25,25 @@ pub(crate) type Pool = bb8::Pool<RedisConnectionManager>;
 /// A pool that reports a refused connection at once (the callers retry with backoff) and
 /// checks each connection with a PING before handing it out, so connections broken by a
 /// Redis restart are replaced instead of failing the next command.
-pub(crate) fn build_pool(
+/// The client (for dedicated blocking connections) and the command pool of one Redis, after
+/// checking the key prefix every key of a queue or bus starts with.
+pub(crate) fn open_redis(
     url: &str,
-    size: u32,
+    prefix: &str,
+    pool_size: u32,
     connect_timeout: Duration,
-) -> Result<Pool, QueueError> {
+) -> Result<(redis::Client, Pool), QueueError> {
+    if prefix.is_empty() {
+        return Err(QueueError::InvalidArgument(
+            "key prefix must not be empty".into(),
+        ));
+    }
+    let client = redis::Client::open(url)
+        .map_err(|error| QueueError::InvalidArgument(format!("redis url {url:?}: {error}")))?;
+    Ok((client, build_pool(url, pool_size, connect_timeout)?))
+}
+
+fn build_pool(url: &str, size: u32, connect_timeout: Duration) -> Result<Pool, QueueError> {
     let manager = RedisConnectionManager::new(url)
         .map_err(|error| QueueError::InvalidArgument(format!("redis url {url:?}: {error}")))?;
     Ok(bb8::Pool::builder()

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use super::lease::AckRequest;
 use super::reply::{self, Entry};
 use super::scripts::Scripts;
-use super::{Pool, build_pool, classify, pooled, with_retry};
+use super::{Pool, classify, open_redis, pooled, with_retry};
 use crate::config::QueueBuilder;
 use crate::error::QueueError;
 use crate::queue::{ChannelSource, Consumer, Slots, TaskQueue, delivery_channel};
@@ -70,14 +70,7 @@ impl RedisQueue {
         url: &str,
         prefix: &str,
     ) -> Result<Self, QueueError> {
-        if prefix.is_empty() {
-            return Err(QueueError::InvalidArgument(
-                "key prefix must not be empty".into(),
-            ));
-        }
-        let client = redis::Client::open(url)
-            .map_err(|error| QueueError::InvalidArgument(format!("redis url {url:?}: {error}")))?;
-        let pool = build_pool(url, config.pool_size, config.connect_timeout)?;
+        let (client, pool) = open_redis(url, prefix, config.pool_size, config.connect_timeout)?;
         let keys = Keys {
             prefix: prefix.to_owned(),
             stream: format!("{prefix}:stream"),

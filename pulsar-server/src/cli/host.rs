@@ -2,7 +2,8 @@
 //!
 //! Rates need two samples, so a one-shot run samples twice, `--rate-window-ms` apart
 //! (default 250 ms), and prints the second; `--json` does the same so its rates are present.
-//! `--watch` prints at once and then every SECS: its first print has no rates yet.
+//! `--watch` prints at once and then every SECS: its first print has no rates yet. A one-shot
+//! run exits 1 when no section at all could be read.
 
 mod render;
 
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use pulsar_host::{HostCollector, HostSnapshot};
+use pulsar_host::{HostCollector, HostSnapshot, Section};
 
 /// Time between the two samples of a one-shot run.
 const DEFAULT_RATE_WINDOW_MS: u64 = 250;
@@ -72,21 +73,28 @@ pub(crate) fn run(args: HostArgs) -> anyhow::Result<ExitCode> {
     let mut collector = builder.build();
     let result = match args.watch {
         None => one_shot(&mut collector, &args),
-        Some(every) => watch(&mut collector, &args, every),
+        Some(every) => watch(&mut collector, &args, every).map(|()| ExitCode::SUCCESS),
     };
     match result {
-        Ok(()) => Ok(ExitCode::SUCCESS),
+        Ok(code) => Ok(code),
         // `pulsar host --watch 1 | head` ends here: not an error of ours.
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         Err(err) => Err(err.into()),
     }
 }
 
-fn one_shot(collector: &mut HostCollector, args: &HostArgs) -> io::Result<()> {
+/// Prints one snapshot; exits 1 when nothing at all could be read (a wrong `--proc-root`).
+fn one_shot(collector: &mut HostCollector, args: &HostArgs) -> io::Result<ExitCode> {
     let snapshot = sample_with_rates(collector, Duration::from_millis(args.rate_window_ms));
     let mut out = io::stdout().lock();
     write_one_shot(&mut out, &snapshot, args)?;
-    out.flush()
+    out.flush()?;
+    let nothing_read = snapshot.unavailable.len() >= Section::ALL.len();
+    Ok(if nothing_read {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Two samples `window` apart, so the one printed has rates; one sample if `window` is 0.

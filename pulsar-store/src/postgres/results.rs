@@ -13,7 +13,7 @@ use crate::query::{Page, PageRequest, TimeRange};
 use crate::rows::{
     ResultColumns, ResultRow, RollupColumns, RollupRow, SummaryAccumulator, SummaryRow,
     SummarySpans,
-    first_per_key, merge_stored, result_columns, rollup_columns, rollup_key, uuids,
+    HistogramRow, first_per_key, merge_stored_histograms, result_columns, rollup_columns, rollup_key, uuids,
 };
 
 type Tx = Transaction<'static, Postgres>;
@@ -24,8 +24,6 @@ const INSERT_ATTEMPTS: usize = 5;
 /// From this many monitors on, a summary scans whole time ranges instead of seeking per
 /// monitor.
 const MANY_MONITORS: usize = 64;
-
-macro_rules! mark { ($t:ident, $l:expr) => { if std::env::var_os("PROFILE").is_some() { eprintln!("{} {:?}", $l, $t.elapsed()); } let $t = std::time::Instant::now(); let _ = &$t; } }
 
 pub(super) async fn insert(store: &PgStore, results: &[CheckResult]) -> Result<u64> {
     if results.is_empty() {
@@ -46,9 +44,7 @@ pub(super) async fn insert(store: &PgStore, results: &[CheckResult]) -> Result<u
 }
 
 async fn try_insert(pool: &PgPool, results: &[&CheckResult], c: &[ResultColumns]) -> Result<u64> {
-    let t = std::time::Instant::now();
     let mut tx = pool.begin().await?;
-    mark!(t, "begin");
     // One statement for the whole batch: each column travels as one array.
     let inserted: Vec<(Uuid, i64)> = sqlx::query_as(concat!(
         "INSERT INTO check_results (",
@@ -104,46 +100,38 @@ async fn try_insert(pool: &PgPool, results: &[&CheckResult], c: &[ResultColumns]
         .filter(|r| inserted.contains(&(r.monitor_id.0, unix_ms(r.slot))))
         .map(|r| (*r).clone())
         .collect();
-    mark!(t, "results");
     add_to_rollups(&mut tx, &new).await?;
-    mark!(t, "rollups");
     tx.commit().await?;
-    mark!(t, "commit");
     Ok(new.len() as u64)
 }
 
-/// Read-modify-write of the rollups the new results fall in (histograms merge in Rust).
+/// Adds the new results to their rollups: counts and sums are added in SQL, histograms
+/// merge in Rust (read-modify-write).
 /// Existing rows are locked in key order; rows that did not exist are inserted, and if a
 /// concurrent batch created one of them first, the attempt is a `Conflict` and reruns.
 async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
     if new.is_empty() {
         return Ok(());
     }
-    let t = std::time::Instant::now();
     let mut deltas = Rollup::deltas(new);
-    mark!(t, "  deltas");
     let keys: Vec<_> = deltas.iter().map(rollup_key).collect();
-    let stored: Vec<RollupRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        rollup_columns!(),
-        " FROM rollups WHERE (monitor_id, bucket_seconds, bucket_start_ms) IN ( \
-             SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::bigint[])) \
-         ORDER BY bucket_seconds, bucket_start_ms, monitor_id FOR UPDATE"
-    ))
-    .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
+    let stored: Vec<HistogramRow> = sqlx::query_as(
+        "SELECT monitor_id, bucket_seconds, bucket_start_ms, histograms FROM rollups \
+         WHERE (bucket_seconds, bucket_start_ms, monitor_id) IN ( \
+             SELECT * FROM UNNEST($1::int[], $2::bigint[], $3::uuid[])) \
+         ORDER BY bucket_seconds, bucket_start_ms, monitor_id FOR UPDATE",
+    )
     .bind(keys.iter().map(|k| k.1).collect::<Vec<_>>())
     .bind(keys.iter().map(|k| k.2).collect::<Vec<_>>())
+    .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
     .fetch_all(&mut **tx)
     .await?;
     let existed: HashSet<_> = stored
         .iter()
         .map(|r| (r.monitor_id, r.bucket_seconds, r.bucket_start_ms))
         .collect();
-    mark!(t, "  read");
-    merge_stored(&mut deltas, stored)?;
-    mark!(t, "  merge");
-    let written = write_rollups(tx, &deltas).await?;
-    mark!(t, "  write");
+    merge_stored_histograms(&mut deltas, &stored)?;
+    let written = write_rollups(tx, &deltas, ADD_TO_STORED).await?;
     let raced = written
         .iter()
         .any(|(key, inserted)| !inserted && !existed.contains(key));
@@ -155,24 +143,66 @@ async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
     Ok(())
 }
 
-/// Upserts rollup rows; returns each key with whether it was inserted (not updated).
-async fn write_rollups(tx: &mut Tx, rollups: &[Rollup]) -> Result<Vec<((Uuid, i32, i64), bool)>> {
-    let c: Vec<RollupColumns> = rollups.iter().map(RollupColumns::new).collect();
-    let rows: Vec<(Uuid, i32, i64, bool)> = sqlx::query_as(concat!(
-        "INSERT INTO rollups (",
-        rollup_columns!(),
-        ") SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::bigint[], $4::bigint[], \
-         $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], \
-         $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bytea[]) \
-         ON CONFLICT (bucket_seconds, bucket_start_ms, monitor_id) DO UPDATE SET \
+/// Counts and sums of the written row are deltas added to the stored ones; histograms are
+/// already merged.
+macro_rules! add_to_stored {
+    () => {
+        " ON CONFLICT (bucket_seconds, bucket_start_ms, monitor_id) DO UPDATE SET \
+         up_count = rollups.up_count + EXCLUDED.up_count, \
+         degraded_count = rollups.degraded_count + EXCLUDED.degraded_count, \
+         down_count = rollups.down_count + EXCLUDED.down_count, \
+         total_min_us = LEAST(rollups.total_min_us, EXCLUDED.total_min_us), \
+         total_max_us = GREATEST(rollups.total_max_us, EXCLUDED.total_max_us), \
+         dns_sum_us = rollups.dns_sum_us + EXCLUDED.dns_sum_us, \
+         connect_sum_us = rollups.connect_sum_us + EXCLUDED.connect_sum_us, \
+         tls_sum_us = rollups.tls_sum_us + EXCLUDED.tls_sum_us, \
+         ttfb_sum_us = rollups.ttfb_sum_us + EXCLUDED.ttfb_sum_us, \
+         download_sum_us = rollups.download_sum_us + EXCLUDED.download_sum_us, \
+         total_sum_us = rollups.total_sum_us + EXCLUDED.total_sum_us, \
+         histograms = EXCLUDED.histograms"
+    };
+}
+
+/// The written row replaces the stored one (imports).
+macro_rules! replace_stored {
+    () => {
+        " ON CONFLICT (bucket_seconds, bucket_start_ms, monitor_id) DO UPDATE SET \
          up_count = EXCLUDED.up_count, degraded_count = EXCLUDED.degraded_count, \
          down_count = EXCLUDED.down_count, total_min_us = EXCLUDED.total_min_us, \
          total_max_us = EXCLUDED.total_max_us, dns_sum_us = EXCLUDED.dns_sum_us, \
          connect_sum_us = EXCLUDED.connect_sum_us, tls_sum_us = EXCLUDED.tls_sum_us, \
          ttfb_sum_us = EXCLUDED.ttfb_sum_us, download_sum_us = EXCLUDED.download_sum_us, \
-         total_sum_us = EXCLUDED.total_sum_us, histograms = EXCLUDED.histograms \
-         RETURNING monitor_id, bucket_seconds, bucket_start_ms, (xmax = 0) AS inserted"
-    ))
+         total_sum_us = EXCLUDED.total_sum_us, histograms = EXCLUDED.histograms"
+    };
+}
+
+macro_rules! upsert_rollups {
+    ($on_conflict:expr) => {
+        concat!(
+            "INSERT INTO rollups (",
+            rollup_columns!(),
+            ") SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::bigint[], $4::bigint[], \
+             $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], \
+             $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], \
+             $15::bytea[])",
+            $on_conflict,
+            " RETURNING monitor_id, bucket_seconds, bucket_start_ms, (xmax = 0) AS inserted"
+        )
+    };
+}
+
+const ADD_TO_STORED: &str = upsert_rollups!(add_to_stored!());
+const REPLACE_STORED: &str = upsert_rollups!(replace_stored!());
+
+/// Upserts rollup rows with `sql` (one of the two above); returns each key with whether it
+/// was inserted (not updated).
+async fn write_rollups(
+    tx: &mut Tx,
+    rollups: &[Rollup],
+    sql: &'static str,
+) -> Result<Vec<((Uuid, i32, i64), bool)>> {
+    let c: Vec<RollupColumns> = rollups.iter().map(RollupColumns::new).collect();
+    let rows: Vec<(Uuid, i32, i64, bool)> = sqlx::query_as(sql)
     .bind(c.iter().map(|r| r.monitor_id).collect::<Vec<_>>())
     .bind(c.iter().map(|r| r.bucket_seconds).collect::<Vec<_>>())
     .bind(c.iter().map(|r| r.bucket_start_ms).collect::<Vec<_>>())
@@ -203,7 +233,7 @@ async fn write_rollups(tx: &mut Tx, rollups: &[Rollup]) -> Result<Vec<((Uuid, i3
 pub(super) async fn import_rollups(pool: &PgPool, rollups: &[Rollup]) -> Result<()> {
     let mut tx = pool.begin().await?;
     for chunk in rollups.chunks(10_000) {
-        write_rollups(&mut tx, chunk).await?;
+        write_rollups(&mut tx, chunk, REPLACE_STORED).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -310,7 +340,6 @@ pub(super) async fn summaries(
     window: Duration,
     now: SystemTime,
 ) -> Result<Vec<Summary>> {
-    let t0 = std::time::Instant::now();
     let spans = SummarySpans::new(window, now);
     let mut accumulator = SummaryAccumulator::new(ids);
     let sql = if ids.is_empty() {
@@ -352,12 +381,8 @@ pub(super) async fn summaries(
         .await?;
     let rows = query.fetch_all(&mut *tx).await?;
     tx.commit().await?;
-    mark!(t0, "sql");
     for row in &rows {
         accumulator.add(row)?;
     }
-    mark!(t0, "merge");
-    let done = accumulator.finish(spans.from, spans.to);
-    mark!(t0, "finish");
-    Ok(done)
+    Ok(accumulator.finish(spans.from, spans.to))
 }

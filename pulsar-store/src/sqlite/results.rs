@@ -25,15 +25,11 @@ const ROLLUP_ROWS_PER_STATEMENT: usize = 1_000;
 /// monitor.
 const MANY_MONITORS: usize = 64;
 
-macro_rules! mark { ($t:ident, $l:expr) => { if std::env::var_os("PROFILE").is_some() { eprintln!("{} {:?}", $l, $t.elapsed()); } let $t = std::time::Instant::now(); let _ = &$t; } }
-
 pub(super) async fn insert(store: &SqliteStore, results: &[CheckResult]) -> Result<u64> {
     if results.is_empty() {
         return Ok(0);
     }
-    let t = std::time::Instant::now();
     let mut tx = store.begin_write().await?;
-    mark!(t, "begin");
     // Writers are serialized (BEGIN IMMEDIATE), so the monitors seen here stay until commit.
     let mut ids: Vec<MonitorId> = results.iter().map(|r| r.monitor_id).collect();
     ids.sort_unstable();
@@ -51,7 +47,6 @@ pub(super) async fn insert(store: &SqliteStore, results: &[CheckResult]) -> Resu
         |r| (r.monitor_id, r.slot),
     );
 
-    mark!(t, "known");
     let mut inserted: HashSet<(Uuid, i64)> = HashSet::with_capacity(candidates.len());
     for chunk in candidates.chunks(RESULT_ROWS_PER_STATEMENT) {
         let columns: Vec<ResultColumns> = chunk.iter().map(|r| ResultColumns::new(r)).collect();
@@ -86,11 +81,8 @@ pub(super) async fn insert(store: &SqliteStore, results: &[CheckResult]) -> Resu
         .filter(|r| inserted.contains(&(r.monitor_id.0, pulsar_core::unix_ms(r.slot))))
         .cloned()
         .collect();
-    mark!(t, "results");
     add_to_rollups(&mut tx, &new).await?;
-    mark!(t, "rollups");
     tx.commit().await?;
-    mark!(t, "commit");
     Ok(new.len() as u64)
 }
 
@@ -101,9 +93,7 @@ async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
     if new.is_empty() {
         return Ok(());
     }
-    let t = std::time::Instant::now();
     let mut deltas = Rollup::deltas(new);
-    mark!(t, "  deltas");
     let keys: Vec<String> = deltas
         .iter()
         .map(|r| {
@@ -124,12 +114,8 @@ async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
     .bind(format!("[{}]", keys.join(",")))
     .fetch_all(&mut **tx)
     .await?;
-    mark!(t, "  read");
     merge_stored_histograms(&mut deltas, &stored)?;
-    mark!(t, "  merge");
-    let r = write_rollups(tx, &deltas, Write::Add).await;
-    mark!(t, "  write");
-    r
+    write_rollups(tx, &deltas, Write::Add).await
 }
 
 /// How a written rollup combines with a stored one.
@@ -319,7 +305,6 @@ pub(super) async fn summaries(
     window: Duration,
     now: SystemTime,
 ) -> Result<Vec<Summary>> {
-    let t0 = std::time::Instant::now();
     let spans = SummarySpans::new(window, now);
     let mut accumulator = SummaryAccumulator::new(ids);
     if ids.is_empty() {
@@ -335,12 +320,8 @@ pub(super) async fn summaries(
         .bind(spans.json())
         .fetch_all(pool)
         .await?;
-    mark!(t0, "sql");
     for row in &rows {
         accumulator.add(row)?;
     }
-    mark!(t0, "merge");
-    let done = accumulator.finish(spans.from, spans.to);
-    mark!(t0, "finish");
-    Ok(done)
+    Ok(accumulator.finish(spans.from, spans.to))
 }

@@ -127,11 +127,17 @@ impl Targets {
             summary: Vec::new(),
             pg_schemas: Vec::new(),
         };
-        let ingest_db = SqliteStore::open(dir.join("ingest.db")).await.expect("sqlite");
+        let ingest_db = SqliteStore::open(dir.join("ingest.db"))
+            .await
+            .expect("sqlite");
         create_raw_sqlite(ingest_db.pool()).await;
         let raw = Raw::Sqlite(ingest_db.pool().clone());
-        targets.ingest.push(Ingest::new("sqlite", Arc::new(ingest_db), raw).await);
-        let summary_db = SqliteStore::open(dir.join("summary.db")).await.expect("sqlite");
+        targets
+            .ingest
+            .push(Ingest::new("sqlite", Arc::new(ingest_db), raw).await);
+        let summary_db = SqliteStore::open(dir.join("summary.db"))
+            .await
+            .expect("sqlite");
 
         if let Some(url) = pg_url {
             let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
@@ -144,25 +150,36 @@ impl Targets {
                 .expect("raw table");
             let raw = Raw::Postgres(store.pool().clone());
             let store = Arc::new(store);
-            targets.ingest.push(Ingest::new("postgres", store.clone(), raw).await);
+            targets
+                .ingest
+                .push(Ingest::new("postgres", store.clone(), raw).await);
             // The ingest monitors live in the same schema; the summary reads its own ids.
             let ids = seed(&summary_db, Some(&store)).await;
             // Production writes rollups time-major (each tick writes every monitor's rows
             // together); the seed writes monitor by monitor. Restore the production layout
             // of the heap, and let ANALYZE see the data, as autovacuum would.
-            for sql in ["CLUSTER rollups USING rollups_pkey", "VACUUM ANALYZE rollups"] {
-                sqlx::query(sql).execute(store.pool()).await.expect("cluster");
+            for sql in [
+                "CLUSTER rollups USING rollups_pkey",
+                "VACUUM ANALYZE rollups",
+            ] {
+                sqlx::query(sql)
+                    .execute(store.pool())
+                    .await
+                    .expect("cluster");
             }
             targets.summary.push(SummaryTarget {
                 name: "postgres",
                 store,
                 ids: ids.clone(),
             });
-            targets.summary.insert(0, SummaryTarget {
-                name: "sqlite",
-                store: Arc::new(summary_db),
-                ids,
-            });
+            targets.summary.insert(
+                0,
+                SummaryTarget {
+                    name: "sqlite",
+                    store: Arc::new(summary_db),
+                    ids,
+                },
+            );
         } else {
             let ids = seed(&summary_db, None).await;
             targets.summary.push(SummaryTarget {
@@ -178,7 +195,10 @@ impl Targets {
         for (url, schema) in &self.pg_schemas {
             if let Ok(pool) = sqlx::PgPool::connect(url).await {
                 let sql = format!("DROP SCHEMA {schema} CASCADE");
-                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await.ok();
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&pool)
+                    .await
+                    .ok();
                 pool.close().await;
             }
         }
@@ -293,7 +313,9 @@ fn synthetic_result(monitor_id: MonitorId, slot_ms: i64, seed: u64) -> CheckResu
     let mut phase = |typical_us: f64| {
         // Sum of three uniforms: close enough to a normal for test data.
         let z = (unit() + unit() + unit() - 1.5) * 2.0;
-        Some(Duration::from_micros((typical_us * (0.3 * z).exp() * slow) as u64))
+        Some(Duration::from_micros(
+            (typical_us * (0.3 * z).exp() * slow) as u64,
+        ))
     };
     let mut phases = Phases {
         dns: phase(typical(0, 500.0, 20_000.0)),
@@ -310,7 +332,7 @@ fn synthetic_result(monitor_id: MonitorId, slot_ms: i64, seed: u64) -> CheckResu
             .filter_map(|(_, d)| *d)
             .sum::<Duration>(),
     );
-    let outcome = if seed % 97 == 0 {
+    let outcome = if seed.is_multiple_of(97) {
         Outcome::Down
     } else {
         Outcome::Up
@@ -375,7 +397,8 @@ async fn insert_raw_sqlite(pool: &SqlitePool, batch: &[CheckResult]) {
         for (_, phase) in r.phases.named() {
             row.push_bind(us(phase));
         }
-        row.push_bind(r.body_bytes as i64).push_bind(Vec::<u8>::new());
+        row.push_bind(r.body_bytes as i64)
+            .push_bind(Vec::<u8>::new());
     });
     sql.build().execute(&mut *tx).await.expect("raw insert");
     tx.commit().await.expect("commit");
@@ -470,7 +493,8 @@ fn seed_rollups(ids: &[MonitorId]) -> Vec<Rollup> {
     let mut rows = Vec::new();
     let month_ago = NOW_MS - 30 * DAY_MS;
     for id in ids {
-        let check = |slot_ms: i64| synthetic_result(*id, slot_ms, slot_ms as u64 ^ id.0.as_u128() as u64);
+        let check =
+            |slot_ms: i64| synthetic_result(*id, slot_ms, slot_ms as u64 ^ id.0.as_u128() as u64);
         let mut day: Option<Rollup> = None;
         let mut hour_start = BucketSize::Day.floor_ms(month_ago - DAY_MS);
         while hour_start < NOW_MS {
@@ -515,7 +539,9 @@ async fn seed(sqlite: &SqliteStore, postgres: Option<&PgStore>) -> Vec<MonitorId
         for (i, id) in ids.iter().enumerate() {
             let mut monitor = Monitor::new(format!("summary-{i:04}"), "https://example.com/");
             monitor.id = *id;
-            pg.create_monitor(&monitor, from_unix_ms(NOW_MS)).await.expect("create monitor");
+            pg.create_monitor(&monitor, from_unix_ms(NOW_MS))
+                .await
+                .expect("create monitor");
         }
     }
     let mut rows = 0;

@@ -6,7 +6,7 @@
 use std::time::{Duration, SystemTime};
 
 use pulsar_core::{
-    CheckResult, Expectations, HopReport, Header, Monitor, Phases, ProbeReport, classify, proto::v1,
+    CheckResult, Expectations, Header, HopReport, Monitor, Phases, ProbeReport, classify, proto::v1,
 };
 
 fn main() -> anyhow::Result<()> {
@@ -40,7 +40,11 @@ fn main() -> anyhow::Result<()> {
     let report = ProbeReport {
         url: monitor.check.url.clone(),
         started_at: SystemTime::now(),
-        hops: vec![HopReport { status: Some(200), phases, ..HopReport::default() }],
+        hops: vec![HopReport {
+            status: Some(200),
+            phases,
+            ..HopReport::default()
+        }],
         phases,
         failure: None,
         body_assertion_held: None,
@@ -48,7 +52,14 @@ fn main() -> anyhow::Result<()> {
     let verdict = classify(&report, &monitor.expect);
     println!("verdict: {} ({})", verdict.outcome, verdict.reason);
 
-    let result = CheckResult::new(monitor.id, SystemTime::now(), "example", "local", report, verdict);
+    let result = CheckResult::new(
+        monitor.id,
+        SystemTime::now(),
+        "example",
+        "local",
+        report,
+        verdict,
+    );
     let wire: v1::CheckResult = result.into();
     println!("{}", serde_json::to_string_pretty(&wire)?);
     Ok(())

@@ -72,7 +72,10 @@ async fn main() -> anyhow::Result<()> {
     let summaries = store
         .summaries(&ids, Duration::from_secs(3_600 * 2), end)
         .await?;
-    println!("{:<5} {:>7} {:>8}  p95 per phase (ms)", "", "checks", "uptime");
+    println!(
+        "{:<5} {:>7} {:>8}  p95 per phase (ms)",
+        "", "checks", "uptime"
+    );
     for (summary, name) in summaries.iter().zip(["api", "web"]) {
         let phases: Vec<String> = summary
             .latency
@@ -111,10 +114,7 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let pruned = store.prune(end, &Retention::default()).await?;
-    println!(
-        "\nprune at the end: {} rows past retention",
-        pruned.total()
-    );
+    println!("\nprune at the end: {} rows past retention", pruned.total());
     Ok(())
 }
 
@@ -145,7 +145,11 @@ fn check(monitor: &Monitor, slot: SystemTime, down: bool, tick: u32) -> CheckRes
         region: "local".into(),
         outcome: if down { Outcome::Down } else { Outcome::Up },
         failure: down.then(|| Failure::new(FailureKind::ConnectRefused, "connection refused")),
-        message: if down { "connection refused".into() } else { String::new() },
+        message: if down {
+            "connection refused".into()
+        } else {
+            String::new()
+        },
         status: (!down).then_some(200),
         http_version: (!down).then(|| "HTTP/1.1".to_owned()),
         remote_addr: None,

@@ -174,16 +174,18 @@ impl LatencyHistogram {
             self.counts.resize(needed, 0);
         }
         let base = (offset - self.offset) as usize;
+        let mut bytes = *input;
         for slot in &mut self.counts[base..base + len] {
             // Most counts fit one byte: skip the general varint path for them.
-            match input.split_first() {
-                Some((&byte, rest)) if byte < 0x80 => {
+            match bytes.first() {
+                Some(&byte) if byte < 0x80 => {
                     *slot += u64::from(byte);
-                    *input = rest;
+                    bytes = &bytes[1..];
                 }
-                _ => *slot += get_varint(input)?,
+                _ => *slot += get_varint(&mut bytes)?,
             }
         }
+        *input = bytes;
         Ok(())
     }
 }

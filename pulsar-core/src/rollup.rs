@@ -258,7 +258,11 @@ mod tests {
         assert_eq!(
             spans(unix_ms(hour), now),
             vec![
-                (BucketSize::Minute, now - HOUR - 15_000, midnight + 12 * HOUR),
+                (
+                    BucketSize::Minute,
+                    now - HOUR - 15_000,
+                    midnight + 12 * HOUR
+                ),
                 (BucketSize::Hour, midnight + 12 * HOUR, midnight + 13 * HOUR),
             ]
         );

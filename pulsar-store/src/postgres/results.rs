@@ -11,9 +11,9 @@ use super::PgStore;
 use crate::error::{Result, StoreError, is_foreign_key_violation};
 use crate::query::{Page, PageRequest, TimeRange};
 use crate::rows::{
-    ResultColumns, ResultRow, RollupColumns, RollupRow, SummaryAccumulator, SummaryRow,
-    SummarySpans,
-    HistogramRow, first_per_key, merge_stored_histograms, result_columns, rollup_columns, rollup_key, uuids,
+    HistogramRow, ResultColumns, ResultRow, RollupColumns, RollupRow, SummaryAccumulator,
+    SummaryRow, SummarySpans, first_per_key, merge_stored_histograms, result_columns,
+    rollup_columns, rollup_key, uuids,
 };
 
 type Tx = Transaction<'static, Postgres>;
@@ -203,27 +203,27 @@ async fn write_rollups(
 ) -> Result<Vec<((Uuid, i32, i64), bool)>> {
     let c: Vec<RollupColumns> = rollups.iter().map(RollupColumns::new).collect();
     let rows: Vec<(Uuid, i32, i64, bool)> = sqlx::query_as(sql)
-    .bind(c.iter().map(|r| r.monitor_id).collect::<Vec<_>>())
-    .bind(c.iter().map(|r| r.bucket_seconds).collect::<Vec<_>>())
-    .bind(c.iter().map(|r| r.bucket_start_ms).collect::<Vec<_>>())
-    .bind(c.iter().map(|r| r.counts[0]).collect::<Vec<_>>())
-    .bind(c.iter().map(|r| r.counts[1]).collect::<Vec<_>>())
-    .bind(c.iter().map(|r| r.counts[2]).collect::<Vec<_>>())
-    .bind(c.iter().map(|r| r.total_min_us).collect::<Vec<_>>())
-    .bind(c.iter().map(|r| r.total_max_us).collect::<Vec<_>>())
-    .bind(c.iter().map(|r| r.phase_sums_us[0]).collect::<Vec<_>>())
-    .bind(c.iter().map(|r| r.phase_sums_us[1]).collect::<Vec<_>>())
-    .bind(c.iter().map(|r| r.phase_sums_us[2]).collect::<Vec<_>>())
-    .bind(c.iter().map(|r| r.phase_sums_us[3]).collect::<Vec<_>>())
-    .bind(c.iter().map(|r| r.phase_sums_us[4]).collect::<Vec<_>>())
-    .bind(c.iter().map(|r| r.phase_sums_us[5]).collect::<Vec<_>>())
-    .bind(
-        c.iter()
-            .map(|r| r.histograms.as_slice())
-            .collect::<Vec<_>>(),
-    )
-    .fetch_all(&mut **tx)
-    .await?;
+        .bind(c.iter().map(|r| r.monitor_id).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.bucket_seconds).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.bucket_start_ms).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.counts[0]).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.counts[1]).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.counts[2]).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.total_min_us).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.total_max_us).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.phase_sums_us[0]).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.phase_sums_us[1]).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.phase_sums_us[2]).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.phase_sums_us[3]).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.phase_sums_us[4]).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.phase_sums_us[5]).collect::<Vec<_>>())
+        .bind(
+            c.iter()
+                .map(|r| r.histograms.as_slice())
+                .collect::<Vec<_>>(),
+        )
+        .fetch_all(&mut **tx)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(id, seconds, start, inserted)| ((id, seconds, start), inserted))
@@ -319,7 +319,9 @@ pub(super) async fn rollups(
     rows.into_iter().map(RollupRow::into_rollup).collect()
 }
 
-/// Per monitor in the window: sums, min/max and the histograms concatenated.
+/// Per monitor in the window: sums, min/max and the histograms concatenated (each
+/// encoding knows its own length). One row per monitor keeps the driver's per-row cost out
+/// of the hot path.
 macro_rules! summary_select {
     () => {
         "SELECT r.monitor_id, sum(r.up_count)::bigint AS up_count, \
@@ -373,10 +375,14 @@ pub(super) async fn summaries(
     for (from_ms, to_ms) in ranges {
         query = query.bind(from_ms).bind(to_ms);
     }
-    // Grouping a month of histograms by monitor needs more than the default 4 MB of sort
-    // memory; without it PostgreSQL sorts on disk.
+    // Grouping a month of histograms needs more than the default 4 MB of work memory
+    // (without it PostgreSQL sorts on disk), and the plan must see the time ranges: a
+    // generic plan of the prepared statement cannot, and falls back to a full scan.
     let mut tx = pool.begin().await?;
     sqlx::query("SET LOCAL work_mem = '64MB'")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
         .execute(&mut *tx)
         .await?;
     let rows = query.fetch_all(&mut *tx).await?;

@@ -56,12 +56,8 @@ pub(crate) async fn two_claimers_never_claim_a_slot_twice(store: Arc<dyn Store>)
     let a = tokio::spawn(claimer(store.clone(), ticks.clone()));
     let b = tokio::spawn(claimer(store.clone(), ticks.clone()));
     let (a, b) = (a.await.unwrap(), b.await.unwrap());
-    assert!(
-        !a.is_empty() && !b.is_empty(),
-        "both claimers got work: {} / {}",
-        a.len(),
-        b.len()
-    );
+    // How the work splits between the two depends on timing (on SQLite one claimer may
+    // wait out the other's write lock); that no slot is lost or doubled does not.
 
     let mut seen = HashSet::new();
     for key in a.iter().chain(&b) {

@@ -142,7 +142,10 @@ pub(crate) async fn summaries_cover_the_window_edges(store: Arc<dyn Store>) {
         // From floor_minute(now - window) to now: the minute of "now - window" counts.
         assert_eq!(summaries[0].checks(), expected, "window {window:?}");
         assert_eq!(summaries[0].to, now());
-        assert_eq!(ms(summaries[0].from), (NOW_MS - window.as_millis() as i64) / MINUTE_MS * MINUTE_MS);
+        assert_eq!(
+            ms(summaries[0].from),
+            (NOW_MS - window.as_millis() as i64) / MINUTE_MS * MINUTE_MS
+        );
         assert_eq!(summaries[1].checks(), 0);
         assert_eq!(summaries[1].uptime_pct, None);
         assert!(summaries[1].latency.is_empty());

@@ -8,8 +8,8 @@ use std::time::Duration;
 use prost::Message;
 use pulsar_core::proto::v1;
 use pulsar_core::{
-    BucketSize, ChannelId, CheckResult, Delivery, DeliveryId, HostMetrics, Incident, IncidentId,
-    Monitor, MonitorId, MonitorState, NotificationChannel, PhaseHistograms, Rollup, RollupStats,
+    BucketSize, ChannelId, CheckResult, Delivery, DeliveryId, Incident, IncidentId, Monitor,
+    MonitorId, MonitorState, NotificationChannel, PhaseHistograms, Rollup, RollupStats,
     from_unix_ms, unix_ms,
 };
 use uuid::Uuid;
@@ -375,7 +375,10 @@ pub(crate) struct HistogramRow {
 
 /// Merges stored histograms into the deltas they belong to: the histograms to write back.
 /// The deltas' stats stay deltas.
-pub(crate) fn merge_stored_histograms(deltas: &mut [Rollup], stored: &[HistogramRow]) -> Result<()> {
+pub(crate) fn merge_stored_histograms(
+    deltas: &mut [Rollup],
+    stored: &[HistogramRow],
+) -> Result<()> {
     let index: std::collections::HashMap<RollupKey, usize> = deltas
         .iter()
         .enumerate()
@@ -512,279 +515,10 @@ pub(crate) fn delivery_latency_us(delivery: &Delivery) -> i64 {
     i64::try_from(delivery.latency.as_micros()).unwrap_or(i64::MAX)
 }
 
-// ---- hosts ----
+mod hosts;
+mod summary;
 
-/// The columns of one `host_samples` row.
-pub(crate) struct HostSampleColumns {
-    pub(crate) hostname: String,
-    pub(crate) taken_at_ms: i64,
-    pub(crate) metrics: [Option<f64>; 8],
-    pub(crate) snapshot: Vec<u8>,
-}
-
-impl HostSampleColumns {
-    pub(crate) fn new(snapshot: &v1::HostSnapshot) -> Result<Self> {
-        if snapshot.hostname.is_empty() {
-            return Err(StoreError::invalid("hostname", "must not be empty"));
-        }
-        Ok(Self {
-            hostname: snapshot.hostname.clone(),
-            taken_at_ms: snapshot.taken_at_unix_ms,
-            metrics: HostMetrics::from_snapshot(snapshot).to_array(),
-            snapshot: snapshot.encode_to_vec(),
-        })
-    }
-}
-
-pub(crate) fn decode_snapshot(bytes: &[u8]) -> Result<v1::HostSnapshot> {
-    v1::HostSnapshot::decode(bytes).map_err(StoreError::internal)
-}
-
-/// Additive host averages of one bucket: the sample count, and per metric the sum and
-/// number of samples that had it (so an average ignores samples that lacked the metric).
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct HostRollupDelta {
-    pub(crate) hostname: String,
-    pub(crate) bucket_seconds: i32,
-    pub(crate) bucket_start_ms: i64,
-    pub(crate) samples: i64,
-    pub(crate) sums: [f64; 8],
-    pub(crate) counts: [i64; 8],
-}
-
-/// The bucket sizes host averages are kept at.
-pub(crate) const HOST_BUCKETS: [BucketSize; 2] = [BucketSize::Minute, BucketSize::Hour];
-
-pub(crate) fn host_rollup_deltas(samples: &[&HostSampleColumns]) -> Vec<HostRollupDelta> {
-    let mut by_key: BTreeMap<(String, i32, i64), HostRollupDelta> = BTreeMap::new();
-    for sample in samples {
-        for bucket in HOST_BUCKETS {
-            let start = bucket.floor_ms(sample.taken_at_ms);
-            let seconds = i32::try_from(bucket.seconds()).unwrap_or(i32::MAX);
-            let delta = by_key
-                .entry((sample.hostname.clone(), seconds, start))
-                .or_insert_with(|| HostRollupDelta {
-                    hostname: sample.hostname.clone(),
-                    bucket_seconds: seconds,
-                    bucket_start_ms: start,
-                    samples: 0,
-                    sums: [0.0; 8],
-                    counts: [0; 8],
-                });
-            delta.samples += 1;
-            for (i, value) in sample.metrics.iter().enumerate() {
-                if let Some(v) = value {
-                    delta.sums[i] += v;
-                    delta.counts[i] += 1;
-                }
-            }
-        }
-    }
-    by_key.into_values().collect()
-}
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct HostPointRow {
-    pub(crate) step_index: i64,
-    pub(crate) samples: i64,
-    pub(crate) cpu_busy_pct: Option<f64>,
-    pub(crate) load1: Option<f64>,
-    pub(crate) memory_used_bytes: Option<f64>,
-    pub(crate) memory_total_bytes: Option<f64>,
-    pub(crate) net_rx_bytes_per_sec: Option<f64>,
-    pub(crate) net_tx_bytes_per_sec: Option<f64>,
-    pub(crate) disk_read_bytes_per_sec: Option<f64>,
-    pub(crate) disk_write_bytes_per_sec: Option<f64>,
-}
-
-impl HostPointRow {
-    pub(crate) fn into_point(self, from_ms: i64, step_ms: i64) -> pulsar_core::HostPoint {
-        pulsar_core::HostPoint {
-            at: from_unix_ms(from_ms + self.step_index * step_ms),
-            samples: to_u64(self.samples),
-            metrics: HostMetrics::from_array([
-                self.cpu_busy_pct,
-                self.load1,
-                self.memory_used_bytes,
-                self.memory_total_bytes,
-                self.net_rx_bytes_per_sec,
-                self.net_tx_bytes_per_sec,
-                self.disk_read_bytes_per_sec,
-                self.disk_write_bytes_per_sec,
-            ]),
-        }
-    }
-}
-
-/// Where a host series is read from and how its steps align.
-pub(crate) struct SeriesPlan {
-    /// `None` for raw samples, else the bucket size of the averages read.
-    pub(crate) source: Option<BucketSize>,
-    pub(crate) from_ms: i64,
-    pub(crate) to_ms: i64,
-    pub(crate) step_ms: i64,
-}
-
-/// Picks the coarsest source whose bucket fits in the step, and aligns the range start and
-/// the step to that source's buckets.
-pub(crate) fn series_plan(range: crate::TimeRange, points: u32) -> SeriesPlan {
-    let step_ms = i64::try_from(pulsar_core::series_step(range.from, range.to, points).as_millis())
-        .unwrap_or(i64::MAX);
-    let (from_ms, to_ms) = range.millis();
-    let source = [BucketSize::Hour, BucketSize::Minute]
-        .into_iter()
-        .find(|b| b.millis() <= step_ms);
-    match source {
-        Some(bucket) => SeriesPlan {
-            source,
-            from_ms: bucket.floor_ms(from_ms),
-            to_ms,
-            // Round the step up to whole buckets.
-            step_ms: (step_ms + bucket.millis() - 1) / bucket.millis() * bucket.millis(),
-        },
-        None => SeriesPlan {
-            source,
-            from_ms,
-            to_ms,
-            step_ms,
-        },
-    }
-}
-
-/// One monitor's rollups in a summary window, aggregated by the database: sums, min/max,
-/// and the concatenation of every row's encoded histograms (one row per monitor keeps the
-/// per-row cost of the driver out of the hot path).
-#[derive(sqlx::FromRow)]
-pub(crate) struct SummaryRow {
-    monitor_id: Uuid,
-    up_count: i64,
-    degraded_count: i64,
-    down_count: i64,
-    total_min_us: Option<i64>,
-    total_max_us: Option<i64>,
-    dns_sum_us: i64,
-    connect_sum_us: i64,
-    tls_sum_us: i64,
-    ttfb_sum_us: i64,
-    download_sum_us: i64,
-    total_sum_us: i64,
-    histograms: Vec<u8>,
-}
-
-impl SummaryRow {
-    fn stats(&self) -> RollupStats {
-        RollupStats {
-            up: to_u64(self.up_count),
-            degraded: to_u64(self.degraded_count),
-            down: to_u64(self.down_count),
-            total_min_us: self.total_min_us.map(to_u64),
-            total_max_us: self.total_max_us.map(to_u64),
-            phase_sums_us: [
-                self.dns_sum_us,
-                self.connect_sum_us,
-                self.tls_sum_us,
-                self.ttfb_sum_us,
-                self.download_sum_us,
-                self.total_sum_us,
-            ]
-            .map(to_u64),
-        }
-    }
-}
-
-/// Summaries of the given ids from merged rollup rows, in the order of the ids.
-pub(crate) struct SummaryAccumulator {
-    order: Vec<MonitorId>,
-    merged: std::collections::HashMap<Uuid, (RollupStats, PhaseHistograms)>,
-}
-
-impl SummaryAccumulator {
-    pub(crate) fn new(ids: &[MonitorId]) -> Self {
-        Self {
-            order: ids.to_vec(),
-            merged: ids
-                .iter()
-                .map(|id| (id.0, (RollupStats::default(), PhaseHistograms::new())))
-                .collect(),
-        }
-    }
-
-    pub(crate) fn add(&mut self, row: &SummaryRow) -> Result<()> {
-        if let Some((stats, histograms)) = self.merged.get_mut(&row.monitor_id) {
-            stats.merge(&row.stats());
-            histograms.merge_encoded(&row.histograms)?;
-        }
-        Ok(())
-    }
-
-    pub(crate) fn finish(
-        mut self,
-        from: std::time::SystemTime,
-        to: std::time::SystemTime,
-    ) -> Vec<pulsar_core::Summary> {
-        self.order
-            .iter()
-            .map(|id| {
-                let (stats, histograms) = self.merged.remove(&id.0).unwrap_or_default();
-                pulsar_core::Summary::new(*id, from, to, &stats, &histograms)
-            })
-            .collect()
-    }
-}
-
-fn logic_now(now: std::time::SystemTime) -> std::time::SystemTime {
-    crate::logic::truncate_ms(now)
-}
-
-/// The spans of whole buckets a summary reads, as parallel columns for a query.
-pub(crate) struct SummarySpans {
-    pub(crate) from: std::time::SystemTime,
-    pub(crate) to: std::time::SystemTime,
-    pub(crate) bucket_seconds: Vec<i32>,
-    pub(crate) from_ms: Vec<i64>,
-    pub(crate) to_ms: Vec<i64>,
-}
-
-impl SummarySpans {
-    pub(crate) fn new(window: Duration, now: std::time::SystemTime) -> Self {
-        let from = pulsar_core::window_start(window, now);
-        let spans = pulsar_core::cover(from, now);
-        Self {
-            from,
-            to: logic_now(now),
-            bucket_seconds: spans
-                .iter()
-                .map(|s| i32::try_from(s.bucket.seconds()).unwrap_or(i32::MAX))
-                .collect(),
-            from_ms: spans.iter().map(|s| unix_ms(s.from)).collect(),
-            to_ms: spans.iter().map(|s| unix_ms(s.to)).collect(),
-        }
-    }
-
-    /// One `[from, to)` range per bucket size (minute, hour, day); `(0, 0)` for a size the
-    /// window does not use. [`pulsar_core::cover`] yields at most one span per size.
-    pub(crate) fn ranges_by_size(&self) -> [(i64, i64); 3] {
-        let mut ranges = [(0, 0); 3];
-        for i in 0..self.bucket_seconds.len() {
-            let slot = BucketSize::ALL
-                .iter()
-                .position(|b| b.seconds() == i64::from(self.bucket_seconds[i]))
-                .unwrap_or(0);
-            ranges[slot] = (self.from_ms[i], self.to_ms[i]);
-        }
-        ranges
-    }
-
-    /// The spans as a JSON array of `[bucket_seconds, from_ms, to_ms]`, for SQLite.
-    pub(crate) fn json(&self) -> String {
-        let items: Vec<String> = (0..self.bucket_seconds.len())
-            .map(|i| {
-                format!(
-                    "[{},{},{}]",
-                    self.bucket_seconds[i], self.from_ms[i], self.to_ms[i]
-                )
-            })
-            .collect();
-        format!("[{}]", items.join(","))
-    }
-}
+pub(crate) use hosts::{
+    HostPointRow, HostSampleColumns, decode_snapshot, host_rollup_deltas, series_plan,
+};
+pub(crate) use summary::{SummaryAccumulator, SummaryRow, SummarySpans};

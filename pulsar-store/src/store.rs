@@ -196,3 +196,181 @@ pub trait Store: Send + Sync + 'static {
     /// `retention.batch_rows` rows per statement, so no statement holds locks for long.
     async fn prune(&self, now: SystemTime, retention: &Retention) -> Result<PruneReport>;
 }
+
+/// Implements [`Store`] for a backend whose modules (`monitors`, `results`, `hosts`, `notify`,
+/// `prune`) and `MIGRATOR` expose the same functions: the two backends differ in SQL, never in
+/// how a trait call maps onto their modules. Paths resolve at the invocation site.
+macro_rules! impl_store_by_delegation {
+    ($store:ty, $backend:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn migrate(&self) -> Result<()> {
+                Ok(MIGRATOR.run(&self.pool).await?)
+            }
+
+            async fn create_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<Monitor> {
+                monitors::create(self, monitor, now).await
+            }
+
+            async fn get_monitor(&self, id: MonitorId) -> Result<Monitor> {
+                monitors::get(&self.pool, id).await
+            }
+
+            async fn list_monitors(
+                &self,
+                filter: &MonitorFilter,
+                page: &PageRequest,
+            ) -> Result<Page<Monitor>> {
+                monitors::list(&self.pool, filter, page).await
+            }
+
+            async fn update_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<Monitor> {
+                monitors::update(self, monitor, now).await
+            }
+
+            async fn delete_monitor(&self, id: MonitorId) -> Result<()> {
+                monitors::delete(self, id).await
+            }
+
+            async fn set_monitor_enabled(
+                &self,
+                id: MonitorId,
+                enabled: bool,
+                now: SystemTime,
+            ) -> Result<Monitor> {
+                monitors::set_enabled(self, id, enabled, now).await
+            }
+
+            async fn set_monitor_state(
+                &self,
+                id: MonitorId,
+                state: MonitorState,
+                at: SystemTime,
+                cause: &str,
+            ) -> Result<StateChange> {
+                monitors::set_state(self, id, state, at, cause).await
+            }
+
+            async fn claim_due(&self, now: SystemTime, limit: u32) -> Result<Vec<DueCheck>> {
+                monitors::claim_due(self, now, limit).await
+            }
+
+            async fn insert_results(&self, results: &[CheckResult]) -> Result<u64> {
+                results::insert(self, results).await
+            }
+
+            async fn list_results(
+                &self,
+                monitor_id: MonitorId,
+                range: TimeRange,
+                page: &PageRequest,
+            ) -> Result<Page<CheckResult>> {
+                results::list(&self.pool, monitor_id, range, page).await
+            }
+
+            async fn latest_results(&self, monitor_ids: &[MonitorId]) -> Result<Vec<CheckResult>> {
+                results::latest(&self.pool, monitor_ids).await
+            }
+
+            async fn list_rollups(
+                &self,
+                monitor_id: MonitorId,
+                bucket: BucketSize,
+                range: TimeRange,
+            ) -> Result<Vec<Rollup>> {
+                results::rollups(&self.pool, monitor_id, bucket, range).await
+            }
+
+            async fn summaries(
+                &self,
+                monitor_ids: &[MonitorId],
+                window: Duration,
+                now: SystemTime,
+            ) -> Result<Vec<Summary>> {
+                results::summaries(&self.pool, monitor_ids, window, now).await
+            }
+
+            async fn get_incident(&self, id: IncidentId) -> Result<Incident> {
+                notify::get_incident(&self.pool, id).await
+            }
+
+            async fn list_incidents(
+                &self,
+                filter: &IncidentFilter,
+                page: &PageRequest,
+            ) -> Result<Page<Incident>> {
+                notify::list_incidents(&self.pool, filter, page).await
+            }
+
+            async fn insert_host_samples(&self, samples: &[HostSnapshot]) -> Result<u64> {
+                hosts::insert(self, samples).await
+            }
+
+            async fn list_hosts(&self) -> Result<Vec<HostSummary>> {
+                hosts::list(&self.pool).await
+            }
+
+            async fn latest_host_sample(&self, hostname: &str) -> Result<HostSnapshot> {
+                hosts::latest(&self.pool, hostname).await
+            }
+
+            async fn host_series(
+                &self,
+                hostname: &str,
+                range: TimeRange,
+                points: u32,
+            ) -> Result<Vec<HostPoint>> {
+                hosts::series(&self.pool, hostname, range, points).await
+            }
+
+            async fn create_channel(
+                &self,
+                channel: &NotificationChannel,
+                now: SystemTime,
+            ) -> Result<NotificationChannel> {
+                notify::create_channel(&self.pool, channel, now).await
+            }
+
+            async fn get_channel(&self, id: ChannelId) -> Result<NotificationChannel> {
+                notify::get_channel(&self.pool, id).await
+            }
+
+            async fn list_channels(&self) -> Result<Vec<NotificationChannel>> {
+                notify::list_channels(&self.pool).await
+            }
+
+            async fn update_channel(
+                &self,
+                channel: &NotificationChannel,
+                now: SystemTime,
+            ) -> Result<NotificationChannel> {
+                notify::update_channel(&self.pool, channel, now).await
+            }
+
+            async fn delete_channel(&self, id: ChannelId) -> Result<()> {
+                notify::delete_channel(&self.pool, id).await
+            }
+
+            async fn record_delivery(&self, delivery: &Delivery) -> Result<Delivery> {
+                notify::record_delivery(&self.pool, delivery).await
+            }
+
+            async fn list_deliveries(
+                &self,
+                filter: &DeliveryFilter,
+                page: &PageRequest,
+            ) -> Result<Page<Delivery>> {
+                notify::list_deliveries(&self.pool, filter, page).await
+            }
+
+            async fn prune(&self, now: SystemTime, retention: &Retention) -> Result<PruneReport> {
+                prune::prune(&self.pool, now, retention).await
+            }
+        }
+    };
+}
+pub(crate) use impl_store_by_delegation;

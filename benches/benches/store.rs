@@ -24,7 +24,7 @@ use criterion::{Criterion, Throughput};
 use pulsar_core::{
     BucketSize, CheckResult, Monitor, MonitorId, Outcome, Phases, Rollup, from_unix_ms, unix_ms,
 };
-use pulsar_store::{PgOptions, PgStore, SqliteStore, Store};
+use pulsar_store::{DEFAULT_FOLD_BATCH, PgOptions, PgStore, SqliteOptions, SqliteStore, Store};
 use sqlx::{PgPool, QueryBuilder, Sqlite, SqlitePool};
 
 const MONITORS: usize = 1_000;
@@ -51,15 +51,18 @@ fn main() {
 
     println!("\n== pulsar-store figures (batches of {BATCH} results, {MONITORS} monitors) ==");
     for ingest in &targets.ingest {
-        let store = runtime.block_on(ingest.rate(FIGURE_BATCHES, false));
-        let raw = runtime.block_on(ingest.rate(FIGURE_BATCHES, true));
-        println!(
-            "ingest {:<9} store {:>9.0} results/s   raw {:>9.0} rows/s   store/raw {:.2}",
-            ingest.name,
-            store,
-            raw,
-            store / raw
-        );
+        let raw = runtime.block_on(ingest.rate(FIGURE_BATCHES, Path::Raw));
+        for path in [Path::Insert, Path::Folded(1), Path::Folded(10)] {
+            let rate = runtime.block_on(ingest.rate(FIGURE_BATCHES, path));
+            println!(
+                "ingest {:<9} {:<28} {:>9.0} results/s   raw {:>9.0} rows/s   ratio {:.2}",
+                ingest.name,
+                path.label(),
+                rate,
+                raw,
+                rate / raw
+            );
+        }
     }
     for summary in &targets.summary {
         let millis = runtime.block_on(summary.mean_millis(FIGURE_SUMMARIES));
@@ -78,11 +81,15 @@ fn main() {
     for ingest in &targets.ingest {
         let mut group = criterion.benchmark_group(format!("store/ingest_{}", ingest.name));
         group.throughput(Throughput::Elements(BATCH as u64));
-        for raw in [false, true] {
-            let name = if raw { "raw" } else { "store" };
+        for (name, path) in [
+            ("insert", Path::Insert),
+            ("insert_fold_each", Path::Folded(1)),
+            ("insert_fold_every_10", Path::Folded(10)),
+            ("raw", Path::Raw),
+        ] {
             group.bench_function(name, |b| {
                 b.to_async(&runtime)
-                    .iter_custom(|iters| async move { ingest.time_batches(iters, raw).await });
+                    .iter_custom(|iters| async move { ingest.time_batches(iters, path).await });
             });
         }
         group.finish();
@@ -96,6 +103,16 @@ fn main() {
     group.finish();
     criterion.final_summary();
     runtime.block_on(targets.close());
+}
+
+/// `PULSAR_BENCH_STORE=ingest` skips seeding a month of rollups for the summary (~2 min).
+fn summaries_wanted() -> bool {
+    std::env::var("PULSAR_BENCH_STORE").map_or(true, |only| only != "ingest")
+}
+
+/// The benchmark folds explicitly, so each measurement says what it includes.
+fn manual_fold(options: SqliteOptions) -> SqliteOptions {
+    options.fold_interval(None)
 }
 
 async fn reachable_postgres() -> Option<String> {
@@ -127,32 +144,46 @@ impl Targets {
             summary: Vec::new(),
             pg_schemas: Vec::new(),
         };
-        let ingest_db = SqliteStore::open(dir.join("ingest.db"))
-            .await
-            .expect("sqlite");
+        let ingest_db =
+            SqliteStore::open_with(manual_fold(SqliteOptions::file(dir.join("ingest.db"))))
+                .await
+                .expect("sqlite");
         create_raw_sqlite(ingest_db.pool()).await;
         let raw = Raw::Sqlite(ingest_db.pool().clone());
         targets
             .ingest
             .push(Ingest::new("sqlite", Arc::new(ingest_db), raw).await);
-        let summary_db = SqliteStore::open(dir.join("summary.db"))
-            .await
-            .expect("sqlite");
+        let summary_db =
+            SqliteStore::open_with(manual_fold(SqliteOptions::file(dir.join("summary.db"))))
+                .await
+                .expect("sqlite");
 
         if let Some(url) = pg_url {
             let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
-            let options = PgOptions::new(url).schema(&schema).max_connections(4);
+            let options = PgOptions::new(url)
+                .schema(&schema)
+                .max_connections(4)
+                .fold_interval(None);
             let store = PgStore::connect_with(options).await.expect("postgres");
             targets.pg_schemas.push((url.to_owned(), schema));
-            sqlx::query("CREATE TABLE bench_raw (LIKE check_results INCLUDING ALL)")
-                .execute(store.pool())
-                .await
-                .expect("raw table");
+            // The raw limit writes the result columns with the same key, nothing more.
+            for sql in [
+                "CREATE TABLE bench_raw (LIKE check_results INCLUDING ALL)",
+                "ALTER TABLE bench_raw DROP COLUMN seq",
+            ] {
+                sqlx::query(sql)
+                    .execute(store.pool())
+                    .await
+                    .expect("raw table");
+            }
             let raw = Raw::Postgres(store.pool().clone());
             let store = Arc::new(store);
             targets
                 .ingest
                 .push(Ingest::new("postgres", store.clone(), raw).await);
+            if !summaries_wanted() {
+                return targets;
+            }
             // The ingest monitors live in the same schema; the summary reads its own ids.
             let ids = seed(&summary_db, Some(&store)).await;
             // Production writes rollups time-major (each tick writes every monitor's rows
@@ -180,7 +211,7 @@ impl Targets {
                     ids,
                 },
             );
-        } else {
+        } else if summaries_wanted() {
             let ids = seed(&summary_db, None).await;
             targets.summary.push(SummaryTarget {
                 name: "sqlite",
@@ -201,6 +232,29 @@ impl Targets {
                     .ok();
                 pool.close().await;
             }
+        }
+    }
+}
+
+/// What an ingest measurement times.
+#[derive(Clone, Copy)]
+enum Path {
+    /// The raw limit: the same rows into a bare table.
+    Raw,
+    /// `insert_results` alone; the results are folded after the timed part.
+    Insert,
+    /// `insert_results`, and `fold_rollups` of everything pending after every n batches,
+    /// both timed: the sustained rate with rollups kept current.
+    Folded(u64),
+}
+
+impl Path {
+    fn label(self) -> String {
+        match self {
+            Path::Raw => "raw".into(),
+            Path::Insert => "insert (fold not timed)".into(),
+            Path::Folded(1) => "insert + fold each batch".into(),
+            Path::Folded(n) => format!("insert + fold every {n} batches"),
         }
     }
 }
@@ -248,24 +302,43 @@ impl Ingest {
             .collect()
     }
 
-    async fn time_batches(&self, batches: u64, raw: bool) -> Duration {
+    async fn time_batches(&self, batches: u64, path: Path) -> Duration {
         let mut spent = Duration::ZERO;
-        for _ in 0..batches {
-            let batch = self.batch(raw);
+        for done in 1..=batches {
+            let batch = self.batch(matches!(path, Path::Raw));
             let started = Instant::now();
-            if raw {
+            if let Path::Raw = path {
                 self.insert_raw(&batch).await;
             } else {
                 let new = self.store.insert_results(&batch).await.expect("insert");
                 assert_eq!(new, BATCH as u64);
             }
+            if let Path::Folded(every) = path
+                && (done % every == 0 || done == batches)
+            {
+                self.fold_all().await;
+            }
             spent += started.elapsed();
+        }
+        if let Path::Insert = path {
+            // Untimed: the next measurement starts with nothing pending.
+            self.fold_all().await;
         }
         spent
     }
 
-    async fn rate(&self, batches: usize, raw: bool) -> f64 {
-        let spent = self.time_batches(batches as u64, raw).await;
+    async fn fold_all(&self) {
+        while self
+            .store
+            .fold_rollups(DEFAULT_FOLD_BATCH)
+            .await
+            .expect("fold")
+            >= DEFAULT_FOLD_BATCH as u64
+        {}
+    }
+
+    async fn rate(&self, batches: usize, path: Path) -> f64 {
+        let spent = self.time_batches(batches as u64, path).await;
         (batches * BATCH) as f64 / spent.as_secs_f64()
     }
 

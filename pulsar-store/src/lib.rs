@@ -2,6 +2,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod error;
+mod fold;
 mod logic;
 mod postgres;
 mod query;
@@ -9,8 +10,11 @@ mod retention;
 mod rows;
 mod sqlite;
 mod store;
+mod summaries;
+mod summary_cache;
 
 pub use error::{Result, StoreError};
+pub use fold::{DEFAULT_FOLD_BATCH, DEFAULT_FOLD_INTERVAL};
 pub use postgres::{DEFAULT_PG_ACQUIRE_TIMEOUT, DEFAULT_PG_MAX_CONNECTIONS, PgOptions, PgStore};
 pub use query::{
     DEFAULT_PAGE_LIMIT, DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MAX_PAGE_LIMIT,
@@ -25,3 +29,4 @@ pub use sqlite::{
     DEFAULT_SQLITE_MMAP_BYTES, SqliteOptions, SqliteStore,
 };
 pub use store::Store;
+pub use summary_cache::MAX_SUMMARY_CACHE_ENTRIES;

@@ -84,9 +84,10 @@ pub trait Store: Send + Sync + 'static {
     // ---- results and rollups ----
 
     /// Stores results, ignoring any whose `(monitor_id, slot)` is already stored or whose
-    /// monitor does not exist; returns how many were new. The minute, hour and day rollups
-    /// are updated in the same transaction from the new rows only, so late results count and
-    /// redelivered ones do not count twice.
+    /// monitor does not exist; returns how many were new. Only the raw rows are written
+    /// here; new rows are folded into their minute, hour and day rollups later (see
+    /// [`Store::fold_rollups`]), each exactly once, so late results count and redelivered
+    /// ones do not count twice.
     async fn insert_results(&self, results: &[CheckResult]) -> Result<u64>;
 
     /// A monitor's results with slots in `range`, newest first.
@@ -96,6 +97,18 @@ pub trait Store: Send + Sync + 'static {
         range: TimeRange,
         page: &PageRequest,
     ) -> Result<Page<CheckResult>>;
+
+    /// Folds up to `max_results` results written since the last fold (oldest first) into
+    /// their minute, hour and day rollups, in one transaction; returns how many were folded
+    /// (0: nothing was pending). The store's background task does this every
+    /// [`DEFAULT_FOLD_INTERVAL`](crate::DEFAULT_FOLD_INTERVAL) unless it was opened without
+    /// one; call it to fold on your own schedule. Reads never depend on it: rollups and
+    /// summaries merge the pending results from their raw rows.
+    async fn fold_rollups(&self, max_results: usize) -> Result<u64>;
+
+    /// How many stored results are not folded into rollups yet: the fold's lag, for
+    /// health checks and metrics.
+    async fn rollup_lag(&self) -> Result<u64>;
 
     /// The newest result of each given monitor that has one, in one query.
     async fn latest_results(&self, monitor_ids: &[MonitorId]) -> Result<Vec<CheckResult>>;
@@ -197,9 +210,10 @@ pub trait Store: Send + Sync + 'static {
     async fn prune(&self, now: SystemTime, retention: &Retention) -> Result<PruneReport>;
 }
 
-/// Implements [`Store`] for a backend whose modules (`monitors`, `results`, `hosts`, `notify`,
-/// `prune`) and `MIGRATOR` expose the same functions: the two backends differ in SQL, never in
-/// how a trait call maps onto their modules. Paths resolve at the invocation site.
+/// Implements [`Store`] for a backend whose modules (`monitors`, `results`, `summaries`,
+/// `hosts`, `notify`, `prune`, `fold`) and `MIGRATOR` expose the same functions: the two
+/// backends differ in SQL, never in how a trait call maps onto their modules. Paths resolve
+/// at the invocation site.
 macro_rules! impl_store_by_delegation {
     ($store:ty, $backend:literal) => {
         #[async_trait::async_trait]
@@ -263,6 +277,14 @@ macro_rules! impl_store_by_delegation {
                 results::insert(self, results).await
             }
 
+            async fn fold_rollups(&self, max_results: usize) -> Result<u64> {
+                fold::fold(&self.pool, max_results).await
+            }
+
+            async fn rollup_lag(&self) -> Result<u64> {
+                fold::lag(&self.pool).await
+            }
+
             async fn list_results(
                 &self,
                 monitor_id: MonitorId,
@@ -291,7 +313,10 @@ macro_rules! impl_store_by_delegation {
                 window: Duration,
                 now: SystemTime,
             ) -> Result<Vec<Summary>> {
-                results::summaries(&self.pool, monitor_ids, window, now).await
+                // Opened by `summarize`, after it has begun its use of the cache.
+                let snapshot = summaries::begin_read(&self.pool);
+                let cache = &self.summary_cache;
+                $crate::summaries::summarize(snapshot, cache, monitor_ids, window, now).await
             }
 
             async fn get_incident(&self, id: IncidentId) -> Result<Incident> {

@@ -1,12 +1,15 @@
 //! The production backend: PostgreSQL, shared by any number of API and worker processes.
 
+mod fold;
 mod hosts;
 mod monitors;
 mod notify;
 mod prune;
 mod results;
+mod summaries;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use pulsar_core::proto::v1::HostSnapshot;
@@ -17,12 +20,14 @@ use pulsar_core::{
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::error::{Result, StoreError};
+use crate::fold::{DEFAULT_FOLD_BATCH, DEFAULT_FOLD_INTERVAL, Folder};
 use crate::query::{
     DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, Page, PageRequest,
     StateChange, TimeRange,
 };
 use crate::retention::{PruneReport, Retention};
 use crate::store::Store;
+use crate::summary_cache::SummaryCache;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -41,6 +46,10 @@ pub struct PgOptions {
     /// A schema to keep Pulsar's tables in (created if missing; set as the `search_path`);
     /// `None` uses the server's default search path.
     pub schema: Option<String>,
+    /// How often the store's background task folds new results into rollups; `None` for
+    /// no task (the caller runs [`Store::fold_rollups`] itself). With several processes on
+    /// one database, each may fold: folds queue on one cursor row and never double-count.
+    pub fold_interval: Option<Duration>,
 }
 
 impl PgOptions {
@@ -50,6 +59,7 @@ impl PgOptions {
             max_connections: DEFAULT_PG_MAX_CONNECTIONS,
             acquire_timeout: DEFAULT_PG_ACQUIRE_TIMEOUT,
             schema: None,
+            fold_interval: Some(DEFAULT_FOLD_INTERVAL),
         }
     }
 
@@ -67,6 +77,11 @@ impl PgOptions {
         self.schema = Some(schema.into());
         self
     }
+
+    pub fn fold_interval(mut self, interval: Option<Duration>) -> Self {
+        self.fold_interval = interval;
+        self
+    }
 }
 
 fn valid_schema(name: &str) -> bool {
@@ -78,11 +93,13 @@ fn valid_schema(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// The [`Store`] on PostgreSQL. Claims use `FOR UPDATE SKIP LOCKED`, so any number of
+/// The [`Store`] on PostgreSQL. Claims use `FOR NO KEY UPDATE SKIP LOCKED`, so any number of
 /// schedulers can share one database; result batches are written with `UNNEST` arrays.
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    folder: Option<Arc<Folder>>,
+    summary_cache: SummaryCache,
 }
 
 impl PgStore {
@@ -114,8 +131,19 @@ impl PgStore {
             let sql = format!("CREATE SCHEMA IF NOT EXISTS {schema}");
             sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await?;
         }
-        let store = Self { pool };
+        let mut store = Self {
+            pool,
+            folder: None,
+            summary_cache: SummaryCache::default(),
+        };
         store.migrate().await?;
+        if let Some(interval) = options.fold_interval {
+            let pool = store.pool.clone();
+            store.folder = Some(Folder::spawn(interval, move || {
+                let pool = pool.clone();
+                async move { fold::fold(&pool, DEFAULT_FOLD_BATCH).await }
+            }));
+        }
         Ok(store)
     }
 
@@ -127,10 +155,16 @@ impl PgStore {
     /// Writes precomputed rollups, replacing rows with the same key: for importing history
     /// from another tool, and for seeding benchmarks.
     pub async fn import_rollups(&self, rollups: &[Rollup]) -> Result<()> {
-        results::import_rollups(&self.pool, rollups).await
+        let imported = results::import_rollups(&self.pool, rollups).await;
+        // Imported rows may replace day rows with the same counts: cached days cannot tell.
+        self.summary_cache.clear();
+        imported
     }
 
     pub async fn close(&self) {
+        if let Some(folder) = &self.folder {
+            folder.stop();
+        }
         self.pool.close().await;
     }
 }

@@ -308,7 +308,7 @@ pub(super) async fn claim_due(
         "SELECT ",
         monitor_columns!(),
         " FROM monitors WHERE enabled AND next_due_at_ms <= $1 \
-         ORDER BY next_due_at_ms LIMIT $2 FOR UPDATE SKIP LOCKED"
+         ORDER BY next_due_at_ms LIMIT $2 FOR NO KEY UPDATE SKIP LOCKED"
     ))
     .bind(unix_ms(now))
     .bind(i64::from(limit))

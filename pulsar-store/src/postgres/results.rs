@@ -1,9 +1,8 @@
-//! Check results, their rollups, and summaries (PostgreSQL).
+//! Check results and their rollups (PostgreSQL).
 
 use std::collections::HashSet;
-use std::time::{Duration, SystemTime};
 
-use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup, Summary, unix_ms};
+use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup, unix_ms};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
@@ -11,19 +10,15 @@ use super::PgStore;
 use crate::error::{Result, StoreError, is_foreign_key_violation};
 use crate::query::{Page, PageRequest, TimeRange};
 use crate::rows::{
-    HistogramRow, ResultColumns, ResultRow, RollupColumns, RollupRow, SummaryAccumulator,
-    SummaryRow, SummarySpans, first_per_key, merge_stored_histograms, result_columns,
-    rollup_columns, rollup_key, uuids,
+    HistogramRow, ResultColumns, ResultRow, RollupColumns, RollupRow, first_per_key,
+    merge_stored_histograms, result_columns, rollup_columns, rollup_key, uuids,
 };
 
-type Tx = Transaction<'static, Postgres>;
+pub(super) type Tx = Transaction<'static, Postgres>;
 
 /// Attempts of a result batch that keeps meeting concurrent writers (deadlock, a rollup
 /// row created under it) before the conflict is reported.
 const INSERT_ATTEMPTS: usize = 5;
-/// From this many monitors on, a summary scans whole time ranges instead of seeking per
-/// monitor.
-const MANY_MONITORS: usize = 64;
 
 pub(super) async fn insert(store: &PgStore, results: &[CheckResult]) -> Result<u64> {
     if results.is_empty() {
@@ -33,7 +28,7 @@ pub(super) async fn insert(store: &PgStore, results: &[CheckResult]) -> Result<u
     let columns: Vec<ResultColumns> = unique.iter().map(|r| ResultColumns::new(r)).collect();
     let mut attempt = 1;
     loop {
-        match try_insert(&store.pool, &unique, &columns).await {
+        match try_insert(&store.pool, &columns).await {
             Err(StoreError::Conflict(source)) if attempt < INSERT_ATTEMPTS => {
                 tracing::debug!(attempt, error = %source, "result batch met a concurrent writer; retrying");
                 attempt += 1;
@@ -43,10 +38,13 @@ pub(super) async fn insert(store: &PgStore, results: &[CheckResult]) -> Result<u
     }
 }
 
-async fn try_insert(pool: &PgPool, results: &[&CheckResult], c: &[ResultColumns]) -> Result<u64> {
+async fn try_insert(pool: &PgPool, c: &[ResultColumns]) -> Result<u64> {
     let mut tx = pool.begin().await?;
-    // One statement for the whole batch: each column travels as one array.
-    let inserted: Vec<(Uuid, i64)> = sqlx::query_as(concat!(
+    // Held until commit: a fold waits for this batch before it reads past its seqs.
+    super::fold::share_ingest_lock(&mut tx).await?;
+    // One statement for the whole batch: each column travels as one array. A redelivered
+    // result keeps its first row; rollups see each result once.
+    let inserted = sqlx::query(concat!(
         "INSERT INTO check_results (",
         result_columns!(),
         ") SELECT u.* FROM UNNEST($1::uuid[], $2::bigint[], $3::bigint[], $4::text[], \
@@ -55,7 +53,7 @@ async fn try_insert(pool: &PgPool, results: &[&CheckResult], c: &[ResultColumns]
          $17::bigint[], $18::bigint[], $19::bytea[]) AS u(",
         result_columns!(),
         ") WHERE EXISTS (SELECT 1 FROM monitors m WHERE m.id = u.monitor_id) \
-         ON CONFLICT (monitor_id, slot_ms) DO NOTHING RETURNING monitor_id, slot_ms"
+         ON CONFLICT (monitor_id, slot_ms) DO NOTHING"
     ))
     .bind(c.iter().map(|r| r.monitor_id).collect::<Vec<_>>())
     .bind(c.iter().map(|r| r.slot_ms).collect::<Vec<_>>())
@@ -84,7 +82,7 @@ async fn try_insert(pool: &PgPool, results: &[&CheckResult], c: &[ResultColumns]
     .bind(c.iter().map(|r| r.phases_us[5]).collect::<Vec<_>>())
     .bind(c.iter().map(|r| r.body_bytes).collect::<Vec<_>>())
     .bind(c.iter().map(|r| r.detail.as_slice()).collect::<Vec<_>>())
-    .fetch_all(&mut *tx)
+    .execute(&mut *tx)
     .await
     .map_err(|e| {
         // A monitor deleted while the batch was written: retry, and its results are skipped.
@@ -94,22 +92,15 @@ async fn try_insert(pool: &PgPool, results: &[&CheckResult], c: &[ResultColumns]
             e.into()
         }
     })?;
-    let inserted: HashSet<(Uuid, i64)> = inserted.into_iter().collect();
-    let new: Vec<CheckResult> = results
-        .iter()
-        .filter(|r| inserted.contains(&(r.monitor_id.0, unix_ms(r.slot))))
-        .map(|r| (*r).clone())
-        .collect();
-    add_to_rollups(&mut tx, &new).await?;
     tx.commit().await?;
-    Ok(new.len() as u64)
+    Ok(inserted.rows_affected())
 }
 
 /// Adds the new results to their rollups: counts and sums are added in SQL, histograms
 /// merge in Rust (read-modify-write).
 /// Existing rows are locked in key order; rows that did not exist are inserted, and if a
 /// concurrent batch created one of them first, the attempt is a `Conflict` and reruns.
-async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
+pub(super) async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
     if new.is_empty() {
         return Ok(());
     }
@@ -304,6 +295,8 @@ pub(super) async fn rollups(
     range: TimeRange,
 ) -> Result<Vec<Rollup>> {
     let (from_ms, to_ms) = range.millis();
+    // One snapshot for the rollups, the cursor and the pending results.
+    let mut tx = super::fold::begin_snapshot(pool).await?;
     let rows: Vec<RollupRow> = sqlx::query_as(concat!(
         "SELECT ",
         rollup_columns!(),
@@ -314,81 +307,23 @@ pub(super) async fn rollups(
     .bind(i32::try_from(bucket.seconds()).unwrap_or(i32::MAX))
     .bind(from_ms)
     .bind(to_ms)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
-    rows.into_iter().map(RollupRow::into_rollup).collect()
-}
-
-/// Per monitor in the window: sums, min/max and the histograms concatenated (each
-/// encoding knows its own length). One row per monitor keeps the driver's per-row cost out
-/// of the hot path.
-macro_rules! summary_select {
-    () => {
-        "SELECT r.monitor_id, sum(r.up_count)::bigint AS up_count, \
-         sum(r.degraded_count)::bigint AS degraded_count, \
-         sum(r.down_count)::bigint AS down_count, min(r.total_min_us) AS total_min_us, \
-         max(r.total_max_us) AS total_max_us, sum(r.dns_sum_us)::bigint AS dns_sum_us, \
-         sum(r.connect_sum_us)::bigint AS connect_sum_us, \
-         sum(r.tls_sum_us)::bigint AS tls_sum_us, sum(r.ttfb_sum_us)::bigint AS ttfb_sum_us, \
-         sum(r.download_sum_us)::bigint AS download_sum_us, \
-         sum(r.total_sum_us)::bigint AS total_sum_us, \
-         string_agg(r.histograms, ''::bytea) AS histograms "
-    };
-}
-
-pub(super) async fn summaries(
-    pool: &PgPool,
-    ids: &[MonitorId],
-    window: Duration,
-    now: SystemTime,
-) -> Result<Vec<Summary>> {
-    let spans = SummarySpans::new(window, now);
-    let mut accumulator = SummaryAccumulator::new(ids);
-    let sql = if ids.is_empty() {
-        return Ok(accumulator.finish(spans.from, spans.to));
-    } else if ids.len() >= MANY_MONITORS {
-        // Many monitors: scan the key ranges of the window (the key is time first) and keep
-        // the rows of the requested monitors. One range per bucket size, spelled out, so the
-        // planner estimates each range instead of guessing at a join.
-        concat!(
-            summary_select!(),
-            "FROM rollups r WHERE ( \
-             (r.bucket_seconds = 60 AND r.bucket_start_ms >= $2 AND r.bucket_start_ms < $3) \
-             OR (r.bucket_seconds = 3600 AND r.bucket_start_ms >= $4 AND r.bucket_start_ms < $5) \
-             OR (r.bucket_seconds = 86400 AND r.bucket_start_ms >= $6 \
-                 AND r.bucket_start_ms < $7)) \
-             AND r.monitor_id IN (SELECT UNNEST($1::uuid[])) GROUP BY r.monitor_id"
-        )
-    } else {
-        // A few monitors: per monitor and bucket size, a range of the monitor index.
-        concat!(
-            summary_select!(),
-            "FROM UNNEST($1::uuid[]) AS ids(id) JOIN rollups r ON r.monitor_id = ids.id \
-             AND ((r.bucket_seconds = 60 AND r.bucket_start_ms >= $2 AND r.bucket_start_ms < $3) \
-             OR (r.bucket_seconds = 3600 AND r.bucket_start_ms >= $4 AND r.bucket_start_ms < $5) \
-             OR (r.bucket_seconds = 86400 AND r.bucket_start_ms >= $6 \
-                 AND r.bucket_start_ms < $7)) GROUP BY r.monitor_id"
-        )
-    };
-    let ranges = spans.ranges_by_size();
-    let mut query = sqlx::query_as::<_, SummaryRow>(sql).bind(uuids(ids));
-    for (from_ms, to_ms) in ranges {
-        query = query.bind(from_ms).bind(to_ms);
-    }
-    // Grouping a month of histograms needs more than the default 4 MB of work memory
-    // (without it PostgreSQL sorts on disk), and the plan must see the time ranges: a
-    // generic plan of the prepared statement cannot, and falls back to a full scan.
-    let mut tx = pool.begin().await?;
-    sqlx::query("SET LOCAL work_mem = '64MB'")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
-        .execute(&mut *tx)
-        .await?;
-    let rows = query.fetch_all(&mut *tx).await?;
+    let stored = rows
+        .into_iter()
+        .map(RollupRow::into_rollup)
+        .collect::<Result<Vec<_>>>()?;
+    // Every slot whose bucket starts in the range.
+    let slots = (
+        bucket.floor_ms(from_ms),
+        to_ms.saturating_add(bucket.millis()),
+    );
+    let pending = super::fold::pending(&mut tx, &[monitor_id], slots).await?;
     tx.commit().await?;
-    for row in &rows {
-        accumulator.add(row)?;
-    }
-    Ok(accumulator.finish(spans.from, spans.to))
+    Ok(crate::fold::with_pending(
+        stored,
+        &pending,
+        bucket,
+        (from_ms, to_ms),
+    ))
 }

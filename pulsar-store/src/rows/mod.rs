@@ -201,6 +201,14 @@ macro_rules! result_columns {
 }
 pub(crate) use result_columns;
 
+/// A result waiting to be folded into rollups, with its arrival order.
+#[derive(sqlx::FromRow)]
+pub(crate) struct PendingRow {
+    pub(crate) seq: i64,
+    #[sqlx(flatten)]
+    pub(crate) result: ResultRow,
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct ResultRow {
     monitor_id: Uuid,
@@ -521,4 +529,4 @@ mod summary;
 pub(crate) use hosts::{
     HostPointRow, HostSampleColumns, decode_snapshot, host_rollup_deltas, series_plan,
 };
-pub(crate) use summary::{SummaryAccumulator, SummaryRow, SummarySpans};
+pub(crate) use summary::{MergedRollups, SummaryAccumulator, SummaryRow, SummarySpans};

@@ -1,57 +1,81 @@
 //! What a summary reads: the spans of its window, and the per-monitor accumulation of
 //! grouped or packed rollup rows.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::time::SystemTime;
 
-use pulsar_core::{BucketSize, MonitorId, PhaseHistograms, RollupStats, unix_ms};
+use pulsar_core::{
+    BucketSize, BucketSpan, CheckResult, MonitorId, PhaseHistograms, RollupStats, Summary, unix_ms,
+};
 use uuid::Uuid;
 
 use super::to_u64;
 use crate::error::{Result, StoreError};
 
-/// One monitor's rollups in a summary window, grouped by the database: sums, min/max, and
-/// the concatenation of the rows' encoded histograms.
+/// Rollups of one monitor merged into one: what a summary is computed from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct MergedRollups {
+    pub(crate) stats: RollupStats,
+    pub(crate) histograms: PhaseHistograms,
+}
+
+impl MergedRollups {
+    pub(crate) fn merge(&mut self, other: &Self) {
+        self.stats.merge(&other.stats);
+        self.histograms.merge(&other.histograms);
+    }
+}
+
+/// One monitor's rollups in a summary read, grouped by the database: sums, min/max and the
+/// concatenation of the encoded histograms of the read spans (all absent when the monitor
+/// has rows only in the checked days), and the checks of its rows in the checked days.
 #[derive(sqlx::FromRow)]
 pub(crate) struct SummaryRow {
     monitor_id: Uuid,
-    up_count: i64,
-    degraded_count: i64,
-    down_count: i64,
+    up_count: Option<i64>,
+    degraded_count: Option<i64>,
+    down_count: Option<i64>,
     total_min_us: Option<i64>,
     total_max_us: Option<i64>,
-    dns_sum_us: i64,
-    connect_sum_us: i64,
-    tls_sum_us: i64,
-    ttfb_sum_us: i64,
-    download_sum_us: i64,
-    total_sum_us: i64,
-    histograms: Vec<u8>,
+    dns_sum_us: Option<i64>,
+    connect_sum_us: Option<i64>,
+    tls_sum_us: Option<i64>,
+    ttfb_sum_us: Option<i64>,
+    download_sum_us: Option<i64>,
+    total_sum_us: Option<i64>,
+    histograms: Option<Vec<u8>>,
+    day_checks: Option<i64>,
 }
 
-/// Summaries of the given ids from merged rollup rows, in the order of the ids.
+/// The rollups of the requested monitors, merged per monitor as rows arrive, and the check
+/// counts of the day rows a read was asked to check (see `crate::summaries`).
 pub(crate) struct SummaryAccumulator {
-    order: Vec<MonitorId>,
-    merged: std::collections::HashMap<Uuid, (RollupStats, PhaseHistograms)>,
+    merged: HashMap<Uuid, MergedRollups>,
+    day_checks: HashMap<Uuid, u64>,
 }
 
 impl SummaryAccumulator {
     pub(crate) fn new(ids: &[MonitorId]) -> Self {
         Self {
-            order: ids.to_vec(),
             merged: ids
                 .iter()
-                .map(|id| (id.0, (RollupStats::default(), PhaseHistograms::new())))
+                .map(|id| (id.0, MergedRollups::default()))
                 .collect(),
+            day_checks: HashMap::new(),
         }
     }
 
     /// Merges one monitor's grouped rollups.
     pub(crate) fn add(&mut self, row: &SummaryRow) -> Result<()> {
-        if let Some((stats, histograms)) = self.merged.get_mut(&row.monitor_id) {
-            stats.merge(&RollupStats {
-                up: to_u64(row.up_count),
-                degraded: to_u64(row.degraded_count),
-                down: to_u64(row.down_count),
+        if let Some(checks) = row.day_checks {
+            self.add_day_checks(row.monitor_id, to_u64(checks));
+        }
+        if let Some(merged) = self.merged.get_mut(&row.monitor_id) {
+            let count = |value: Option<i64>| value.map_or(0, to_u64);
+            merged.stats.merge(&RollupStats {
+                up: count(row.up_count),
+                degraded: count(row.degraded_count),
+                down: count(row.down_count),
                 total_min_us: row.total_min_us.map(to_u64),
                 total_max_us: row.total_max_us.map(to_u64),
                 phase_sums_us: [
@@ -62,47 +86,26 @@ impl SummaryAccumulator {
                     row.download_sum_us,
                     row.total_sum_us,
                 ]
-                .map(to_u64),
+                .map(count),
             });
-            histograms.merge_encoded(&row.histograms)?;
+            if let Some(histograms) = &row.histograms {
+                merged.histograms.merge_encoded(histograms)?;
+            }
         }
         Ok(())
     }
 
-    /// Merges the rows of a summary window, packed by the database into one value: per row
+    /// Merges the rows of a summary read, packed by the database into one value: per row
     /// `[16-byte monitor id]`, the counters as ASCII
     /// `up,degraded,down,total_min,total_max,dns,connect,tls,ttfb,download,total;` (min/max
     /// empty when absent), then the encoded histograms, which know their own length. One
     /// value instead of a row per rollup keeps the driver's per-row cost and the database's
     /// sort out of the hot path.
     pub(crate) fn add_packed(&mut self, mut packed: &[u8]) -> Result<()> {
-        let corrupt = || StoreError::internal("malformed packed rollups");
         while !packed.is_empty() {
             let (id, rest) = packed.split_first_chunk::<16>().ok_or_else(corrupt)?;
             let mut counters = [None; 11];
-            let mut field = 0;
-            let mut at = 0;
-            // ASCII decimals separated by ',' and ended by ';'; an empty field is absent.
-            loop {
-                let byte = *rest.get(at).ok_or_else(corrupt)?;
-                at += 1;
-                match byte {
-                    b'0'..=b'9' => {
-                        let digit = u64::from(byte - b'0');
-                        let value = counters.get_mut(field).ok_or_else(corrupt)?;
-                        *value = Some(
-                            value
-                                .unwrap_or(0u64)
-                                .saturating_mul(10)
-                                .saturating_add(digit),
-                        );
-                    }
-                    b',' => field += 1,
-                    b';' if field == counters.len() - 1 => break,
-                    _ => return Err(corrupt()),
-                }
-            }
-            packed = &rest[at..];
+            packed = read_decimals(rest, &mut counters)?;
             let mut stats = RollupStats {
                 up: counters[0].unwrap_or(0),
                 degraded: counters[1].unwrap_or(0),
@@ -114,87 +117,190 @@ impl SummaryAccumulator {
             for (sum, counter) in stats.phase_sums_us.iter_mut().zip(&counters[5..]) {
                 *sum = counter.unwrap_or(0);
             }
-            let mut scratch = (RollupStats::default(), PhaseHistograms::new());
-            let (merged_stats, histograms) = self
+            let mut scratch = MergedRollups::default();
+            let merged = self
                 .merged
                 .get_mut(&Uuid::from_bytes(*id))
                 .unwrap_or(&mut scratch);
-            merged_stats.merge(&stats);
-            histograms.merge_one_encoded(&mut packed)?;
+            merged.stats.merge(&stats);
+            merged.histograms.merge_one_encoded(&mut packed)?;
         }
         Ok(())
     }
 
+    /// Adds up the checks of the checked days' rows, packed by the database into one value:
+    /// per row `[16-byte monitor id]` and its checks as ASCII, ended by `;`.
+    pub(crate) fn add_packed_day_checks(&mut self, mut packed: &[u8]) -> Result<()> {
+        while !packed.is_empty() {
+            let (id, rest) = packed.split_first_chunk::<16>().ok_or_else(corrupt)?;
+            let mut checks = [None];
+            packed = read_decimals(rest, &mut checks)?;
+            self.add_day_checks(Uuid::from_bytes(*id), checks[0].unwrap_or(0));
+        }
+        Ok(())
+    }
+
+    fn add_day_checks(&mut self, id: Uuid, checks: u64) {
+        let sum = self.day_checks.entry(id).or_default();
+        *sum = sum.saturating_add(checks);
+    }
+
+    /// Merges results that are not in the rollups yet (pending a fold).
+    pub(crate) fn add_results(&mut self, results: &[CheckResult]) {
+        for result in results {
+            if let Some(merged) = self.merged.get_mut(&result.monitor_id.0) {
+                merged.stats.record(result.outcome, &result.phases);
+                merged.histograms.record(&result.phases);
+            }
+        }
+    }
+
+    /// Merges a part of a monitor's window that was read before (the cached days).
+    pub(crate) fn merge_part(&mut self, id: MonitorId, part: &MergedRollups) {
+        if let Some(merged) = self.merged.get_mut(&id.0) {
+            merged.merge(part);
+        }
+    }
+
+    /// The checks in a monitor's rows of the checked days: 0 without rows.
+    pub(crate) fn day_checks(&self, id: MonitorId) -> u64 {
+        self.day_checks.get(&id.0).copied().unwrap_or(0)
+    }
+
+    /// The merged rollups of every requested monitor.
+    pub(crate) fn into_parts(self) -> HashMap<Uuid, MergedRollups> {
+        self.merged
+    }
+
+    /// One summary per id, in the order given (repeats included).
     pub(crate) fn finish(
-        self,
-        from: std::time::SystemTime,
-        to: std::time::SystemTime,
-    ) -> Vec<pulsar_core::Summary> {
-        self.order
-            .iter()
+        &self,
+        ids: &[MonitorId],
+        from: SystemTime,
+        to: SystemTime,
+    ) -> Vec<Summary> {
+        let empty = MergedRollups::default();
+        ids.iter()
             .map(|id| {
-                // Every id was seeded in `new`, repeated ones included.
-                let empty = (RollupStats::default(), PhaseHistograms::new());
-                let (stats, histograms) = self.merged.get(&id.0).unwrap_or(&empty);
-                pulsar_core::Summary::new(*id, from, to, stats, histograms)
+                let merged = self.merged.get(&id.0).unwrap_or(&empty);
+                Summary::new(*id, from, to, &merged.stats, &merged.histograms)
             })
             .collect()
     }
 }
 
-fn logic_now(now: std::time::SystemTime) -> std::time::SystemTime {
-    crate::logic::truncate_ms(now)
+fn corrupt() -> StoreError {
+    StoreError::internal("malformed packed rollups")
 }
 
-/// The spans of whole buckets a summary reads, as parallel columns for a query.
-pub(crate) struct SummarySpans {
-    pub(crate) from: std::time::SystemTime,
-    pub(crate) to: std::time::SystemTime,
-    pub(crate) bucket_seconds: Vec<i32>,
-    pub(crate) from_ms: Vec<i64>,
-    pub(crate) to_ms: Vec<i64>,
+/// Reads ASCII decimals separated by `,` and ended by `;` into `fields` (an empty field is
+/// absent); returns the bytes after the `;`.
+fn read_decimals<'a>(input: &'a [u8], fields: &mut [Option<u64>]) -> Result<&'a [u8]> {
+    let mut field = 0;
+    for (at, &byte) in input.iter().enumerate() {
+        match byte {
+            b'0'..=b'9' => {
+                let value = fields.get_mut(field).ok_or_else(corrupt)?;
+                let digit = u64::from(byte - b'0');
+                *value = Some(value.unwrap_or(0).saturating_mul(10).saturating_add(digit));
+            }
+            b',' => field += 1,
+            b';' if field + 1 == fields.len() => return Ok(&input[at + 1..]),
+            _ => return Err(corrupt()),
+        }
+    }
+    Err(corrupt())
 }
+
+/// Spans of whole buckets a summary read merges, each read whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SummarySpans(Vec<BucketSpan>);
 
 impl SummarySpans {
-    pub(crate) fn new(window: Duration, now: std::time::SystemTime) -> Self {
-        let from = pulsar_core::window_start(window, now);
-        let spans = pulsar_core::cover(from, now);
-        Self {
-            from,
-            to: logic_now(now),
-            bucket_seconds: spans
-                .iter()
-                .map(|s| i32::try_from(s.bucket.seconds()).unwrap_or(i32::MAX))
-                .collect(),
-            from_ms: spans.iter().map(|s| unix_ms(s.from)).collect(),
-            to_ms: spans.iter().map(|s| unix_ms(s.to)).collect(),
-        }
+    pub(crate) fn new(spans: Vec<BucketSpan>) -> Self {
+        Self(spans)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn spans(&self) -> &[BucketSpan] {
+        &self.0
     }
 
     /// One `[from, to)` range per bucket size (minute, hour, day); `(0, 0)` for a size the
-    /// window does not use. [`pulsar_core::cover`] yields at most one span per size.
-    pub(crate) fn ranges_by_size(&self) -> [(i64, i64); 3] {
-        let mut ranges = [(0, 0); 3];
-        for i in 0..self.bucket_seconds.len() {
+    /// spans do not use. An error (a bug) if two spans have the same size: each tiling of
+    /// [`pulsar_core::cover`] yields at most one span per size, and a summary reads the
+    /// minute and hour rows of its start edge beside the day rows of the days after it.
+    pub(crate) fn ranges_by_size(&self) -> Result<[(i64, i64); 3]> {
+        let mut ranges = [None; 3];
+        for span in &self.0 {
             let slot = BucketSize::ALL
                 .iter()
-                .position(|b| b.seconds() == i64::from(self.bucket_seconds[i]))
+                .position(|b| *b == span.bucket)
                 .unwrap_or(0);
-            ranges[slot] = (self.from_ms[i], self.to_ms[i]);
+            if ranges[slot]
+                .replace((unix_ms(span.from), unix_ms(span.to)))
+                .is_some()
+            {
+                return Err(StoreError::internal(
+                    "a summary read two spans of one bucket size",
+                ));
+            }
         }
-        ranges
+        Ok(ranges.map(|range| range.unwrap_or((0, 0))))
     }
 
     /// The spans as a JSON array of `[bucket_seconds, from_ms, to_ms]`, for SQLite.
     pub(crate) fn json(&self) -> String {
-        let items: Vec<String> = (0..self.bucket_seconds.len())
-            .map(|i| {
+        let items: Vec<String> = self
+            .0
+            .iter()
+            .map(|s| {
                 format!(
                     "[{},{},{}]",
-                    self.bucket_seconds[i], self.from_ms[i], self.to_ms[i]
+                    s.bucket.seconds(),
+                    unix_ms(s.from),
+                    unix_ms(s.to)
                 )
             })
             .collect();
         format!("[{}]", items.join(","))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_rows_and_day_checks_parse_and_reject_garbage() {
+        let id = MonitorId::new();
+        let mut accumulator = SummaryAccumulator::new(&[id]);
+        let mut histograms = PhaseHistograms::new();
+        histograms.record(&pulsar_core::Phases {
+            total: Some(std::time::Duration::from_millis(7)),
+            ..Default::default()
+        });
+        let mut packed = id.0.as_bytes().to_vec();
+        packed.extend(b"2,1,0,7000,7000,0,0,0,0,0,21000;");
+        packed.extend(histograms.encode());
+        accumulator.add_packed(&packed).unwrap();
+        let mut checks = id.0.as_bytes().to_vec();
+        checks.extend(b"1440;");
+        checks.extend_from_within(..);
+        accumulator.add_packed_day_checks(&checks).unwrap();
+        assert_eq!(accumulator.day_checks(id), 2_880);
+        assert_eq!(accumulator.day_checks(MonitorId::new()), 0);
+        let merged = &accumulator.into_parts()[&id.0];
+        assert_eq!((merged.stats.up, merged.stats.degraded), (2, 1));
+        assert_eq!(merged.stats.total_min_us, Some(7_000));
+        assert_eq!(merged.histograms, histograms);
+
+        let mut fresh = SummaryAccumulator::new(&[id]);
+        for bad in [&checks[..20], &checks[..16], b"too short".as_slice()] {
+            assert!(fresh.add_packed_day_checks(bad).is_err());
+        }
+        let mut letters = id.0.as_bytes().to_vec();
+        letters.extend(b"12x;");
+        assert!(fresh.add_packed_day_checks(&letters).is_err());
     }
 }

@@ -1,12 +1,15 @@
 //! The embedded backend: one SQLite file in WAL mode.
 
+mod fold;
 mod hosts;
 mod monitors;
 mod notify;
 mod prune;
 mod results;
+mod summaries;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use pulsar_core::proto::v1::HostSnapshot;
@@ -19,12 +22,14 @@ use sqlx::sqlite::{
 };
 
 use crate::error::Result;
+use crate::fold::{DEFAULT_FOLD_BATCH, DEFAULT_FOLD_INTERVAL, Folder};
 use crate::query::{
     DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, Page, PageRequest,
     StateChange, TimeRange,
 };
 use crate::retention::{PruneReport, Retention};
 use crate::store::Store;
+use crate::summary_cache::SummaryCache;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -45,6 +50,9 @@ pub struct SqliteOptions {
     pub path: Option<PathBuf>,
     pub max_connections: u32,
     pub busy_timeout: Duration,
+    /// How often the store's background task folds new results into rollups; `None` for
+    /// no task (the caller runs [`Store::fold_rollups`] itself).
+    pub fold_interval: Option<Duration>,
 }
 
 impl SqliteOptions {
@@ -53,6 +61,7 @@ impl SqliteOptions {
             path: Some(path.as_ref().to_owned()),
             max_connections: DEFAULT_SQLITE_MAX_CONNECTIONS,
             busy_timeout: DEFAULT_SQLITE_BUSY_TIMEOUT,
+            fold_interval: Some(DEFAULT_FOLD_INTERVAL),
         }
     }
 
@@ -63,6 +72,7 @@ impl SqliteOptions {
             path: None,
             max_connections: 1,
             busy_timeout: DEFAULT_SQLITE_BUSY_TIMEOUT,
+            fold_interval: Some(DEFAULT_FOLD_INTERVAL),
         }
     }
 
@@ -75,6 +85,11 @@ impl SqliteOptions {
         self.busy_timeout = timeout;
         self
     }
+
+    pub fn fold_interval(mut self, interval: Option<Duration>) -> Self {
+        self.fold_interval = interval;
+        self
+    }
 }
 
 /// The [`Store`] on SQLite: WAL journal, `synchronous = NORMAL` (durable across process
@@ -84,6 +99,8 @@ impl SqliteOptions {
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    folder: Option<Arc<Folder>>,
+    summary_cache: SummaryCache,
 }
 
 impl SqliteStore {
@@ -113,10 +130,19 @@ impl SqliteStore {
                 .idle_timeout(None)
                 .max_lifetime(None);
         }
-        let store = Self {
+        let mut store = Self {
             pool: pool.connect_with(connect).await?,
+            folder: None,
+            summary_cache: SummaryCache::default(),
         };
         store.migrate().await?;
+        if let Some(interval) = options.fold_interval {
+            let pool = store.pool.clone();
+            store.folder = Some(Folder::spawn(interval, move || {
+                let pool = pool.clone();
+                async move { fold::fold(&pool, DEFAULT_FOLD_BATCH).await }
+            }));
+        }
         Ok(store)
     }
 
@@ -128,10 +154,16 @@ impl SqliteStore {
     /// Writes precomputed rollups, replacing rows with the same key: for importing history
     /// from another tool, and for seeding benchmarks.
     pub async fn import_rollups(&self, rollups: &[Rollup]) -> Result<()> {
-        results::import_rollups(&self.pool, rollups).await
+        let imported = results::import_rollups(&self.pool, rollups).await;
+        // Imported rows may replace day rows with the same counts: cached days cannot tell.
+        self.summary_cache.clear();
+        imported
     }
 
     pub async fn close(&self) {
+        if let Some(folder) = &self.folder {
+            folder.stop();
+        }
         self.pool.close().await;
     }
 

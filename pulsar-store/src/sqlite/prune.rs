@@ -35,10 +35,15 @@ pub(super) async fn prune(
     now: SystemTime,
     retention: &Retention,
 ) -> Result<PruneReport> {
+    // Fold first: raw results leave only once their rollups hold them.
+    while super::fold::fold(pool, crate::DEFAULT_FOLD_BATCH).await?
+        >= crate::DEFAULT_FOLD_BATCH as u64
+    {}
     let cut = retention.cutoffs(now);
     let batch = cut.batch_rows;
     let mut report = PruneReport::default();
-    // Per monitor, so each batch is a range scan of the primary key.
+    // Per monitor, so each batch is a range scan of the primary key. Results not yet
+    // folded stay until they are: their rollups outlive them.
     let monitors: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM monitors")
         .fetch_all(pool)
         .await?;
@@ -46,7 +51,8 @@ pub(super) async fn prune(
         report.raw_results += delete_in_batches!(
             pool,
             "DELETE FROM check_results WHERE rowid IN (SELECT rowid FROM check_results \
-             WHERE monitor_id = ?1 AND slot_ms < ?2 LIMIT ?3)",
+             WHERE monitor_id = ?1 AND slot_ms < ?2 \
+             AND (seq IS NULL OR seq <= (SELECT folded_seq FROM rollup_cursor)) LIMIT ?3)",
             batch,
             id,
             cut.raw_results_ms

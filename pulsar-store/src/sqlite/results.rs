@@ -1,9 +1,8 @@
-//! Check results, their rollups, and summaries (SQLite).
+//! Check results and their rollups (SQLite).
 
 use std::collections::HashSet;
-use std::time::{Duration, SystemTime};
 
-use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup, Summary};
+use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use uuid::Uuid;
 
@@ -11,18 +10,15 @@ use super::SqliteStore;
 use crate::error::{Result, StoreError};
 use crate::query::{Page, PageRequest, TimeRange};
 use crate::rows::{
-    HistogramRow, ResultColumns, ResultRow, RollupColumns, RollupRow, SummaryAccumulator,
-    SummarySpans, first_per_key, ids_json, merge_stored_histograms, result_columns, rollup_columns,
+    HistogramRow, ResultColumns, ResultRow, RollupColumns, RollupRow, first_per_key, ids_json,
+    merge_stored_histograms, result_columns, rollup_columns,
 };
 
-type Tx = Transaction<'static, Sqlite>;
+pub(super) type Tx = Transaction<'static, Sqlite>;
 
 /// Rows per multi-row statement: SQLite allows 32,766 bound values per statement.
 const RESULT_ROWS_PER_STATEMENT: usize = 1_000;
 const ROLLUP_ROWS_PER_STATEMENT: usize = 1_000;
-/// From this many monitors on, a summary scans whole time ranges instead of seeking per
-/// monitor.
-const MANY_MONITORS: usize = 64;
 
 pub(super) async fn insert(store: &SqliteStore, results: &[CheckResult]) -> Result<u64> {
     if results.is_empty() {
@@ -46,15 +42,23 @@ pub(super) async fn insert(store: &SqliteStore, results: &[CheckResult]) -> Resu
         |r| (r.monitor_id, r.slot),
     );
 
-    let mut inserted: HashSet<(Uuid, i64)> = HashSet::with_capacity(candidates.len());
-    for chunk in candidates.chunks(RESULT_ROWS_PER_STATEMENT) {
+    // Arrival order for the fold: seqs come from the cursor row under the write lock.
+    let first_seq: i64 = sqlx::query_scalar(
+        "UPDATE rollup_cursor SET next_seq = next_seq + ?1 RETURNING next_seq - ?1",
+    )
+    .bind(i64::try_from(candidates.len()).unwrap_or(i64::MAX))
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut inserted = 0;
+    for (chunk_index, chunk) in candidates.chunks(RESULT_ROWS_PER_STATEMENT).enumerate() {
         let columns: Vec<ResultColumns> = chunk.iter().map(|r| ResultColumns::new(r)).collect();
+        let chunk_seq = first_seq + (chunk_index * RESULT_ROWS_PER_STATEMENT) as i64;
         let mut sql = QueryBuilder::<Sqlite>::new(concat!(
             "INSERT INTO check_results (",
             result_columns!(),
-            ") "
+            ", seq) "
         ));
-        sql.push_values(columns, |mut row, c| {
+        sql.push_values(columns.into_iter().enumerate(), |mut row, (i, c)| {
             row.push_bind(c.monitor_id)
                 .push_bind(c.slot_ms)
                 .push_bind(c.started_at_ms)
@@ -69,26 +73,22 @@ pub(super) async fn insert(store: &SqliteStore, results: &[CheckResult]) -> Resu
             for phase in c.phases_us {
                 row.push_bind(phase);
             }
-            row.push_bind(c.body_bytes).push_bind(c.detail);
+            row.push_bind(c.body_bytes)
+                .push_bind(c.detail)
+                .push_bind(chunk_seq + i as i64);
         });
-        sql.push(" ON CONFLICT (monitor_id, slot_ms) DO NOTHING RETURNING monitor_id, slot_ms");
-        let keys: Vec<(Uuid, i64)> = sql.build_query_as().fetch_all(&mut *tx).await?;
-        inserted.extend(keys);
+        // A redelivered result keeps its first row; rollups see each result once.
+        sql.push(" ON CONFLICT (monitor_id, slot_ms) DO NOTHING");
+        inserted += sql.build().execute(&mut *tx).await?.rows_affected();
     }
-    let new: Vec<CheckResult> = candidates
-        .into_iter()
-        .filter(|r| inserted.contains(&(r.monitor_id.0, pulsar_core::unix_ms(r.slot))))
-        .cloned()
-        .collect();
-    add_to_rollups(&mut tx, &new).await?;
     tx.commit().await?;
-    Ok(new.len() as u64)
+    Ok(inserted)
 }
 
 /// Adds the new results to their rollups: counts and sums are added in SQL, histograms
 /// merge in Rust, so the stored histograms are read first; the write lock held since
 /// BEGIN IMMEDIATE keeps the read and the write consistent.
-async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
+pub(super) async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
     if new.is_empty() {
         return Ok(());
     }
@@ -250,6 +250,8 @@ pub(super) async fn rollups(
     range: TimeRange,
 ) -> Result<Vec<Rollup>> {
     let (from_ms, to_ms) = range.millis();
+    // One snapshot for the rollups, the cursor and the pending results.
+    let mut tx = super::fold::begin_snapshot(pool).await?;
     let rows: Vec<RollupRow> = sqlx::query_as(concat!(
         "SELECT ",
         rollup_columns!(),
@@ -260,63 +262,23 @@ pub(super) async fn rollups(
     .bind(bucket.seconds())
     .bind(from_ms)
     .bind(to_ms)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
-    rows.into_iter().map(RollupRow::into_rollup).collect()
-}
-
-/// Every rollup row of the window packed into one value (see
-/// `SummaryAccumulator::add_packed`): no sort, and one value through the driver instead of
-/// a row per rollup. `||` and `group_concat` copy blob bytes unchanged in a UTF-8 database.
-macro_rules! summary_select {
-    () => {
-        "SELECT CAST(group_concat(r.monitor_id || (r.up_count || ',' || \
-         r.degraded_count || ',' || r.down_count || ',' || coalesce(r.total_min_us, '') \
-         || ',' || coalesce(r.total_max_us, '') || ',' || r.dns_sum_us || ',' || \
-         r.connect_sum_us || ',' || r.tls_sum_us || ',' || r.ttfb_sum_us || ',' || \
-         r.download_sum_us || ',' || r.total_sum_us || ';') || r.histograms, '') AS \
-         BLOB)  "
-    };
-}
-
-/// The rows of a summary window: many monitors scan each span's key range once (the key
-/// is time first); a few seek per monitor and span in the monitor index.
-macro_rules! summary_rows {
-    (many) => {
-        "FROM json_each(?2) AS s CROSS JOIN rollups r \
-         ON r.bucket_seconds = s.value ->> 0 AND r.bucket_start_ms >= s.value ->> 1 \
-         AND r.bucket_start_ms < s.value ->> 2 \
-         WHERE r.monitor_id IN (SELECT unhex(value) FROM json_each(?1))"
-    };
-    (few) => {
-        "FROM json_each(?1) AS ids CROSS JOIN json_each(?2) AS s \
-         CROSS JOIN rollups AS r INDEXED BY rollups_by_monitor \
-         ON r.monitor_id = unhex(ids.value) AND r.bucket_seconds = s.value ->> 0 \
-         AND r.bucket_start_ms >= s.value ->> 1 AND r.bucket_start_ms < s.value ->> 2"
-    };
-}
-
-pub(super) async fn summaries(
-    pool: &SqlitePool,
-    ids: &[MonitorId],
-    window: Duration,
-    now: SystemTime,
-) -> Result<Vec<Summary>> {
-    let spans = SummarySpans::new(window, now);
-    let mut accumulator = SummaryAccumulator::new(ids);
-    if ids.is_empty() {
-        return Ok(accumulator.finish(spans.from, spans.to));
-    }
-    let sql = if ids.len() >= MANY_MONITORS {
-        concat!(summary_select!(), summary_rows!(many))
-    } else {
-        concat!(summary_select!(), summary_rows!(few))
-    };
-    let packed: Option<Vec<u8>> = sqlx::query_scalar(sql)
-        .bind(ids_json(ids))
-        .bind(spans.json())
-        .fetch_one(pool)
-        .await?;
-    accumulator.add_packed(packed.as_deref().unwrap_or_default())?;
-    Ok(accumulator.finish(spans.from, spans.to))
+    let stored = rows
+        .into_iter()
+        .map(RollupRow::into_rollup)
+        .collect::<Result<Vec<_>>>()?;
+    // Every slot whose bucket starts in the range.
+    let slots = (
+        bucket.floor_ms(from_ms),
+        to_ms.saturating_add(bucket.millis()),
+    );
+    let pending = super::fold::pending(&mut tx, &[monitor_id], slots).await?;
+    tx.commit().await?;
+    Ok(crate::fold::with_pending(
+        stored,
+        &pending,
+        bucket,
+        (from_ms, to_ms),
+    ))
 }

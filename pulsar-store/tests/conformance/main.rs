@@ -5,6 +5,8 @@
 #[macro_use]
 mod support;
 
+mod cached_summaries;
+mod fold;
 mod hosts;
 mod incidents;
 mod monitors;
@@ -31,6 +33,13 @@ conformance! {
     summaries::rollup_percentiles_match_raw_percentiles,
     summaries::summaries_cover_the_window_edges,
     summaries::late_results_update_rollups_once,
+    cached_summaries::a_cached_month_equals_the_raw_results,
+    cached_summaries::a_late_result_in_a_cached_day_counts,
+    cached_summaries::deleted_monitors_and_pruned_days_leave_no_cached_figures,
+    cached_summaries::week_and_month_windows_stay_correct_side_by_side,
+    fold::reads_agree_before_and_after_folding,
+    fold::concurrent_ingest_and_folds_count_each_result_once,
+    fold::the_background_task_folds_new_results,
     incidents::state_changes_open_escalate_and_close_incidents,
     incidents::incidents_list_per_monitor_and_globally,
     hosts::host_samples_store_latest_and_downsample,

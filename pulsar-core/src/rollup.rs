@@ -132,8 +132,12 @@ impl Rollup {
     }
 
     pub fn record(&mut self, result: &CheckResult) {
-        self.stats.record(result.outcome, &result.phases);
-        self.histograms.record(&result.phases);
+        self.record_sample(&RollupSample::from(result));
+    }
+
+    pub fn record_sample(&mut self, sample: &RollupSample) {
+        self.stats.record(sample.outcome, &sample.phases);
+        self.histograms.record(&sample.phases);
     }
 
     pub fn merge(&mut self, other: &Self) {
@@ -145,19 +149,45 @@ impl Rollup {
     /// stored rows: one entry per (monitor, size, bucket start), sorted by that key so
     /// writers lock rows in one order.
     pub fn deltas(results: &[CheckResult]) -> Vec<Rollup> {
+        Self::sample_deltas(results.iter().map(RollupSample::from))
+    }
+
+    /// [`Rollup::deltas`] of the parts of checks that rollups keep.
+    pub fn sample_deltas(samples: impl IntoIterator<Item = RollupSample>) -> Vec<Rollup> {
         let mut by_key = std::collections::BTreeMap::new();
-        for result in results {
+        for sample in samples {
             for bucket in BucketSize::ALL {
-                let start = bucket.floor_ms(unix_ms(result.slot));
+                let start = bucket.floor_ms(unix_ms(sample.slot));
                 by_key
-                    .entry((result.monitor_id, bucket, start))
+                    .entry((sample.monitor_id, bucket, start))
                     .or_insert_with(|| {
-                        Rollup::empty(result.monitor_id, bucket, from_unix_ms(start))
+                        Rollup::empty(sample.monitor_id, bucket, from_unix_ms(start))
                     })
-                    .record(result);
+                    .record_sample(&sample);
             }
         }
         by_key.into_values().collect()
+    }
+}
+
+/// What a rollup keeps of one check. Stores read just these columns when they fold results
+/// into rollups, rather than whole results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RollupSample {
+    pub monitor_id: MonitorId,
+    pub slot: SystemTime,
+    pub outcome: Outcome,
+    pub phases: Phases,
+}
+
+impl From<&CheckResult> for RollupSample {
+    fn from(result: &CheckResult) -> Self {
+        Self {
+            monitor_id: result.monitor_id,
+            slot: result.slot,
+            outcome: result.outcome,
+            phases: result.phases,
+        }
     }
 }
 

@@ -72,7 +72,7 @@ impl Drop for Folder {
 /// merged in: what the rollups will be once those results are folded.
 pub(crate) fn with_pending(
     stored: Vec<pulsar_core::Rollup>,
-    pending: &[pulsar_core::CheckResult],
+    pending: &[pulsar_core::RollupSample],
     bucket: pulsar_core::BucketSize,
     (from_ms, to_ms): (i64, i64),
 ) -> Vec<pulsar_core::Rollup> {
@@ -81,7 +81,7 @@ pub(crate) fn with_pending(
         .into_iter()
         .map(|rollup| (unix_ms(rollup.start), rollup))
         .collect();
-    for delta in pulsar_core::Rollup::deltas(pending) {
+    for delta in pulsar_core::Rollup::sample_deltas(pending.iter().copied()) {
         let start = unix_ms(delta.start);
         if delta.bucket != bucket || start < from_ms || start >= to_ms {
             continue;

@@ -10,13 +10,13 @@
 
 use std::collections::HashSet;
 
-use pulsar_core::{CheckResult, MonitorId};
+use pulsar_core::{MonitorId, RollupSample};
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::results::add_to_rollups;
 use crate::error::Result;
-use crate::rows::{PendingRow, ResultRow, result_columns, uuids};
+use crate::rows::{PendingRow, SampleRow, sample_columns, uuids};
 
 /// First key of the advisory lock that ingest shares and a fold takes alone; the second is
 /// a hash of the schema, so stores in different schemas of one database never wait for
@@ -60,7 +60,7 @@ pub(super) async fn fold(pool: &PgPool, max_results: usize) -> Result<u64> {
     }
     let rows: Vec<PendingRow> = sqlx::query_as(concat!(
         "SELECT seq, ",
-        result_columns!(),
+        sample_columns!(),
         " FROM check_results WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"
     ))
     .bind(folded)
@@ -72,13 +72,13 @@ pub(super) async fn fold(pool: &PgPool, max_results: usize) -> Result<u64> {
         Some(last) if rows.len() >= max_results => last.seq,
         _ => settled,
     };
-    let mut results = rows
+    let mut samples = rows
         .into_iter()
-        .map(|row| row.result.into_result())
+        .map(|row| row.sample.into_sample())
         .collect::<Result<Vec<_>>>()?;
     // Key-share the monitors until commit: a concurrent delete waits for this fold and then
     // deletes the rollups it wrote; a monitor deleted before is skipped (its rows are gone).
-    let mut ids: Vec<MonitorId> = results.iter().map(|r| r.monitor_id).collect();
+    let mut ids: Vec<MonitorId> = samples.iter().map(|r| r.monitor_id).collect();
     ids.sort_unstable();
     ids.dedup();
     let live: HashSet<Uuid> =
@@ -88,14 +88,14 @@ pub(super) async fn fold(pool: &PgPool, max_results: usize) -> Result<u64> {
             .await?
             .into_iter()
             .collect();
-    results.retain(|r| live.contains(&r.monitor_id.0));
-    add_to_rollups(&mut tx, &results).await?;
+    samples.retain(|r| live.contains(&r.monitor_id.0));
+    add_to_rollups(&mut tx, &samples).await?;
     sqlx::query("UPDATE rollup_cursor SET folded_seq = $1")
         .bind(cursor)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(results.len() as u64)
+    Ok(samples.len() as u64)
 }
 
 /// A read-only transaction on one snapshot: rollups, cursor and pending results agree.
@@ -107,16 +107,16 @@ pub(super) async fn begin_snapshot(pool: &PgPool) -> Result<Transaction<'static,
     Ok(tx)
 }
 
-/// The pending results of the given monitors with slots in `[from_ms, to_ms)`. Run it in
+/// What rollups keep of the pending results of the given monitors with slots in `[from_ms, to_ms)`. Run it in
 /// the transaction that reads the rollups, so both come from one snapshot.
 pub(super) async fn pending(
     conn: &mut PgConnection,
     ids: &[MonitorId],
     (from_ms, to_ms): (i64, i64),
-) -> Result<Vec<CheckResult>> {
-    let rows: Vec<ResultRow> = sqlx::query_as(concat!(
+) -> Result<Vec<RollupSample>> {
+    let rows: Vec<SampleRow> = sqlx::query_as(concat!(
         "SELECT ",
-        result_columns!(),
+        sample_columns!(),
         " FROM check_results WHERE seq > (SELECT folded_seq FROM rollup_cursor) \
          AND monitor_id = ANY($1) AND slot_ms >= $2 AND slot_ms < $3"
     ))
@@ -125,7 +125,7 @@ pub(super) async fn pending(
     .bind(to_ms)
     .fetch_all(conn)
     .await?;
-    rows.into_iter().map(ResultRow::into_result).collect()
+    rows.into_iter().map(SampleRow::into_sample).collect()
 }
 
 pub(super) async fn lag(pool: &PgPool) -> Result<u64> {

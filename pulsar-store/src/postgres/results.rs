@@ -2,8 +2,9 @@
 
 use std::collections::HashSet;
 
-use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup, unix_ms};
-use sqlx::{PgPool, Postgres, Transaction};
+use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup, RollupSample, unix_ms};
+use sqlx::postgres::PgArguments;
+use sqlx::{Arguments, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::PgStore;
@@ -97,14 +98,45 @@ async fn try_insert(pool: &PgPool, c: &[ResultColumns]) -> Result<u64> {
 }
 
 /// Adds the new results to their rollups: counts and sums are added in SQL, histograms
-/// merge in Rust (read-modify-write).
-/// Existing rows are locked in key order; rows that did not exist are inserted, and if a
-/// concurrent batch created one of them first, the attempt is a `Conflict` and reruns.
-pub(super) async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
-    if new.is_empty() {
+/// merge in Rust, so stored histograms are read (and locked) first.
+///
+/// Hour and day rows mostly exist already and are read and merged. Minute rows are mostly
+/// new (a monitor checked once a minute puts one result in each), so they are inserted
+/// without a read; only a chunk that meets stored rows is rolled back and merged.
+pub(super) async fn add_to_rollups(tx: &mut Tx, new: &[RollupSample]) -> Result<()> {
+    let (mut minutes, mut coarser): (Vec<Rollup>, Vec<Rollup>) =
+        Rollup::sample_deltas(new.iter().copied())
+            .into_iter()
+            .partition(|r| r.bucket == BucketSize::Minute);
+    merge_and_add(tx, &mut coarser).await?;
+    for chunk in minutes.chunks_mut(NEW_ROWS_PER_STATEMENT) {
+        sqlx::query("SAVEPOINT new_minutes")
+            .execute(&mut **tx)
+            .await?;
+        let inserted = insert_new_rollups(tx, chunk).await?;
+        if inserted < chunk.len() as u64 {
+            sqlx::query("ROLLBACK TO SAVEPOINT new_minutes")
+                .execute(&mut **tx)
+                .await?;
+            merge_and_add(tx, chunk).await?;
+        }
+        sqlx::query("RELEASE SAVEPOINT new_minutes")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Rows per blind insert: a chunk that meets a stored row is redone with a merge.
+const NEW_ROWS_PER_STATEMENT: usize = 2_000;
+
+/// Merges the stored histograms into `deltas` and adds them to their stored rows. Stored
+/// rows are locked in key order; if a concurrent batch created one of the others first,
+/// the attempt is a `Conflict` and reruns.
+async fn merge_and_add(tx: &mut Tx, deltas: &mut [Rollup]) -> Result<()> {
+    if deltas.is_empty() {
         return Ok(());
     }
-    let mut deltas = Rollup::deltas(new);
     let keys: Vec<_> = deltas.iter().map(rollup_key).collect();
     let stored: Vec<HistogramRow> = sqlx::query_as(
         "SELECT monitor_id, bucket_seconds, bucket_start_ms, histograms FROM rollups \
@@ -121,8 +153,8 @@ pub(super) async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<(
         .iter()
         .map(|r| (r.monitor_id, r.bucket_seconds, r.bucket_start_ms))
         .collect();
-    merge_stored_histograms(&mut deltas, &stored)?;
-    let written = write_rollups(tx, &deltas, ADD_TO_STORED).await?;
+    merge_stored_histograms(deltas, &stored)?;
+    let written = write_rollups(tx, deltas, ADD_TO_STORED).await?;
     let raced = written
         .iter()
         .any(|(key, inserted)| !inserted && !existed.contains(key));
@@ -168,7 +200,7 @@ macro_rules! replace_stored {
 }
 
 macro_rules! upsert_rollups {
-    ($on_conflict:expr) => {
+    ($on_conflict:expr $(, $returning:expr)?) => {
         concat!(
             "INSERT INTO rollups (",
             rollup_columns!(),
@@ -177,48 +209,69 @@ macro_rules! upsert_rollups {
              $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], \
              $15::bytea[])",
             $on_conflict,
-            " RETURNING monitor_id, bucket_seconds, bucket_start_ms, (xmax = 0) AS inserted"
+            $($returning)?
         )
     };
 }
 
-const ADD_TO_STORED: &str = upsert_rollups!(add_to_stored!());
-const REPLACE_STORED: &str = upsert_rollups!(replace_stored!());
+/// Each written row's key, and whether it was inserted (not updated).
+macro_rules! returning_keys {
+    () => {
+        " RETURNING monitor_id, bucket_seconds, bucket_start_ms, (xmax = 0) AS inserted"
+    };
+}
 
-/// Upserts rollup rows with `sql` (one of the two above); returns each key with whether it
-/// was inserted (not updated).
+const ADD_TO_STORED: &str = upsert_rollups!(add_to_stored!(), returning_keys!());
+const REPLACE_STORED: &str = upsert_rollups!(replace_stored!(), returning_keys!());
+
+/// Upserts rollup rows with `sql` (one of the two above); returns the key of each row
+/// written, with whether it was inserted (not updated).
 async fn write_rollups(
     tx: &mut Tx,
     rollups: &[Rollup],
     sql: &'static str,
 ) -> Result<Vec<((Uuid, i32, i64), bool)>> {
-    let c: Vec<RollupColumns> = rollups.iter().map(RollupColumns::new).collect();
-    let rows: Vec<(Uuid, i32, i64, bool)> = sqlx::query_as(sql)
-        .bind(c.iter().map(|r| r.monitor_id).collect::<Vec<_>>())
-        .bind(c.iter().map(|r| r.bucket_seconds).collect::<Vec<_>>())
-        .bind(c.iter().map(|r| r.bucket_start_ms).collect::<Vec<_>>())
-        .bind(c.iter().map(|r| r.counts[0]).collect::<Vec<_>>())
-        .bind(c.iter().map(|r| r.counts[1]).collect::<Vec<_>>())
-        .bind(c.iter().map(|r| r.counts[2]).collect::<Vec<_>>())
-        .bind(c.iter().map(|r| r.total_min_us).collect::<Vec<_>>())
-        .bind(c.iter().map(|r| r.total_max_us).collect::<Vec<_>>())
-        .bind(c.iter().map(|r| r.phase_sums_us[0]).collect::<Vec<_>>())
-        .bind(c.iter().map(|r| r.phase_sums_us[1]).collect::<Vec<_>>())
-        .bind(c.iter().map(|r| r.phase_sums_us[2]).collect::<Vec<_>>())
-        .bind(c.iter().map(|r| r.phase_sums_us[3]).collect::<Vec<_>>())
-        .bind(c.iter().map(|r| r.phase_sums_us[4]).collect::<Vec<_>>())
-        .bind(c.iter().map(|r| r.phase_sums_us[5]).collect::<Vec<_>>())
-        .bind(
-            c.iter()
-                .map(|r| r.histograms.as_slice())
-                .collect::<Vec<_>>(),
-        )
+    let rows: Vec<(Uuid, i32, i64, bool)> = sqlx::query_as_with(sql, rollup_arrays(rollups)?)
         .fetch_all(&mut **tx)
         .await?;
     Ok(rows
         .into_iter()
         .map(|(id, seconds, start, inserted)| ((id, seconds, start), inserted))
         .collect())
+}
+
+/// Inserts the rollup rows that have no stored row; returns how many were inserted.
+async fn insert_new_rollups(tx: &mut Tx, rollups: &[Rollup]) -> Result<u64> {
+    let sql = upsert_rollups!(" ON CONFLICT DO NOTHING");
+    Ok(sqlx::query_with(sql, rollup_arrays(rollups)?)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected())
+}
+
+/// The rollups as the column arrays `upsert_rollups!` unnests.
+fn rollup_arrays(rollups: &[Rollup]) -> Result<PgArguments> {
+    fn add<T>(args: &mut PgArguments, column: Vec<T>) -> Result<()>
+    where
+        for<'q> Vec<T>: sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres>,
+    {
+        args.add(column).map_err(StoreError::internal)
+    }
+    let c: Vec<RollupColumns> = rollups.iter().map(RollupColumns::new).collect();
+    let mut args = PgArguments::default();
+    add(&mut args, c.iter().map(|r| r.monitor_id).collect())?;
+    add(&mut args, c.iter().map(|r| r.bucket_seconds).collect())?;
+    add(&mut args, c.iter().map(|r| r.bucket_start_ms).collect())?;
+    for i in 0..3 {
+        add(&mut args, c.iter().map(|r| r.counts[i]).collect())?;
+    }
+    add(&mut args, c.iter().map(|r| r.total_min_us).collect())?;
+    add(&mut args, c.iter().map(|r| r.total_max_us).collect())?;
+    for i in 0..6 {
+        add(&mut args, c.iter().map(|r| r.phase_sums_us[i]).collect())?;
+    }
+    add(&mut args, c.into_iter().map(|r| r.histograms).collect())?;
+    Ok(args)
 }
 
 pub(super) async fn import_rollups(pool: &PgPool, rollups: &[Rollup]) -> Result<()> {

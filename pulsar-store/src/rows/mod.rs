@@ -9,8 +9,8 @@ use prost::Message;
 use pulsar_core::proto::v1;
 use pulsar_core::{
     BucketSize, ChannelId, CheckResult, Delivery, DeliveryId, Incident, IncidentId, Monitor,
-    MonitorId, MonitorState, NotificationChannel, PhaseHistograms, Rollup, RollupStats,
-    from_unix_ms, unix_ms,
+    MonitorId, MonitorState, NotificationChannel, PhaseHistograms, Phases, Rollup, RollupSample,
+    RollupStats, from_unix_ms, unix_ms,
 };
 use uuid::Uuid;
 
@@ -201,12 +201,57 @@ macro_rules! result_columns {
 }
 pub(crate) use result_columns;
 
+/// The columns of a `check_results` row that rollups keep, for `concat!` into static SQL.
+macro_rules! sample_columns {
+    () => {
+        "monitor_id, slot_ms, outcome, dns_us, connect_us, tls_us, ttfb_us, download_us, total_us"
+    };
+}
+pub(crate) use sample_columns;
+
+/// What a rollup keeps of a stored result: folds and the reads that merge pending results
+/// decode just these columns, not the whole result.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SampleRow {
+    monitor_id: Uuid,
+    slot_ms: i64,
+    outcome: i32,
+    dns_us: Option<i64>,
+    connect_us: Option<i64>,
+    tls_us: Option<i64>,
+    ttfb_us: Option<i64>,
+    download_us: Option<i64>,
+    total_us: Option<i64>,
+}
+
+impl SampleRow {
+    pub(crate) fn into_sample(self) -> Result<RollupSample> {
+        let outcome = v1::Outcome::try_from(self.outcome)
+            .map_err(|_| StoreError::internal(format!("unknown outcome {}", self.outcome)))?
+            .try_into()?;
+        let us = |v: Option<i64>| v.map(|us| Duration::from_micros(to_u64(us)));
+        Ok(RollupSample {
+            monitor_id: MonitorId(self.monitor_id),
+            slot: from_unix_ms(self.slot_ms),
+            outcome,
+            phases: Phases {
+                dns: us(self.dns_us),
+                connect: us(self.connect_us),
+                tls: us(self.tls_us),
+                ttfb: us(self.ttfb_us),
+                download: us(self.download_us),
+                total: us(self.total_us),
+            },
+        })
+    }
+}
+
 /// A result waiting to be folded into rollups, with its arrival order.
 #[derive(sqlx::FromRow)]
 pub(crate) struct PendingRow {
     pub(crate) seq: i64,
     #[sqlx(flatten)]
-    pub(crate) result: ResultRow,
+    pub(crate) sample: SampleRow,
 }
 
 #[derive(sqlx::FromRow)]

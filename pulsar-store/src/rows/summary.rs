@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 use pulsar_core::{
-    BucketSize, BucketSpan, CheckResult, MonitorId, PhaseHistograms, RollupStats, Summary, unix_ms,
+    BucketSize, BucketSpan, MonitorId, PhaseHistograms, RollupSample, RollupStats, Summary, unix_ms,
 };
 use uuid::Uuid;
 
@@ -146,11 +146,11 @@ impl SummaryAccumulator {
     }
 
     /// Merges results that are not in the rollups yet (pending a fold).
-    pub(crate) fn add_results(&mut self, results: &[CheckResult]) {
-        for result in results {
-            if let Some(merged) = self.merged.get_mut(&result.monitor_id.0) {
-                merged.stats.record(result.outcome, &result.phases);
-                merged.histograms.record(&result.phases);
+    pub(crate) fn add_results(&mut self, samples: &[RollupSample]) {
+        for sample in samples {
+            if let Some(merged) = self.merged.get_mut(&sample.monitor_id.0) {
+                merged.stats.record(sample.outcome, &sample.phases);
+                merged.histograms.record(&sample.phases);
             }
         }
     }

@@ -2,12 +2,12 @@
 //! Writers are serialized by `BEGIN IMMEDIATE`, so a fold sees every result written
 //! before it, in seq order.
 
-use pulsar_core::{CheckResult, MonitorId};
+use pulsar_core::{MonitorId, RollupSample};
 use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 use super::results::add_to_rollups;
 use crate::error::Result;
-use crate::rows::{PendingRow, ResultRow, ids_json, result_columns};
+use crate::rows::{PendingRow, SampleRow, ids_json, sample_columns};
 
 /// Folds up to `max_results` pending results (oldest first) into their rollups and moves
 /// the cursor past them, in one transaction; returns how many were folded.
@@ -18,7 +18,7 @@ pub(super) async fn fold(pool: &SqlitePool, max_results: usize) -> Result<u64> {
         .await?;
     let rows: Vec<PendingRow> = sqlx::query_as(concat!(
         "SELECT seq, ",
-        result_columns!(),
+        sample_columns!(),
         " FROM check_results WHERE seq > ?1 ORDER BY seq LIMIT ?2"
     ))
     .bind(folded)
@@ -28,17 +28,17 @@ pub(super) async fn fold(pool: &SqlitePool, max_results: usize) -> Result<u64> {
     let Some(last) = rows.last().map(|row| row.seq) else {
         return Ok(0);
     };
-    let results = rows
+    let samples = rows
         .into_iter()
-        .map(|row| row.result.into_result())
+        .map(|row| row.sample.into_sample())
         .collect::<Result<Vec<_>>>()?;
-    add_to_rollups(&mut tx, &results).await?;
+    add_to_rollups(&mut tx, &samples).await?;
     sqlx::query("UPDATE rollup_cursor SET folded_seq = ?1")
         .bind(last)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(results.len() as u64)
+    Ok(samples.len() as u64)
 }
 
 /// A read transaction: in WAL mode it reads one snapshot from its first statement on.
@@ -46,16 +46,16 @@ pub(super) async fn begin_snapshot(pool: &SqlitePool) -> Result<Transaction<'sta
     Ok(pool.begin().await?)
 }
 
-/// The pending results of the given monitors with slots in `[from_ms, to_ms)`. Run it in
+/// What rollups keep of the pending results of the given monitors with slots in `[from_ms, to_ms)`. Run it in
 /// the transaction that reads the rollups, so both come from one snapshot.
 pub(super) async fn pending(
     conn: &mut SqliteConnection,
     ids: &[MonitorId],
     (from_ms, to_ms): (i64, i64),
-) -> Result<Vec<CheckResult>> {
-    let rows: Vec<ResultRow> = sqlx::query_as(concat!(
+) -> Result<Vec<RollupSample>> {
+    let rows: Vec<SampleRow> = sqlx::query_as(concat!(
         "SELECT ",
-        result_columns!(),
+        sample_columns!(),
         " FROM check_results WHERE seq > (SELECT folded_seq FROM rollup_cursor) \
          AND monitor_id IN (SELECT unhex(value) FROM json_each(?1)) \
          AND slot_ms >= ?2 AND slot_ms < ?3"
@@ -65,7 +65,7 @@ pub(super) async fn pending(
     .bind(to_ms)
     .fetch_all(conn)
     .await?;
-    rows.into_iter().map(ResultRow::into_result).collect()
+    rows.into_iter().map(SampleRow::into_sample).collect()
 }
 
 pub(super) async fn lag(pool: &SqlitePool) -> Result<u64> {

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup};
+use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup, RollupSample};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use uuid::Uuid;
 
@@ -86,13 +86,41 @@ pub(super) async fn insert(store: &SqliteStore, results: &[CheckResult]) -> Resu
 }
 
 /// Adds the new results to their rollups: counts and sums are added in SQL, histograms
-/// merge in Rust, so the stored histograms are read first; the write lock held since
-/// BEGIN IMMEDIATE keeps the read and the write consistent.
-pub(super) async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<()> {
-    if new.is_empty() {
+/// merge in Rust, so stored histograms are read first. The write lock held since
+/// BEGIN IMMEDIATE keeps each read and its write consistent.
+///
+/// Hour and day rows mostly exist already and are read and merged. Minute rows are mostly
+/// new (a monitor checked once a minute puts one result in each), so they are inserted
+/// without a read; only a chunk that meets stored rows is rolled back and merged.
+pub(super) async fn add_to_rollups(tx: &mut Tx, new: &[RollupSample]) -> Result<()> {
+    let (mut minutes, mut coarser): (Vec<Rollup>, Vec<Rollup>) =
+        Rollup::sample_deltas(new.iter().copied())
+            .into_iter()
+            .partition(|r| r.bucket == BucketSize::Minute);
+    merge_and_add(tx, &mut coarser).await?;
+    for chunk in minutes.chunks_mut(ROLLUP_ROWS_PER_STATEMENT) {
+        sqlx::query("SAVEPOINT new_minutes")
+            .execute(&mut **tx)
+            .await?;
+        let inserted = write_rollups(tx, chunk, Write::New).await?;
+        if inserted < chunk.len() as u64 {
+            sqlx::query("ROLLBACK TO new_minutes")
+                .execute(&mut **tx)
+                .await?;
+            merge_and_add(tx, chunk).await?;
+        }
+        sqlx::query("RELEASE new_minutes")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Merges the stored histograms into `deltas` and adds them to their stored rows.
+async fn merge_and_add(tx: &mut Tx, deltas: &mut [Rollup]) -> Result<()> {
+    if deltas.is_empty() {
         return Ok(());
     }
-    let mut deltas = Rollup::deltas(new);
     let keys: Vec<String> = deltas
         .iter()
         .map(|r| {
@@ -113,20 +141,25 @@ pub(super) async fn add_to_rollups(tx: &mut Tx, new: &[CheckResult]) -> Result<(
     .bind(format!("[{}]", keys.join(",")))
     .fetch_all(&mut **tx)
     .await?;
-    merge_stored_histograms(&mut deltas, &stored)?;
-    write_rollups(tx, &deltas, Write::Add).await
+    merge_stored_histograms(deltas, &stored)?;
+    write_rollups(tx, deltas, Write::Add).await?;
+    Ok(())
 }
 
 /// How a written rollup combines with a stored one.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Write {
+    /// Only rows with no stored row are written.
+    New,
     /// Counts and sums are deltas added to the stored ones; histograms are already merged.
     Add,
     /// The row replaces the stored one (imports).
     Replace,
 }
 
-async fn write_rollups(tx: &mut Tx, rollups: &[Rollup], how: Write) -> Result<()> {
+/// Returns how many rows were inserted or updated.
+async fn write_rollups(tx: &mut Tx, rollups: &[Rollup], how: Write) -> Result<u64> {
+    let mut written = 0;
     for chunk in rollups.chunks(ROLLUP_ROWS_PER_STATEMENT) {
         let mut sql =
             QueryBuilder::<Sqlite>::new(concat!("INSERT INTO rollups (", rollup_columns!(), ") "));
@@ -144,12 +177,13 @@ async fn write_rollups(tx: &mut Tx, rollups: &[Rollup], how: Write) -> Result<()
             row.push_bind(c.histograms);
         });
         sql.push(match how {
+            Write::New => " ON CONFLICT DO NOTHING",
             Write::Add => ADD_TO_STORED,
             Write::Replace => REPLACE_STORED,
         });
-        sql.build().execute(&mut **tx).await?;
+        written += sql.build().execute(&mut **tx).await?.rows_affected();
     }
-    Ok(())
+    Ok(written)
 }
 
 const ADD_TO_STORED: &str = " ON CONFLICT (bucket_seconds, bucket_start_ms, monitor_id) \

@@ -175,3 +175,31 @@ pub(crate) async fn the_background_task_folds_new_results(store: Arc<dyn Store>)
         .unwrap();
     assert_eq!(hours.iter().map(|r| r.stats.checks()).sum::<u64>(), 30);
 }
+
+pub(crate) async fn folds_merge_into_minute_rows_folded_before(store: Arc<dyn Store>) {
+    // Checked every 10 s: each minute row is met by three folds, and the later two must merge
+    // into the row the first one wrote.
+    let m = store
+        .create_monitor(&monitor("ten-s"), now())
+        .await
+        .unwrap();
+    let results: Vec<_> = (0..36)
+        .map(|k| up(m.id, NOW_MS + k * 10_000, 1_000 + k as u64 * 37))
+        .collect();
+    for part in 0..3 {
+        let batch: Vec<_> = results.iter().skip(part).step_by(3).cloned().collect();
+        store.insert_results(&batch).await.unwrap();
+        fold_everything(store.as_ref()).await;
+    }
+    for bucket in BucketSize::ALL {
+        let expected: Vec<Rollup> = Rollup::deltas(&results)
+            .into_iter()
+            .filter(|r| r.bucket == bucket)
+            .collect();
+        let stored = store
+            .list_rollups(m.id, bucket, TimeRange::all())
+            .await
+            .unwrap();
+        assert_eq!(stored, expected, "{bucket:?} rollups");
+    }
+}

@@ -40,6 +40,7 @@ conformance! {
     fold::reads_agree_before_and_after_folding,
     fold::concurrent_ingest_and_folds_count_each_result_once,
     fold::the_background_task_folds_new_results,
+    fold::folds_merge_into_minute_rows_folded_before,
     incidents::state_changes_open_escalate_and_close_incidents,
     incidents::incidents_list_per_monitor_and_globally,
     hosts::host_samples_store_latest_and_downsample,

@@ -44,7 +44,7 @@ impl DaySpan {
 pub(crate) trait RollupSource: Send {
     /// Per requested monitor: its rollup rows of `spans` merged, with its results not yet
     /// folded into rollups whose slots lie in `pending_slots` (`[from_ms, to_ms)`); and the
-    /// checks in its day rows of `checked_days`, read with the rows in one statement
+    /// `DayTotals` of its day rows of `checked_days`, read with the rows in one statement
     /// (narrow columns only).
     async fn read_rollups(
         &mut self,
@@ -134,7 +134,7 @@ where
         .read_rollups(&unique, &plan.read, plan.cached_days, Some(plan.slots))
         .await?;
     if let Some(days) = plan.cached_days {
-        let lookup = cache.lookup(days, &unique, |id| merged.day_checks(id));
+        let lookup = cache.lookup(days, &unique, |id| merged.day_totals(id));
         tracing::debug!(
             cached = lookup.valid.len(),
             reread = lookup.stale.len(),

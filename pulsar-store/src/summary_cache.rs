@@ -2,22 +2,18 @@
 //! database on every read.
 //!
 //! A 30-day summary spends most of its time decoding and merging the histograms of its day
-//! rows, and the rows of past days rarely change: only a late result adds to one (counts
-//! grow), and only retention and monitor deletion remove them. So the number of checks in a
-//! monitor's day rows tells whether they changed since they were merged. Every summary read
-//! fetches, per monitor and in the same statement (one snapshot) as the rest of its window,
-//! the sum of `up_count + degraded_count + down_count` over the day rows of its cached days
-//! — narrow columns, no histograms — and a cached part is used only while its own check
-//! count equals that sum; otherwise the days are read again and the part replaced. Nothing
-//! is written on the read path and ingest knows nothing of the cache, so processes sharing a
-//! database stay coherent.
+//! rows, and the rows of past days rarely change: only a late result adds to one, and only
+//! retention, imports and monitor deletion remove or replace them. So the number of checks
+//! in a monitor's day rows and the sum of their total latencies ([`DayTotals`]) tell whether
+//! they changed since they were merged. Every summary read fetches both per monitor, in the
+//! same statement (one snapshot) as the rest of its window — narrow columns, no histograms —
+//! and a cached part is used only while its own totals equal them; otherwise the days are
+//! read again and the part replaced. Nothing is written on the read path and ingest knows
+//! nothing of the cache, so processes sharing a database stay coherent.
 //!
-//! What the sum cannot see: rows replaced by rows with the same counts. This process's
-//! `import_rollups` clears the cache; an import by another process is not noticed until the
-//! day ends (restart the readers after importing over existing history). In principle also
-//! removals and additions that cancel out between two reads — retention dropping a day row
-//! while late results add as many checks to the monitor's other cached days, or a deleted
-//! monitor's id re-used with as many checks.
+//! What the totals cannot see: day rows replaced by rows with the same check count and the
+//! same latency sum to the microsecond, but other histograms. This process's
+//! `import_rollups` clears the cache anyway.
 //!
 //! Memory: storing days that end at a later midnight drops every entry that ends earlier
 //! (yesterday's windows), days ending before the latest seen are not stored, and past
@@ -30,7 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use pulsar_core::MonitorId;
 use uuid::Uuid;
 
-use crate::rows::MergedRollups;
+use crate::rows::{DayTotals, MergedRollups};
 use crate::summaries::DaySpan;
 
 /// The most merged day spans a store keeps (one per monitor and window length summarised
@@ -97,13 +93,13 @@ impl SummaryCache {
 }
 
 impl CacheReader<'_> {
-    /// Splits `ids` into monitors whose cached `days` still hold exactly `stored_checks(id)`
-    /// checks — the sum over their day rows in the read's snapshot — and the rest.
+    /// Splits `ids` into monitors whose cached `days` still match `stored(id)` — the totals
+    /// of their day rows in the read's snapshot — and the rest.
     pub(crate) fn lookup(
         &self,
         days: DaySpan,
         ids: &[MonitorId],
-        stored_checks: impl Fn(MonitorId) -> u64,
+        stored: impl Fn(MonitorId) -> DayTotals,
     ) -> Lookup {
         let entries = self.cache.lock();
         let mut lookup = Lookup {
@@ -112,7 +108,7 @@ impl CacheReader<'_> {
         };
         for &id in ids {
             match entries.parts.get(&(id.0, days)) {
-                Some(part) if part.stats.checks() == stored_checks(id) => {
+                Some(part) if DayTotals::of(part) == stored(id) => {
                     lookup.valid.push((id, Arc::clone(part)));
                 }
                 _ => lookup.stale.push(id),
@@ -121,8 +117,8 @@ impl CacheReader<'_> {
         lookup
     }
 
-    /// Keeps the days read again for stale monitors. Each part's own check count is what
-    /// later reads compare with, so a part always matches its data.
+    /// Keeps the days read again for stale monitors. Each part's own totals are what later
+    /// reads compare with, so a part always matches its data.
     pub(crate) fn store(&self, days: DaySpan, parts: HashMap<Uuid, MergedRollups>) {
         let mut entries = self.cache.lock();
         if self.generation != entries.generation || days.to_ms < entries.newest_end_ms {
@@ -159,37 +155,64 @@ mod tests {
         }
     }
 
+    /// A part of `checks` checks of 1 ms each.
     fn part(checks: u64) -> MergedRollups {
         let mut part = MergedRollups::default();
+        let phases = Phases {
+            total: Some(std::time::Duration::from_millis(1)),
+            ..Phases::default()
+        };
         for _ in 0..checks {
-            part.stats.record(Outcome::Up, &Phases::default());
+            part.stats.record(Outcome::Up, &phases);
         }
         part
     }
 
+    /// What the database holds for a [`part`] of `checks` checks.
+    fn stored(checks: u64) -> DayTotals {
+        DayTotals {
+            checks,
+            total_us: checks * 1_000,
+        }
+    }
+
     fn fill(cache: &SummaryCache, span: DaySpan, ids: &[MonitorId], checks: u64) {
         let reader = cache.reader();
-        let lookup = reader.lookup(span, ids, |_| checks);
+        let lookup = reader.lookup(span, ids, |_| stored(checks));
         let parts = lookup.stale.iter().map(|id| (id.0, part(checks))).collect();
         reader.store(span, parts);
     }
 
     #[test]
-    fn a_part_is_valid_while_its_checks_equal_the_stored_ones() {
+    fn a_part_is_valid_while_its_totals_equal_the_stored_ones() {
         let cache = SummaryCache::default();
-        let ids = [MonitorId::new(), MonitorId::new()];
+        let ids = [MonitorId::new(), MonitorId::new(), MonitorId::new()];
         let span = days(100, 129);
-        assert_eq!(cache.reader().lookup(span, &ids, |_| 0).stale, ids);
+        assert_eq!(cache.reader().lookup(span, &ids, |_| stored(0)).stale, ids);
         fill(&cache, span, &ids, 5);
-        let lookup = cache
-            .reader()
-            .lookup(span, &ids, |id| if id == ids[0] { 5 } else { 6 });
+        let lookup = cache.reader().lookup(span, &ids, |id| {
+            if id == ids[0] {
+                stored(5)
+            } else if id == ids[1] {
+                stored(6)
+            } else {
+                // As many checks, other latencies: a day row dropped while as many late
+                // checks arrived.
+                DayTotals {
+                    checks: 5,
+                    total_us: 4_321,
+                }
+            }
+        });
         assert_eq!(lookup.valid.len(), 1);
         assert_eq!(lookup.valid[0].0, ids[0]);
-        assert_eq!(lookup.stale, [ids[1]]);
+        assert_eq!(lookup.stale, [ids[1], ids[2]]);
         // Another window's days are another entry.
         assert_eq!(
-            cache.reader().lookup(days(122, 129), &ids, |_| 5).stale,
+            cache
+                .reader()
+                .lookup(days(122, 129), &ids, |_| stored(5))
+                .stale,
             ids
         );
     }
@@ -206,7 +229,10 @@ mod tests {
         fill(&cache, days(100, 129), &ids, 1);
         assert_eq!(cache.len(), 1);
         assert_eq!(
-            cache.reader().lookup(days(100, 129), &ids, |_| 1).stale,
+            cache
+                .reader()
+                .lookup(days(100, 129), &ids, |_| stored(1))
+                .stale,
             ids
         );
     }
@@ -221,7 +247,10 @@ mod tests {
         reader.store(span, HashMap::from([(ids[0].0, part(3))]));
         assert_eq!(cache.len(), 0);
         fill(&cache, span, &ids, 3);
-        assert_eq!(cache.reader().lookup(span, &ids, |_| 3).valid.len(), 1);
+        assert_eq!(
+            cache.reader().lookup(span, &ids, |_| stored(3)).valid.len(),
+            1
+        );
     }
 
     #[test]

@@ -66,7 +66,7 @@ macro_rules! rows_of {
 }
 
 /// One statement, so one snapshot: per monitor its grouped rows of the spans and the
-/// checks of its day rows in the checked days (narrow columns only).
+/// totals of its day rows in the checked days (narrow columns only).
 macro_rules! summary_read {
     ($how:ident) => {
         concat!(
@@ -74,7 +74,8 @@ macro_rules! summary_read {
             grouped_rows!(),
             rows_of!($how, span_ranges!()),
             "), checked_days AS (SELECT r.monitor_id, \
-             sum(r.up_count + r.degraded_count + r.down_count)::bigint AS day_checks ",
+             sum(r.up_count + r.degraded_count + r.down_count)::bigint AS day_checks, \
+             sum(r.total_sum_us)::bigint AS day_total_us ",
             rows_of!($how, checked_day_range!()),
             ") SELECT * FROM window_rows FULL JOIN checked_days USING (monitor_id)"
         )

@@ -574,4 +574,4 @@ mod summary;
 pub(crate) use hosts::{
     HostPointRow, HostSampleColumns, decode_snapshot, host_rollup_deltas, series_plan,
 };
-pub(crate) use summary::{MergedRollups, SummaryAccumulator, SummaryRow, SummarySpans};
+pub(crate) use summary::{DayTotals, MergedRollups, SummaryAccumulator, SummaryRow, SummarySpans};

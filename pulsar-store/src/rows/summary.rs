@@ -45,13 +45,37 @@ pub(crate) struct SummaryRow {
     total_sum_us: Option<i64>,
     histograms: Option<Vec<u8>>,
     day_checks: Option<i64>,
+    day_total_us: Option<i64>,
 }
 
-/// The rollups of the requested monitors, merged per monitor as rows arrive, and the check
-/// counts of the day rows a read was asked to check (see `crate::summaries`).
+/// What a summary read checks a cached part against: the checks in a monitor's day rows,
+/// and the sum of their total latencies. Late results raise both; a day row dropped, or
+/// replaced by an import, while as many checks arrive elsewhere changes the sum.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct DayTotals {
+    pub(crate) checks: u64,
+    pub(crate) total_us: u64,
+}
+
+impl DayTotals {
+    pub(crate) fn of(part: &MergedRollups) -> Self {
+        Self {
+            checks: part.stats.checks(),
+            total_us: part.stats.phase_sums_us[5],
+        }
+    }
+
+    fn add(&mut self, checks: u64, total_us: u64) {
+        self.checks = self.checks.saturating_add(checks);
+        self.total_us = self.total_us.saturating_add(total_us);
+    }
+}
+
+/// The rollups of the requested monitors, merged per monitor as rows arrive, and the
+/// [`DayTotals`] of the day rows a read was asked to check (see `crate::summaries`).
 pub(crate) struct SummaryAccumulator {
     merged: HashMap<Uuid, MergedRollups>,
-    day_checks: HashMap<Uuid, u64>,
+    day_totals: HashMap<Uuid, DayTotals>,
 }
 
 impl SummaryAccumulator {
@@ -61,14 +85,18 @@ impl SummaryAccumulator {
                 .iter()
                 .map(|id| (id.0, MergedRollups::default()))
                 .collect(),
-            day_checks: HashMap::new(),
+            day_totals: HashMap::new(),
         }
     }
 
     /// Merges one monitor's grouped rollups.
     pub(crate) fn add(&mut self, row: &SummaryRow) -> Result<()> {
         if let Some(checks) = row.day_checks {
-            self.add_day_checks(row.monitor_id, to_u64(checks));
+            let total_us = row.day_total_us.map_or(0, to_u64);
+            self.day_totals
+                .entry(row.monitor_id)
+                .or_default()
+                .add(to_u64(checks), total_us);
         }
         if let Some(merged) = self.merged.get_mut(&row.monitor_id) {
             let count = |value: Option<i64>| value.map_or(0, to_u64);
@@ -128,21 +156,19 @@ impl SummaryAccumulator {
         Ok(())
     }
 
-    /// Adds up the checks of the checked days' rows, packed by the database into one value:
-    /// per row `[16-byte monitor id]` and its checks as ASCII, ended by `;`.
-    pub(crate) fn add_packed_day_checks(&mut self, mut packed: &[u8]) -> Result<()> {
+    /// Adds up the [`DayTotals`] of the checked days' rows, packed by the database into one
+    /// value: per row `[16-byte monitor id]` and `checks,total_sum_us` as ASCII, ended by `;`.
+    pub(crate) fn add_packed_day_totals(&mut self, mut packed: &[u8]) -> Result<()> {
         while !packed.is_empty() {
             let (id, rest) = packed.split_first_chunk::<16>().ok_or_else(corrupt)?;
-            let mut checks = [None];
-            packed = read_decimals(rest, &mut checks)?;
-            self.add_day_checks(Uuid::from_bytes(*id), checks[0].unwrap_or(0));
+            let mut totals = [None; 2];
+            packed = read_decimals(rest, &mut totals)?;
+            self.day_totals
+                .entry(Uuid::from_bytes(*id))
+                .or_default()
+                .add(totals[0].unwrap_or(0), totals[1].unwrap_or(0));
         }
         Ok(())
-    }
-
-    fn add_day_checks(&mut self, id: Uuid, checks: u64) {
-        let sum = self.day_checks.entry(id).or_default();
-        *sum = sum.saturating_add(checks);
     }
 
     /// Merges results that are not in the rollups yet (pending a fold).
@@ -162,9 +188,9 @@ impl SummaryAccumulator {
         }
     }
 
-    /// The checks in a monitor's rows of the checked days: 0 without rows.
-    pub(crate) fn day_checks(&self, id: MonitorId) -> u64 {
-        self.day_checks.get(&id.0).copied().unwrap_or(0)
+    /// The totals of a monitor's rows of the checked days: zero without rows.
+    pub(crate) fn day_totals(&self, id: MonitorId) -> DayTotals {
+        self.day_totals.get(&id.0).copied().unwrap_or_default()
     }
 
     /// The merged rollups of every requested monitor.
@@ -272,7 +298,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn packed_rows_and_day_checks_parse_and_reject_garbage() {
+    fn packed_rows_and_day_totals_parse_and_reject_garbage() {
         let id = MonitorId::new();
         let mut accumulator = SummaryAccumulator::new(&[id]);
         let mut histograms = PhaseHistograms::new();
@@ -285,11 +311,18 @@ mod tests {
         packed.extend(histograms.encode());
         accumulator.add_packed(&packed).unwrap();
         let mut checks = id.0.as_bytes().to_vec();
-        checks.extend(b"1440;");
+        checks.extend(b"1440,86400000;");
         checks.extend_from_within(..);
-        accumulator.add_packed_day_checks(&checks).unwrap();
-        assert_eq!(accumulator.day_checks(id), 2_880);
-        assert_eq!(accumulator.day_checks(MonitorId::new()), 0);
+        accumulator.add_packed_day_totals(&checks).unwrap();
+        let expected = DayTotals {
+            checks: 2_880,
+            total_us: 172_800_000,
+        };
+        assert_eq!(accumulator.day_totals(id), expected);
+        assert_eq!(
+            accumulator.day_totals(MonitorId::new()),
+            DayTotals::default()
+        );
         let merged = &accumulator.into_parts()[&id.0];
         assert_eq!((merged.stats.up, merged.stats.degraded), (2, 1));
         assert_eq!(merged.stats.total_min_us, Some(7_000));
@@ -297,10 +330,10 @@ mod tests {
 
         let mut fresh = SummaryAccumulator::new(&[id]);
         for bad in [&checks[..20], &checks[..16], b"too short".as_slice()] {
-            assert!(fresh.add_packed_day_checks(bad).is_err());
+            assert!(fresh.add_packed_day_totals(bad).is_err());
         }
         let mut letters = id.0.as_bytes().to_vec();
         letters.extend(b"12x;");
-        assert!(fresh.add_packed_day_checks(&letters).is_err());
+        assert!(fresh.add_packed_day_totals(&letters).is_err());
     }
 }

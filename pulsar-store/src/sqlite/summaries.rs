@@ -52,8 +52,8 @@ macro_rules! rows_of {
 }
 
 /// One statement, so one snapshot: the packed rows of the spans `?2`, and per day row in
-/// `?3` `[16-byte monitor id]` and its checks as ASCII, ended by `;` (see
-/// `SummaryAccumulator::add_packed_day_checks`; summed in Rust, as grouping in SQLite
+/// `?3` `[16-byte monitor id]` and `checks,total_sum_us` as ASCII, ended by `;` (see
+/// `SummaryAccumulator::add_packed_day_totals`; summed in Rust, as grouping in SQLite
 /// would sort).
 macro_rules! summary_read {
     ($how:ident) => {
@@ -62,9 +62,10 @@ macro_rules! summary_read {
             packed_rows!(),
             rows_of!($how, "?2"),
             ") AS packed_rows, (SELECT CAST(group_concat(r.monitor_id || \
-             (r.up_count + r.degraded_count + r.down_count) || ';', '') AS BLOB) ",
+             (r.up_count + r.degraded_count + r.down_count) || ',' || r.total_sum_us || ';', '') \
+             AS BLOB) ",
             rows_of!($how, "?3"),
-            ") AS day_checks"
+            ") AS day_totals"
         )
     };
 }
@@ -83,7 +84,7 @@ impl RollupSource for SqliteConnection {
             summary_read!(few)
         };
         let checked_days = checked_days.map(DaySpan::spans).unwrap_or_default();
-        let (rows, day_checks): (Option<Vec<u8>>, Option<Vec<u8>>) = sqlx::query_as(sql)
+        let (rows, day_totals): (Option<Vec<u8>>, Option<Vec<u8>>) = sqlx::query_as(sql)
             .bind(ids_json(ids))
             .bind(spans.json())
             .bind(checked_days.json())
@@ -91,7 +92,7 @@ impl RollupSource for SqliteConnection {
             .await?;
         let mut merged = SummaryAccumulator::new(ids);
         merged.add_packed(rows.as_deref().unwrap_or_default())?;
-        merged.add_packed_day_checks(day_checks.as_deref().unwrap_or_default())?;
+        merged.add_packed_day_totals(day_totals.as_deref().unwrap_or_default())?;
         if let Some(slots) = pending_slots {
             merged.add_results(&super::fold::pending(self, ids, slots).await?);
         }

@@ -11,6 +11,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use pulsar_core::{BucketSize, Rollup, RollupSample};
+
 use crate::error::Result;
 
 /// How often a store's background task folds pending results into rollups. A read never
@@ -66,6 +68,48 @@ impl Drop for Folder {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// A connection inside a fold's write transaction: what folding needs of a dialect.
+pub(crate) trait RollupSink: Send {
+    /// Merges the stored histograms into `deltas` and adds them to their stored rows.
+    async fn merge_and_add(&mut self, deltas: &mut [Rollup]) -> Result<()>;
+    /// Inserts the rows that have no stored row; returns how many were inserted.
+    async fn insert_new(&mut self, rows: &[Rollup]) -> Result<u64>;
+    /// Runs one statement without parameters (the savepoints below).
+    async fn run(&mut self, sql: &'static str) -> Result<()>;
+}
+
+/// Rows per blind insert of minute rows: a chunk that meets a stored row is redone with a
+/// merge.
+const NEW_ROWS_PER_STATEMENT: usize = 1_000;
+
+/// Adds the results to their rollups: counts and sums are added in SQL, histograms merge
+/// in Rust, so stored histograms are read first.
+///
+/// Hour and day rows mostly exist already and are read and merged. Minute rows are mostly
+/// new (a monitor checked once a minute puts one result in each), so they are inserted
+/// without a read; only a chunk that meets stored rows is rolled back and merged.
+pub(crate) async fn add_to_rollups<C: RollupSink>(
+    conn: &mut C,
+    new: &[RollupSample],
+) -> Result<()> {
+    let (mut minutes, mut coarser): (Vec<Rollup>, Vec<Rollup>) =
+        Rollup::sample_deltas(new.iter().copied())
+            .into_iter()
+            .partition(|r| r.bucket == BucketSize::Minute);
+    if !coarser.is_empty() {
+        conn.merge_and_add(&mut coarser).await?;
+    }
+    for chunk in minutes.chunks_mut(NEW_ROWS_PER_STATEMENT) {
+        conn.run("SAVEPOINT new_minutes").await?;
+        if conn.insert_new(chunk).await? < chunk.len() as u64 {
+            conn.run("ROLLBACK TO SAVEPOINT new_minutes").await?;
+            conn.merge_and_add(chunk).await?;
+        }
+        conn.run("RELEASE SAVEPOINT new_minutes").await?;
+    }
+    Ok(())
 }
 
 /// A monitor's stored rollups of one bucket size (oldest first) with the pending results

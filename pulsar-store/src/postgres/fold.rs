@@ -14,8 +14,8 @@ use pulsar_core::{MonitorId, RollupSample};
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use super::results::add_to_rollups;
 use crate::error::Result;
+use crate::fold::add_to_rollups;
 use crate::rows::{PendingRow, SampleRow, sample_columns, uuids};
 
 /// First key of the advisory lock that ingest shares and a fold takes alone; the second is
@@ -89,7 +89,7 @@ pub(super) async fn fold(pool: &PgPool, max_results: usize) -> Result<u64> {
             .into_iter()
             .collect();
     samples.retain(|r| live.contains(&r.monitor_id.0));
-    add_to_rollups(&mut tx, &samples).await?;
+    add_to_rollups(&mut *tx, &samples).await?;
     sqlx::query("UPDATE rollup_cursor SET folded_seq = $1")
         .bind(cursor)
         .execute(&mut *tx)

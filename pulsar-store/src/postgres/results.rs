@@ -2,20 +2,19 @@
 
 use std::collections::HashSet;
 
-use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup, RollupSample, unix_ms};
+use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup, unix_ms};
 use sqlx::postgres::PgArguments;
-use sqlx::{Arguments, PgPool, Postgres, Transaction};
+use sqlx::{Arguments, PgConnection, PgPool, Postgres};
 use uuid::Uuid;
 
 use super::PgStore;
 use crate::error::{Result, StoreError, is_foreign_key_violation};
+use crate::fold::RollupSink;
 use crate::query::{Page, PageRequest, TimeRange};
 use crate::rows::{
     HistogramRow, ResultColumns, ResultRow, RollupColumns, RollupRow, first_per_key,
     merge_stored_histograms, result_columns, rollup_columns, rollup_key, uuids,
 };
-
-pub(super) type Tx = Transaction<'static, Postgres>;
 
 /// Attempts of a result batch that keeps meeting concurrent writers (deadlock, a rollup
 /// row created under it) before the conflict is reported.
@@ -97,73 +96,50 @@ async fn try_insert(pool: &PgPool, c: &[ResultColumns]) -> Result<u64> {
     Ok(inserted.rows_affected())
 }
 
-/// Adds the new results to their rollups: counts and sums are added in SQL, histograms
-/// merge in Rust, so stored histograms are read (and locked) first.
-///
-/// Hour and day rows mostly exist already and are read and merged. Minute rows are mostly
-/// new (a monitor checked once a minute puts one result in each), so they are inserted
-/// without a read; only a chunk that meets stored rows is rolled back and merged.
-pub(super) async fn add_to_rollups(tx: &mut Tx, new: &[RollupSample]) -> Result<()> {
-    let (mut minutes, mut coarser): (Vec<Rollup>, Vec<Rollup>) =
-        Rollup::sample_deltas(new.iter().copied())
-            .into_iter()
-            .partition(|r| r.bucket == BucketSize::Minute);
-    merge_and_add(tx, &mut coarser).await?;
-    for chunk in minutes.chunks_mut(NEW_ROWS_PER_STATEMENT) {
-        sqlx::query("SAVEPOINT new_minutes")
-            .execute(&mut **tx)
-            .await?;
-        let inserted = insert_new_rollups(tx, chunk).await?;
-        if inserted < chunk.len() as u64 {
-            sqlx::query("ROLLBACK TO SAVEPOINT new_minutes")
-                .execute(&mut **tx)
-                .await?;
-            merge_and_add(tx, chunk).await?;
+impl RollupSink for PgConnection {
+    /// Stored rows are locked in key order; if a concurrent batch created one of the
+    /// others first, the attempt is a `Conflict` and reruns.
+    async fn merge_and_add(&mut self, deltas: &mut [Rollup]) -> Result<()> {
+        let keys: Vec<_> = deltas.iter().map(rollup_key).collect();
+        let stored: Vec<HistogramRow> = sqlx::query_as(
+            "SELECT monitor_id, bucket_seconds, bucket_start_ms, histograms FROM rollups \
+             WHERE (bucket_seconds, bucket_start_ms, monitor_id) IN ( \
+                 SELECT * FROM UNNEST($1::int[], $2::bigint[], $3::uuid[])) \
+             ORDER BY bucket_seconds, bucket_start_ms, monitor_id FOR UPDATE",
+        )
+        .bind(keys.iter().map(|k| k.1).collect::<Vec<_>>())
+        .bind(keys.iter().map(|k| k.2).collect::<Vec<_>>())
+        .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
+        .fetch_all(&mut *self)
+        .await?;
+        let existed: HashSet<_> = stored
+            .iter()
+            .map(|r| (r.monitor_id, r.bucket_seconds, r.bucket_start_ms))
+            .collect();
+        merge_stored_histograms(deltas, &stored)?;
+        let written = write_rollups(self, deltas, ADD_TO_STORED).await?;
+        let raced = written
+            .iter()
+            .any(|(key, inserted)| !inserted && !existed.contains(key));
+        if raced {
+            return Err(StoreError::Conflict(
+                "a rollup row was created by a concurrent batch".into(),
+            ));
         }
-        sqlx::query("RELEASE SAVEPOINT new_minutes")
-            .execute(&mut **tx)
-            .await?;
+        Ok(())
     }
-    Ok(())
-}
 
-/// Rows per blind insert: a chunk that meets a stored row is redone with a merge.
-const NEW_ROWS_PER_STATEMENT: usize = 2_000;
+    async fn insert_new(&mut self, rows: &[Rollup]) -> Result<u64> {
+        Ok(sqlx::query_with(INSERT_NEW, rollup_arrays(rows)?)
+            .execute(self)
+            .await?
+            .rows_affected())
+    }
 
-/// Merges the stored histograms into `deltas` and adds them to their stored rows. Stored
-/// rows are locked in key order; if a concurrent batch created one of the others first,
-/// the attempt is a `Conflict` and reruns.
-async fn merge_and_add(tx: &mut Tx, deltas: &mut [Rollup]) -> Result<()> {
-    if deltas.is_empty() {
-        return Ok(());
+    async fn run(&mut self, sql: &'static str) -> Result<()> {
+        sqlx::query(sql).execute(self).await?;
+        Ok(())
     }
-    let keys: Vec<_> = deltas.iter().map(rollup_key).collect();
-    let stored: Vec<HistogramRow> = sqlx::query_as(
-        "SELECT monitor_id, bucket_seconds, bucket_start_ms, histograms FROM rollups \
-         WHERE (bucket_seconds, bucket_start_ms, monitor_id) IN ( \
-             SELECT * FROM UNNEST($1::int[], $2::bigint[], $3::uuid[])) \
-         ORDER BY bucket_seconds, bucket_start_ms, monitor_id FOR UPDATE",
-    )
-    .bind(keys.iter().map(|k| k.1).collect::<Vec<_>>())
-    .bind(keys.iter().map(|k| k.2).collect::<Vec<_>>())
-    .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
-    .fetch_all(&mut **tx)
-    .await?;
-    let existed: HashSet<_> = stored
-        .iter()
-        .map(|r| (r.monitor_id, r.bucket_seconds, r.bucket_start_ms))
-        .collect();
-    merge_stored_histograms(deltas, &stored)?;
-    let written = write_rollups(tx, deltas, ADD_TO_STORED).await?;
-    let raced = written
-        .iter()
-        .any(|(key, inserted)| !inserted && !existed.contains(key));
-    if raced {
-        return Err(StoreError::Conflict(
-            "a rollup row was created by a concurrent batch".into(),
-        ));
-    }
-    Ok(())
 }
 
 /// Counts and sums of the written row are deltas added to the stored ones; histograms are
@@ -222,31 +198,23 @@ macro_rules! returning_keys {
 }
 
 const ADD_TO_STORED: &str = upsert_rollups!(add_to_stored!(), returning_keys!());
+const INSERT_NEW: &str = upsert_rollups!(" ON CONFLICT DO NOTHING");
 const REPLACE_STORED: &str = upsert_rollups!(replace_stored!(), returning_keys!());
 
 /// Upserts rollup rows with `sql` (one of the two above); returns the key of each row
 /// written, with whether it was inserted (not updated).
 async fn write_rollups(
-    tx: &mut Tx,
+    conn: &mut PgConnection,
     rollups: &[Rollup],
     sql: &'static str,
 ) -> Result<Vec<((Uuid, i32, i64), bool)>> {
     let rows: Vec<(Uuid, i32, i64, bool)> = sqlx::query_as_with(sql, rollup_arrays(rollups)?)
-        .fetch_all(&mut **tx)
+        .fetch_all(conn)
         .await?;
     Ok(rows
         .into_iter()
         .map(|(id, seconds, start, inserted)| ((id, seconds, start), inserted))
         .collect())
-}
-
-/// Inserts the rollup rows that have no stored row; returns how many were inserted.
-async fn insert_new_rollups(tx: &mut Tx, rollups: &[Rollup]) -> Result<u64> {
-    let sql = upsert_rollups!(" ON CONFLICT DO NOTHING");
-    Ok(sqlx::query_with(sql, rollup_arrays(rollups)?)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected())
 }
 
 /// The rollups as the column arrays `upsert_rollups!` unnests.

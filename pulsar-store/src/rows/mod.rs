@@ -256,23 +256,16 @@ pub(crate) struct PendingRow {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ResultRow {
-    monitor_id: Uuid,
-    slot_ms: i64,
+    #[sqlx(flatten)]
+    sample: SampleRow,
     started_at_ms: i64,
     worker: String,
     region: String,
-    outcome: i32,
     failure_kind: i32,
     message: String,
     status_code: Option<i32>,
     http_version: Option<String>,
     remote_addr: Option<String>,
-    dns_us: Option<i64>,
-    connect_us: Option<i64>,
-    tls_us: Option<i64>,
-    ttfb_us: Option<i64>,
-    download_us: Option<i64>,
-    total_us: Option<i64>,
     body_bytes: i64,
     detail: Vec<u8>,
 }
@@ -283,12 +276,12 @@ impl ResultRow {
             v1::CheckResult::decode(self.detail.as_slice()).map_err(StoreError::internal)?;
         let us = |v: Option<i64>| v.map(to_u64);
         let wire = v1::CheckResult {
-            monitor_id: self.monitor_id.to_string(),
-            slot_unix_ms: self.slot_ms,
+            monitor_id: self.sample.monitor_id.to_string(),
+            slot_unix_ms: self.sample.slot_ms,
             started_at_unix_ms: self.started_at_ms,
             worker: self.worker,
             region: self.region,
-            outcome: self.outcome,
+            outcome: self.sample.outcome,
             failure_kind: self.failure_kind,
             message: self.message,
             status_code: self
@@ -297,12 +290,12 @@ impl ResultRow {
             http_version: self.http_version.unwrap_or_default(),
             remote_addr: self.remote_addr.unwrap_or_default(),
             phases: Some(v1::Phases {
-                dns_us: us(self.dns_us),
-                connect_us: us(self.connect_us),
-                tls_us: us(self.tls_us),
-                ttfb_us: us(self.ttfb_us),
-                download_us: us(self.download_us),
-                total_us: us(self.total_us),
+                dns_us: us(self.sample.dns_us),
+                connect_us: us(self.sample.connect_us),
+                tls_us: us(self.sample.tls_us),
+                ttfb_us: us(self.sample.ttfb_us),
+                download_us: us(self.sample.download_us),
+                total_us: us(self.sample.total_us),
             }),
             hops: detail.hops,
             body_bytes: to_u64(self.body_bytes),

@@ -5,8 +5,8 @@
 use pulsar_core::{MonitorId, RollupSample};
 use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 
-use super::results::add_to_rollups;
 use crate::error::Result;
+use crate::fold::add_to_rollups;
 use crate::rows::{PendingRow, SampleRow, ids_json, sample_columns};
 
 /// Folds up to `max_results` pending results (oldest first) into their rollups and moves
@@ -32,7 +32,7 @@ pub(super) async fn fold(pool: &SqlitePool, max_results: usize) -> Result<u64> {
         .into_iter()
         .map(|row| row.sample.into_sample())
         .collect::<Result<Vec<_>>>()?;
-    add_to_rollups(&mut tx, &samples).await?;
+    add_to_rollups(&mut *tx, &samples).await?;
     sqlx::query("UPDATE rollup_cursor SET folded_seq = ?1")
         .bind(last)
         .execute(&mut *tx)

@@ -2,19 +2,18 @@
 
 use std::collections::HashSet;
 
-use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup, RollupSample};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
+use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::SqliteStore;
 use crate::error::{Result, StoreError};
+use crate::fold::RollupSink;
 use crate::query::{Page, PageRequest, TimeRange};
 use crate::rows::{
     HistogramRow, ResultColumns, ResultRow, RollupColumns, RollupRow, first_per_key, ids_json,
     merge_stored_histograms, result_columns, rollup_columns,
 };
-
-pub(super) type Tx = Transaction<'static, Sqlite>;
 
 /// Rows per multi-row statement: SQLite allows 32,766 bound values per statement.
 const RESULT_ROWS_PER_STATEMENT: usize = 1_000;
@@ -85,65 +84,42 @@ pub(super) async fn insert(store: &SqliteStore, results: &[CheckResult]) -> Resu
     Ok(inserted)
 }
 
-/// Adds the new results to their rollups: counts and sums are added in SQL, histograms
-/// merge in Rust, so stored histograms are read first. The write lock held since
-/// BEGIN IMMEDIATE keeps each read and its write consistent.
-///
-/// Hour and day rows mostly exist already and are read and merged. Minute rows are mostly
-/// new (a monitor checked once a minute puts one result in each), so they are inserted
-/// without a read; only a chunk that meets stored rows is rolled back and merged.
-pub(super) async fn add_to_rollups(tx: &mut Tx, new: &[RollupSample]) -> Result<()> {
-    let (mut minutes, mut coarser): (Vec<Rollup>, Vec<Rollup>) =
-        Rollup::sample_deltas(new.iter().copied())
-            .into_iter()
-            .partition(|r| r.bucket == BucketSize::Minute);
-    merge_and_add(tx, &mut coarser).await?;
-    for chunk in minutes.chunks_mut(ROLLUP_ROWS_PER_STATEMENT) {
-        sqlx::query("SAVEPOINT new_minutes")
-            .execute(&mut **tx)
-            .await?;
-        let inserted = write_rollups(tx, chunk, Write::New).await?;
-        if inserted < chunk.len() as u64 {
-            sqlx::query("ROLLBACK TO new_minutes")
-                .execute(&mut **tx)
-                .await?;
-            merge_and_add(tx, chunk).await?;
-        }
-        sqlx::query("RELEASE new_minutes")
-            .execute(&mut **tx)
-            .await?;
+impl RollupSink for SqliteConnection {
+    async fn merge_and_add(&mut self, deltas: &mut [Rollup]) -> Result<()> {
+        let keys: Vec<String> = deltas
+            .iter()
+            .map(|r| {
+                format!(
+                    "[\"{}\",{},{}]",
+                    r.monitor_id.0.simple(),
+                    r.bucket.seconds(),
+                    pulsar_core::unix_ms(r.start)
+                )
+            })
+            .collect();
+        // The write lock held since BEGIN IMMEDIATE keeps this read and the write consistent.
+        let stored: Vec<HistogramRow> = sqlx::query_as(
+            "SELECT r.monitor_id, r.bucket_seconds, r.bucket_start_ms, r.histograms \
+             FROM json_each(?1) AS k CROSS JOIN rollups r \
+             ON r.monitor_id = unhex(k.value ->> 0) AND r.bucket_seconds = k.value ->> 1 \
+             AND r.bucket_start_ms = k.value ->> 2",
+        )
+        .bind(format!("[{}]", keys.join(",")))
+        .fetch_all(&mut *self)
+        .await?;
+        merge_stored_histograms(deltas, &stored)?;
+        write_rollups(self, deltas, Write::Add).await?;
+        Ok(())
     }
-    Ok(())
-}
 
-/// Merges the stored histograms into `deltas` and adds them to their stored rows.
-async fn merge_and_add(tx: &mut Tx, deltas: &mut [Rollup]) -> Result<()> {
-    if deltas.is_empty() {
-        return Ok(());
+    async fn insert_new(&mut self, rows: &[Rollup]) -> Result<u64> {
+        write_rollups(self, rows, Write::New).await
     }
-    let keys: Vec<String> = deltas
-        .iter()
-        .map(|r| {
-            format!(
-                "[\"{}\",{},{}]",
-                r.monitor_id.0.simple(),
-                r.bucket.seconds(),
-                pulsar_core::unix_ms(r.start)
-            )
-        })
-        .collect();
-    let stored: Vec<HistogramRow> = sqlx::query_as(
-        "SELECT r.monitor_id, r.bucket_seconds, r.bucket_start_ms, r.histograms \
-         FROM json_each(?1) AS k CROSS JOIN rollups r \
-         ON r.monitor_id = unhex(k.value ->> 0) AND r.bucket_seconds = k.value ->> 1 \
-         AND r.bucket_start_ms = k.value ->> 2",
-    )
-    .bind(format!("[{}]", keys.join(",")))
-    .fetch_all(&mut **tx)
-    .await?;
-    merge_stored_histograms(deltas, &stored)?;
-    write_rollups(tx, deltas, Write::Add).await?;
-    Ok(())
+
+    async fn run(&mut self, sql: &'static str) -> Result<()> {
+        sqlx::query(sql).execute(self).await?;
+        Ok(())
+    }
 }
 
 /// How a written rollup combines with a stored one.
@@ -158,7 +134,7 @@ enum Write {
 }
 
 /// Returns how many rows were inserted or updated.
-async fn write_rollups(tx: &mut Tx, rollups: &[Rollup], how: Write) -> Result<u64> {
+async fn write_rollups(conn: &mut SqliteConnection, rollups: &[Rollup], how: Write) -> Result<u64> {
     let mut written = 0;
     for chunk in rollups.chunks(ROLLUP_ROWS_PER_STATEMENT) {
         let mut sql =
@@ -181,7 +157,7 @@ async fn write_rollups(tx: &mut Tx, rollups: &[Rollup], how: Write) -> Result<u6
             Write::Add => ADD_TO_STORED,
             Write::Replace => REPLACE_STORED,
         });
-        written += sql.build().execute(&mut **tx).await?.rows_affected();
+        written += sql.build().execute(&mut *conn).await?.rows_affected();
     }
     Ok(written)
 }

@@ -44,6 +44,30 @@ pub const DEFAULT_RECONNECT_BACKOFF_MAX: Duration = Duration::from_secs(2);
 /// Events a subscriber may fall behind by before it is told it lagged.
 pub const DEFAULT_SUBSCRIBER_BUFFER: usize = 1024;
 
+/// The Redis connection settings both builders share (fields `pool_size`,
+/// `connect_timeout` and `retry_budget`).
+macro_rules! redis_connection_setters {
+    () => {
+        /// See [`DEFAULT_POOL_SIZE`]. At least 1.
+        pub fn pool_size(mut self, size: u32) -> Self {
+            self.pool_size = size.max(1);
+            self
+        }
+
+        /// See [`DEFAULT_CONNECT_TIMEOUT`].
+        pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+            self.connect_timeout = timeout;
+            self
+        }
+
+        /// See [`DEFAULT_RETRY_BUDGET`]; zero reports the first failure.
+        pub fn retry_budget(mut self, budget: Duration) -> Self {
+            self.retry_budget = budget;
+            self
+        }
+    };
+}
+
 /// Settings of a task queue; [`in_process`](Self::in_process) and [`redis`](Self::redis)
 /// build one with the same semantics.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,23 +168,7 @@ impl QueueBuilder {
         self
     }
 
-    /// See [`DEFAULT_POOL_SIZE`]. At least 1.
-    pub fn pool_size(mut self, size: u32) -> Self {
-        self.pool_size = size.max(1);
-        self
-    }
-
-    /// See [`DEFAULT_CONNECT_TIMEOUT`].
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// See [`DEFAULT_RETRY_BUDGET`]; zero reports the first failure.
-    pub fn retry_budget(mut self, budget: Duration) -> Self {
-        self.retry_budget = budget;
-        self
-    }
+    redis_connection_setters!();
 
     /// The in-process queue: tokio only, nothing survives the process.
     pub fn in_process(self) -> MemoryQueue {
@@ -215,23 +223,7 @@ impl BusBuilder {
         self
     }
 
-    /// See [`DEFAULT_POOL_SIZE`]. At least 1.
-    pub fn pool_size(mut self, size: u32) -> Self {
-        self.pool_size = size.max(1);
-        self
-    }
-
-    /// See [`DEFAULT_CONNECT_TIMEOUT`].
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// See [`DEFAULT_RETRY_BUDGET`]; zero reports the first failure.
-    pub fn retry_budget(mut self, budget: Duration) -> Self {
-        self.retry_budget = budget;
-        self
-    }
+    redis_connection_setters!();
 
     /// The in-process bus (tokio broadcast).
     pub fn in_process(self) -> MemoryBus {

@@ -14,6 +14,7 @@ use std::time::Duration;
 use pulsar_core::{BucketSize, Rollup, RollupSample};
 
 use crate::error::Result;
+use crate::rows::RollupRow;
 
 /// How often a store's background task folds pending results into rollups. A read never
 /// waits for it (pending results are merged into reads), so this only bounds how many raw
@@ -112,20 +113,29 @@ pub(crate) async fn add_to_rollups<C: RollupSink>(
     Ok(())
 }
 
+/// The slots of the results that belong in `bucket` rollups starting in `[from_ms, to_ms)`.
+pub(crate) fn pending_slots(bucket: BucketSize, (from_ms, to_ms): (i64, i64)) -> (i64, i64) {
+    (
+        bucket.floor_ms(from_ms),
+        to_ms.saturating_add(bucket.millis()),
+    )
+}
+
 /// A monitor's stored rollups of one bucket size (oldest first) with the pending results
 /// merged in: what the rollups will be once those results are folded.
 pub(crate) fn with_pending(
-    stored: Vec<pulsar_core::Rollup>,
-    pending: &[pulsar_core::RollupSample],
-    bucket: pulsar_core::BucketSize,
+    stored: Vec<RollupRow>,
+    pending: &[RollupSample],
+    bucket: BucketSize,
     (from_ms, to_ms): (i64, i64),
-) -> Vec<pulsar_core::Rollup> {
+) -> Result<Vec<Rollup>> {
     use pulsar_core::unix_ms;
-    let mut by_start: std::collections::BTreeMap<i64, pulsar_core::Rollup> = stored
-        .into_iter()
-        .map(|rollup| (unix_ms(rollup.start), rollup))
-        .collect();
-    for delta in pulsar_core::Rollup::sample_deltas(pending.iter().copied()) {
+    let mut by_start = std::collections::BTreeMap::new();
+    for row in stored {
+        let rollup = row.into_rollup()?;
+        by_start.insert(unix_ms(rollup.start), rollup);
+    }
+    for delta in Rollup::sample_deltas(pending.iter().copied()) {
         let start = unix_ms(delta.start);
         if delta.bucket != bucket || start < from_ms || start >= to_ms {
             continue;
@@ -139,5 +149,5 @@ pub(crate) fn with_pending(
             }
         }
     }
-    by_start.into_values().collect()
+    Ok(by_start.into_values().collect())
 }

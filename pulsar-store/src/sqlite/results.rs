@@ -274,21 +274,8 @@ pub(super) async fn rollups(
     .bind(to_ms)
     .fetch_all(&mut *tx)
     .await?;
-    let stored = rows
-        .into_iter()
-        .map(RollupRow::into_rollup)
-        .collect::<Result<Vec<_>>>()?;
-    // Every slot whose bucket starts in the range.
-    let slots = (
-        bucket.floor_ms(from_ms),
-        to_ms.saturating_add(bucket.millis()),
-    );
+    let slots = crate::fold::pending_slots(bucket, (from_ms, to_ms));
     let pending = super::fold::pending(&mut tx, &[monitor_id], slots).await?;
     tx.commit().await?;
-    Ok(crate::fold::with_pending(
-        stored,
-        &pending,
-        bucket,
-        (from_ms, to_ms),
-    ))
+    crate::fold::with_pending(rows, &pending, bucket, (from_ms, to_ms))
 }

@@ -135,19 +135,16 @@ pub(crate) fn with_pending(
         let rollup = row.into_rollup()?;
         by_start.insert(unix_ms(rollup.start), rollup);
     }
-    for delta in Rollup::sample_deltas(pending.iter().copied()) {
-        let start = unix_ms(delta.start);
-        if delta.bucket != bucket || start < from_ms || start >= to_ms {
+    // Recorded straight into the one bucket size read: no deltas of the other sizes.
+    for sample in pending {
+        let start = bucket.floor_ms(unix_ms(sample.slot));
+        if start < from_ms || start >= to_ms {
             continue;
         }
-        match by_start.entry(start) {
-            std::collections::btree_map::Entry::Occupied(mut stored) => {
-                stored.get_mut().merge(&delta)
-            }
-            std::collections::btree_map::Entry::Vacant(slot) => {
-                slot.insert(delta);
-            }
-        }
+        by_start
+            .entry(start)
+            .or_insert_with(|| Rollup::empty(sample.monitor_id, bucket, sample.slot))
+            .record_sample(sample);
     }
     Ok(by_start.into_values().collect())
 }

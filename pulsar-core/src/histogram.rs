@@ -53,6 +53,12 @@ impl LatencyHistogram {
         Self::default()
     }
 
+    /// Bytes this histogram holds on the heap (its bucket counts), for callers that bound
+    /// the memory of what they keep.
+    pub fn heap_bytes(&self) -> usize {
+        self.counts.capacity() * std::mem::size_of::<u64>()
+    }
+
     /// Number of recorded values.
     pub fn count(&self) -> u64 {
         self.zero_count + self.counts.iter().sum::<u64>()
@@ -235,6 +241,11 @@ impl PhaseHistograms {
         }
     }
 
+    /// Bytes the six histograms hold on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        self.0.iter().map(LatencyHistogram::heap_bytes).sum()
+    }
+
     /// The histogram of phase `name` (one of [`PHASE_NAMES`]).
     pub fn phase(&self, name: &str) -> Option<&LatencyHistogram> {
         PHASE_NAMES
@@ -352,6 +363,21 @@ mod tests {
         let mut h = LatencyHistogram::new();
         h.record(0);
         assert_eq!(h.percentile(99.0), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn heap_bytes_grow_with_the_span_of_buckets_not_the_count() {
+        let mut h = LatencyHistogram::new();
+        assert_eq!(h.heap_bytes(), 0);
+        h.record(1_000);
+        let one_bucket = h.heap_bytes();
+        for _ in 0..1_000 {
+            h.record(1_000);
+        }
+        assert_eq!(h.heap_bytes(), one_bucket);
+        h.record(1_000_000);
+        // 1 ms to 1 s spans about 88 buckets (γ ≈ 1.081), 8 bytes each.
+        assert!(h.heap_bytes() >= 85 * 8, "{}", h.heap_bytes());
     }
 
     #[test]

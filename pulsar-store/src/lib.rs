@@ -29,4 +29,4 @@ pub use sqlite::{
     DEFAULT_SQLITE_MMAP_BYTES, SqliteOptions, SqliteStore,
 };
 pub use store::Store;
-pub use summary_cache::MAX_SUMMARY_CACHE_ENTRIES;
+pub use summary_cache::DEFAULT_SUMMARY_CACHE_BYTES;

@@ -16,9 +16,11 @@
 //! `import_rollups` clears the cache anyway.
 //!
 //! Memory: storing days that end at a later midnight drops every entry that ends earlier
-//! (yesterday's windows), days ending before the latest seen are not stored, and past
-//! [`MAX_SUMMARY_CACHE_ENTRIES`] the cache is emptied. So a process holds about one entry
-//! per monitor and window length it summarises today.
+//! (yesterday's windows), and days ending before the latest seen are not stored. So a
+//! process holds about one entry per monitor and window length it summarises today, and
+//! never more than its byte budget ([`DEFAULT_SUMMARY_CACHE_BYTES`] unless the store's
+//! options say otherwise): a part that would pass it empties the cache once, and what still
+//! does not fit is not kept (those monitors' days are read on every call, as without a cache).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -29,14 +31,27 @@ use uuid::Uuid;
 use crate::rows::{DayTotals, MergedRollups};
 use crate::summaries::DaySpan;
 
-/// The most merged day spans a store keeps (one per monitor and window length summarised
-/// today); past it the cache is emptied and refills. An entry holds decoded histograms,
-/// 8 bytes per bucket between each phase's fastest and slowest check: typically 1–4 KB.
-pub const MAX_SUMMARY_CACHE_ENTRIES: usize = 100_000;
+/// The memory a store's summary cache may hold by default: 64 MiB. An entry holds decoded
+/// histograms, 8 bytes per bucket between each phase's fastest and slowest check (typically
+/// 1–4 KB), so this keeps the 30-day and 7-day windows of about 10,000 monitors.
+pub const DEFAULT_SUMMARY_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// What an entry costs beyond its histograms' buckets: its key and value in the map, the
+/// `Arc` around the value, and the map's own slot.
+const ENTRY_OVERHEAD_BYTES: usize = std::mem::size_of::<(Uuid, DaySpan)>()
+    + std::mem::size_of::<Arc<MergedRollups>>()
+    + std::mem::size_of::<MergedRollups>()
+    + 2 * std::mem::size_of::<usize>()
+    + 16;
+
+/// The bytes one cached part costs.
+fn entry_bytes(part: &MergedRollups) -> usize {
+    ENTRY_OVERHEAD_BYTES + part.histograms.heap_bytes()
+}
 
 /// Shared by the clones of a store; a std mutex, held only for map operations (never across
 /// an `.await`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct SummaryCache {
     entries: Arc<Mutex<Entries>>,
 }
@@ -44,6 +59,9 @@ pub(crate) struct SummaryCache {
 #[derive(Debug, Default)]
 struct Entries {
     parts: HashMap<(Uuid, DaySpan), Arc<MergedRollups>>,
+    /// What `parts` costs, by [`entry_bytes`]; never above `budget`.
+    bytes: usize,
+    budget: usize,
     /// The latest end of cached days seen: entries ending earlier belong to past days'
     /// windows and are dropped.
     newest_end_ms: i64,
@@ -66,6 +84,16 @@ pub(crate) struct CacheReader<'a> {
 }
 
 impl SummaryCache {
+    /// A cache that holds at most `budget` bytes; 0 keeps nothing.
+    pub(crate) fn with_budget(budget: usize) -> Self {
+        Self {
+            entries: Arc::new(Mutex::new(Entries {
+                budget,
+                ..Entries::default()
+            })),
+        }
+    }
+
     pub(crate) fn reader(&self) -> CacheReader<'_> {
         CacheReader {
             cache: self,
@@ -76,7 +104,7 @@ impl SummaryCache {
     /// Forgets everything, including what reads running now would store.
     pub(crate) fn clear(&self) {
         let mut entries = self.lock();
-        entries.parts.clear();
+        entries.empty();
         entries.generation += 1;
     }
 
@@ -89,6 +117,26 @@ impl SummaryCache {
     #[cfg(test)]
     fn len(&self) -> usize {
         self.lock().parts.len()
+    }
+
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+}
+
+impl Entries {
+    fn empty(&mut self) {
+        self.parts.clear();
+        self.bytes = 0;
+    }
+
+    fn insert(&mut self, key: (Uuid, DaySpan), part: MergedRollups) {
+        let bytes = entry_bytes(&part);
+        if let Some(old) = self.parts.insert(key, Arc::new(part)) {
+            self.bytes -= entry_bytes(&old);
+        }
+        self.bytes += bytes;
     }
 }
 
@@ -126,16 +174,34 @@ impl CacheReader<'_> {
             return;
         }
         if days.to_ms > entries.newest_end_ms {
-            entries
-                .parts
-                .retain(|(_, cached), _| cached.to_ms >= days.to_ms);
+            let mut freed = 0;
+            entries.parts.retain(|(_, cached), part| {
+                let keep = cached.to_ms >= days.to_ms;
+                if !keep {
+                    freed += entry_bytes(part);
+                }
+                keep
+            });
+            entries.bytes -= freed;
             entries.newest_end_ms = days.to_ms;
         }
+        let mut emptied = false;
         for (id, part) in parts {
-            if entries.parts.len() >= MAX_SUMMARY_CACHE_ENTRIES {
-                entries.parts.clear();
+            let key = (id, days);
+            let replaced = entries.parts.get(&key).map_or(0, |old| entry_bytes(old));
+            if entries.bytes - replaced + entry_bytes(&part) > entries.budget {
+                if emptied {
+                    // Full again within one read: the rest is read on every call instead
+                    // of evicting what this read just stored.
+                    continue;
+                }
+                entries.empty();
+                emptied = true;
+                if entry_bytes(&part) > entries.budget {
+                    continue;
+                }
             }
-            entries.parts.insert((id, days), Arc::new(part));
+            entries.insert(key, part);
         }
     }
 }
@@ -164,6 +230,7 @@ mod tests {
         };
         for _ in 0..checks {
             part.stats.record(Outcome::Up, &phases);
+            part.histograms.record(&phases);
         }
         part
     }
@@ -185,7 +252,7 @@ mod tests {
 
     #[test]
     fn a_part_is_valid_while_its_totals_equal_the_stored_ones() {
-        let cache = SummaryCache::default();
+        let cache = SummaryCache::with_budget(DEFAULT_SUMMARY_CACHE_BYTES);
         let ids = [MonitorId::new(), MonitorId::new(), MonitorId::new()];
         let span = days(100, 129);
         assert_eq!(cache.reader().lookup(span, &ids, |_| stored(0)).stale, ids);
@@ -219,7 +286,7 @@ mod tests {
 
     #[test]
     fn a_later_end_drops_earlier_windows_and_an_earlier_one_is_not_kept() {
-        let cache = SummaryCache::default();
+        let cache = SummaryCache::with_budget(DEFAULT_SUMMARY_CACHE_BYTES);
         let ids = [MonitorId::new()];
         fill(&cache, days(100, 129), &ids, 1);
         fill(&cache, days(122, 129), &ids, 1);
@@ -239,7 +306,7 @@ mod tests {
 
     #[test]
     fn a_clear_discards_what_reads_begun_before_it_would_store() {
-        let cache = SummaryCache::default();
+        let cache = SummaryCache::with_budget(DEFAULT_SUMMARY_CACHE_BYTES);
         let ids = [MonitorId::new()];
         let span = days(100, 129);
         let reader = cache.reader();
@@ -253,16 +320,64 @@ mod tests {
         );
     }
 
+    /// The bytes of `n` parts of one check each.
+    fn parts_bytes(n: usize) -> usize {
+        n * entry_bytes(&part(1))
+    }
+
     #[test]
-    fn the_cache_empties_when_full() {
-        let cache = SummaryCache::default();
+    fn a_part_past_the_budget_empties_the_cache_once() {
+        let cache = SummaryCache::with_budget(parts_bytes(10));
         let span = days(100, 129);
-        let ids: Vec<MonitorId> = (0..MAX_SUMMARY_CACHE_ENTRIES)
-            .map(|_| MonitorId::new())
-            .collect();
-        fill(&cache, span, &ids, 0);
-        assert_eq!(cache.len(), MAX_SUMMARY_CACHE_ENTRIES);
-        fill(&cache, span, &[MonitorId::new()], 0);
-        assert_eq!(cache.len(), 1);
+        let first: Vec<MonitorId> = (0..10).map(|_| MonitorId::new()).collect();
+        fill(&cache, span, &first, 1);
+        assert_eq!((cache.len(), cache.bytes()), (10, parts_bytes(10)));
+        // Refreshing a stored part replaces it in place.
+        let reader = cache.reader();
+        reader.store(span, HashMap::from([(first[0].0, part(1))]));
+        assert_eq!((cache.len(), cache.bytes()), (10, parts_bytes(10)));
+        fill(&cache, span, &[MonitorId::new()], 1);
+        assert_eq!((cache.len(), cache.bytes()), (1, parts_bytes(1)));
+    }
+
+    #[test]
+    fn one_read_larger_than_the_budget_keeps_what_fits() {
+        let cache = SummaryCache::with_budget(parts_bytes(10));
+        let span = days(100, 129);
+        let ids: Vec<MonitorId> = (0..25).map(|_| MonitorId::new()).collect();
+        fill(&cache, span, &ids, 1);
+        assert_eq!((cache.len(), cache.bytes()), (10, parts_bytes(10)));
+        let lookup = cache.reader().lookup(span, &ids, |_| stored(1));
+        assert_eq!((lookup.valid.len(), lookup.stale.len()), (10, 15));
+    }
+
+    #[test]
+    fn dropped_windows_give_their_bytes_back() {
+        let cache = SummaryCache::with_budget(parts_bytes(10));
+        let ids = [MonitorId::new(), MonitorId::new()];
+        fill(&cache, days(100, 129), &ids, 1);
+        fill(&cache, days(101, 130), &ids[..1], 1);
+        assert_eq!((cache.len(), cache.bytes()), (1, parts_bytes(1)));
+        cache.clear();
+        assert_eq!(cache.bytes(), 0);
+    }
+
+    #[test]
+    fn a_zero_budget_keeps_nothing() {
+        let cache = SummaryCache::with_budget(0);
+        fill(&cache, days(100, 129), &[MonitorId::new()], 1);
+        assert_eq!(cache.len(), 0);
+    }
+
+    #[test]
+    fn wider_histograms_cost_more() {
+        let mut wide = part(1);
+        let phases = Phases {
+            total: Some(std::time::Duration::from_secs(1)),
+            ..Phases::default()
+        };
+        wide.stats.record(Outcome::Up, &phases);
+        wide.histograms.record(&phases);
+        assert!(entry_bytes(&wide) > entry_bytes(&part(1)) + 80 * 8);
     }
 }

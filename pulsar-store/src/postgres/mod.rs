@@ -27,7 +27,7 @@ use crate::query::{
 };
 use crate::retention::{PruneReport, Retention};
 use crate::store::Store;
-use crate::summary_cache::SummaryCache;
+use crate::summary_cache::{DEFAULT_SUMMARY_CACHE_BYTES, SummaryCache};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -50,6 +50,9 @@ pub struct PgOptions {
     /// no task (the caller runs [`Store::fold_rollups`] itself). With several processes on
     /// one database, each may fold: folds queue on one cursor row and never double-count.
     pub fold_interval: Option<Duration>,
+    /// Bytes of merged past days that summaries keep in process (see
+    /// [`DEFAULT_SUMMARY_CACHE_BYTES`]); 0 reads every window whole on every call.
+    pub summary_cache_bytes: usize,
 }
 
 impl PgOptions {
@@ -60,6 +63,7 @@ impl PgOptions {
             acquire_timeout: DEFAULT_PG_ACQUIRE_TIMEOUT,
             schema: None,
             fold_interval: Some(DEFAULT_FOLD_INTERVAL),
+            summary_cache_bytes: DEFAULT_SUMMARY_CACHE_BYTES,
         }
     }
 
@@ -80,6 +84,11 @@ impl PgOptions {
 
     pub fn fold_interval(mut self, interval: Option<Duration>) -> Self {
         self.fold_interval = interval;
+        self
+    }
+
+    pub fn summary_cache_bytes(mut self, bytes: usize) -> Self {
+        self.summary_cache_bytes = bytes;
         self
     }
 }
@@ -134,7 +143,7 @@ impl PgStore {
         let mut store = Self {
             pool,
             folder: None,
-            summary_cache: SummaryCache::default(),
+            summary_cache: SummaryCache::with_budget(options.summary_cache_bytes),
         };
         store.migrate().await?;
         if let Some(interval) = options.fold_interval {

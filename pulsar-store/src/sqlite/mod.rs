@@ -29,7 +29,7 @@ use crate::query::{
 };
 use crate::retention::{PruneReport, Retention};
 use crate::store::Store;
-use crate::summary_cache::SummaryCache;
+use crate::summary_cache::{DEFAULT_SUMMARY_CACHE_BYTES, SummaryCache};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -53,6 +53,9 @@ pub struct SqliteOptions {
     /// How often the store's background task folds new results into rollups; `None` for
     /// no task (the caller runs [`Store::fold_rollups`] itself).
     pub fold_interval: Option<Duration>,
+    /// Bytes of merged past days that summaries keep in process (see
+    /// [`DEFAULT_SUMMARY_CACHE_BYTES`]); 0 reads every window whole on every call.
+    pub summary_cache_bytes: usize,
 }
 
 impl SqliteOptions {
@@ -62,6 +65,7 @@ impl SqliteOptions {
             max_connections: DEFAULT_SQLITE_MAX_CONNECTIONS,
             busy_timeout: DEFAULT_SQLITE_BUSY_TIMEOUT,
             fold_interval: Some(DEFAULT_FOLD_INTERVAL),
+            summary_cache_bytes: DEFAULT_SUMMARY_CACHE_BYTES,
         }
     }
 
@@ -73,6 +77,7 @@ impl SqliteOptions {
             max_connections: 1,
             busy_timeout: DEFAULT_SQLITE_BUSY_TIMEOUT,
             fold_interval: Some(DEFAULT_FOLD_INTERVAL),
+            summary_cache_bytes: DEFAULT_SUMMARY_CACHE_BYTES,
         }
     }
 
@@ -88,6 +93,11 @@ impl SqliteOptions {
 
     pub fn fold_interval(mut self, interval: Option<Duration>) -> Self {
         self.fold_interval = interval;
+        self
+    }
+
+    pub fn summary_cache_bytes(mut self, bytes: usize) -> Self {
+        self.summary_cache_bytes = bytes;
         self
     }
 }
@@ -133,7 +143,7 @@ impl SqliteStore {
         let mut store = Self {
             pool: pool.connect_with(connect).await?,
             folder: None,
-            summary_cache: SummaryCache::default(),
+            summary_cache: SummaryCache::with_budget(options.summary_cache_bytes),
         };
         store.migrate().await?;
         if let Some(interval) = options.fold_interval {

@@ -5,6 +5,7 @@ mod error;
 mod fold;
 mod logic;
 mod postgres;
+mod prune;
 mod query;
 mod retention;
 mod rows;

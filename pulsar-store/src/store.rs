@@ -211,7 +211,7 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// Implements [`Store`] for a backend whose modules (`monitors`, `results`, `summaries`,
-/// `hosts`, `notify`, `prune`, `fold`) and `MIGRATOR` expose the same functions: the two
+/// `hosts`, `notify`, `fold`) and `MIGRATOR` expose the same functions: the two
 /// backends differ in SQL, never in how a trait call maps onto their modules. Paths resolve
 /// at the invocation site.
 macro_rules! impl_store_by_delegation {
@@ -393,7 +393,7 @@ macro_rules! impl_store_by_delegation {
             }
 
             async fn prune(&self, now: SystemTime, retention: &Retention) -> Result<PruneReport> {
-                prune::prune(&self.pool, now, retention).await
+                crate::prune::prune(&self.pool, now, retention).await
             }
         }
     };

@@ -1,0 +1,137 @@
+//! The retention plan both dialects run: what is pruned in which order, in bounded
+//! statements. A dialect supplies the statements ([`PruneTarget`]); each runs as its own
+//! short transaction, so checks and the dashboard keep going while a prune runs.
+
+use std::time::SystemTime;
+
+use pulsar_core::BucketSize;
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::retention::{PruneReport, Retention};
+
+/// The monitors whose results are pruned, one by one.
+pub(crate) const MONITOR_IDS: &str = "SELECT id FROM monitors";
+/// The hosts with samples or rollups.
+pub(crate) const HOSTNAMES: &str = "SELECT DISTINCT hostname FROM host_samples \
+                                    UNION SELECT DISTINCT hostname FROM host_rollups";
+
+/// One bounded DELETE per kind of row, in a dialect's SQL. Each binds the [`Scope`]'s
+/// values first, then the cut-off (unix ms; rows older go), then the row limit.
+pub(crate) struct PruneStatements {
+    /// [`Scope::Monitor`]: one monitor's folded results, a range scan of the primary key.
+    /// Results not yet folded stay until they are, as their rollups outlive them.
+    pub(crate) results: &'static str,
+    /// [`Scope::Rollups`]: rollups of one bucket size, a range at the start of the
+    /// time-first key.
+    pub(crate) rollups: &'static str,
+    /// [`Scope::Host`].
+    pub(crate) host_samples: &'static str,
+    /// [`Scope::HostRollups`].
+    pub(crate) host_rollups: &'static str,
+    /// [`Scope::Everything`].
+    pub(crate) deliveries: &'static str,
+}
+
+/// The values a prune statement binds before its cut-off and limit.
+#[derive(Clone, Copy)]
+pub(crate) enum Scope<'a> {
+    Everything,
+    Monitor(Uuid),
+    Rollups(BucketSize),
+    Host(&'a str),
+    HostRollups(&'a str, BucketSize),
+}
+
+/// What pruning needs of a dialect; each statement runs as its own transaction.
+pub(crate) trait PruneTarget: Sync {
+    const STATEMENTS: PruneStatements;
+    /// Folds every pending result: raw results leave only once their rollups hold them.
+    async fn fold_everything(&self) -> Result<()>;
+    /// Runs [`MONITOR_IDS`].
+    async fn monitor_ids(&self) -> Result<Vec<Uuid>>;
+    /// Runs [`HOSTNAMES`].
+    async fn hostnames(&self) -> Result<Vec<String>>;
+    /// Runs one of [`Self::STATEMENTS`]; returns the rows it removed.
+    async fn delete(
+        &self,
+        sql: &'static str,
+        scope: Scope<'_>,
+        before_ms: i64,
+        limit: i64,
+    ) -> Result<u64>;
+}
+
+/// Runs `sql` until a statement removes fewer than `batch` rows; returns the total removed.
+async fn in_batches<T: PruneTarget>(
+    target: &T,
+    sql: &'static str,
+    scope: Scope<'_>,
+    before_ms: i64,
+    batch: i64,
+) -> Result<u64> {
+    let mut removed = 0;
+    loop {
+        let done = target.delete(sql, scope, before_ms, batch).await?;
+        removed += done;
+        if done < batch as u64 {
+            return Ok(removed);
+        }
+    }
+}
+
+/// Deletes what `retention` no longer keeps at `now`.
+pub(crate) async fn prune<T: PruneTarget>(
+    target: &T,
+    now: SystemTime,
+    retention: &Retention,
+) -> Result<PruneReport> {
+    target.fold_everything().await?;
+    let sql = T::STATEMENTS;
+    let cut = retention.cutoffs(now);
+    let batch = cut.batch_rows;
+    let mut report = PruneReport::default();
+    for id in target.monitor_ids().await? {
+        let scope = Scope::Monitor(id);
+        report.raw_results +=
+            in_batches(target, sql.results, scope, cut.raw_results_ms, batch).await?;
+    }
+    for (bucket, cutoff_ms) in [
+        (BucketSize::Minute, cut.minute_rollups_ms),
+        (BucketSize::Hour, cut.hour_rollups_ms),
+        (BucketSize::Day, cut.hour_rollups_ms),
+    ] {
+        // A bucket goes once all of it is older than the cut-off.
+        let before_ms = bucket.floor_ms(cutoff_ms);
+        let scope = Scope::Rollups(bucket);
+        let removed = in_batches(target, sql.rollups, scope, before_ms, batch).await?;
+        if bucket == BucketSize::Minute {
+            report.minute_rollups += removed;
+        } else {
+            report.hour_rollups += removed;
+        }
+    }
+    for host in target.hostnames().await? {
+        let scope = Scope::Host(&host);
+        report.host_samples +=
+            in_batches(target, sql.host_samples, scope, cut.host_samples_ms, batch).await?;
+        for (bucket, cutoff_ms) in [
+            (BucketSize::Minute, cut.minute_rollups_ms),
+            (BucketSize::Hour, cut.hour_rollups_ms),
+        ] {
+            let before_ms = bucket.floor_ms(cutoff_ms);
+            let scope = Scope::HostRollups(&host, bucket);
+            report.host_rollups +=
+                in_batches(target, sql.host_rollups, scope, before_ms, batch).await?;
+        }
+    }
+    report.deliveries += in_batches(
+        target,
+        sql.deliveries,
+        Scope::Everything,
+        cut.deliveries_ms,
+        batch,
+    )
+    .await?;
+    Ok(report)
+}

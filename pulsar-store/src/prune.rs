@@ -16,6 +16,20 @@ pub(crate) const MONITOR_IDS: &str = "SELECT id FROM monitors";
 pub(crate) const HOSTNAMES: &str = "SELECT DISTINCT hostname FROM host_samples \
                                     UNION SELECT DISTINCT hostname FROM host_rollups";
 
+/// A column type both dialects decode.
+pub(crate) trait Column:
+    Send
+    + Unpin
+    + for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+    + sqlx::Type<sqlx::Sqlite>
+    + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+    + sqlx::Type<sqlx::Postgres>
+{
+}
+
+impl Column for Uuid {}
+impl Column for String {}
+
 /// One bounded DELETE per kind of row, in a dialect's SQL. Each binds the [`Scope`]'s
 /// values first, then the cut-off (unix ms; rows older go), then the row limit.
 pub(crate) struct PruneStatements {
@@ -46,12 +60,10 @@ pub(crate) enum Scope<'a> {
 /// What pruning needs of a dialect; each statement runs as its own transaction.
 pub(crate) trait PruneTarget: Sync {
     const STATEMENTS: PruneStatements;
-    /// Folds every pending result: raw results leave only once their rollups hold them.
-    async fn fold_everything(&self) -> Result<()>;
-    /// Runs [`MONITOR_IDS`].
-    async fn monitor_ids(&self) -> Result<Vec<Uuid>>;
-    /// Runs [`HOSTNAMES`].
-    async fn hostnames(&self) -> Result<Vec<String>>;
+    /// Folds up to a full batch of pending results; returns how many it folded.
+    async fn fold_batch(&self) -> Result<u64>;
+    /// The values of the one column `sql` selects.
+    async fn column<T: Column>(&self, sql: &'static str) -> Result<Vec<T>>;
     /// Runs one of [`Self::STATEMENTS`]; returns the rows it removed.
     async fn delete(
         &self,
@@ -86,12 +98,13 @@ pub(crate) async fn prune<T: PruneTarget>(
     now: SystemTime,
     retention: &Retention,
 ) -> Result<PruneReport> {
-    target.fold_everything().await?;
+    // Raw results leave only once their rollups hold them.
+    while target.fold_batch().await? >= crate::DEFAULT_FOLD_BATCH as u64 {}
     let sql = T::STATEMENTS;
     let cut = retention.cutoffs(now);
     let batch = cut.batch_rows;
     let mut report = PruneReport::default();
-    for id in target.monitor_ids().await? {
+    for id in target.column::<Uuid>(MONITOR_IDS).await? {
         let scope = Scope::Monitor(id);
         report.raw_results +=
             in_batches(target, sql.results, scope, cut.raw_results_ms, batch).await?;
@@ -111,7 +124,7 @@ pub(crate) async fn prune<T: PruneTarget>(
             report.hour_rollups += removed;
         }
     }
-    for host in target.hostnames().await? {
+    for host in target.column::<String>(HOSTNAMES).await? {
         let scope = Scope::Host(&host);
         report.host_samples +=
             in_batches(target, sql.host_samples, scope, cut.host_samples_ms, batch).await?;

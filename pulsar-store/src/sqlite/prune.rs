@@ -2,10 +2,9 @@
 //! The plan is `crate::prune`.
 
 use sqlx::SqlitePool;
-use uuid::Uuid;
 
 use crate::error::Result;
-use crate::prune::{PruneStatements, PruneTarget, Scope};
+use crate::prune::{Column, PruneStatements, PruneTarget, Scope};
 
 impl PruneTarget for SqlitePool {
     const STATEMENTS: PruneStatements = PruneStatements {
@@ -26,23 +25,12 @@ impl PruneTarget for SqlitePool {
                      WHERE attempted_at_ms < ?1 LIMIT ?2)",
     };
 
-    async fn fold_everything(&self) -> Result<()> {
-        while super::fold::fold(self, crate::DEFAULT_FOLD_BATCH).await?
-            >= crate::DEFAULT_FOLD_BATCH as u64
-        {}
-        Ok(())
+    async fn fold_batch(&self) -> Result<u64> {
+        super::fold::fold(self, crate::DEFAULT_FOLD_BATCH).await
     }
 
-    async fn monitor_ids(&self) -> Result<Vec<Uuid>> {
-        Ok(sqlx::query_scalar(crate::prune::MONITOR_IDS)
-            .fetch_all(self)
-            .await?)
-    }
-
-    async fn hostnames(&self) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar(crate::prune::HOSTNAMES)
-            .fetch_all(self)
-            .await?)
+    async fn column<T: Column>(&self, sql: &'static str) -> Result<Vec<T>> {
+        Ok(sqlx::query_scalar(sql).fetch_all(self).await?)
     }
 
     async fn delete(

@@ -3,6 +3,7 @@
 
 mod error;
 mod fold;
+mod incidents;
 mod logic;
 mod postgres;
 mod prune;

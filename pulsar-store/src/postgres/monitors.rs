@@ -2,20 +2,17 @@
 
 use std::time::SystemTime;
 
-use pulsar_core::{
-    Incident, IncidentAction, Monitor, MonitorId, MonitorState, RESOLUTION_PAUSED, unix_ms,
-};
+use pulsar_core::{Monitor, MonitorId, MonitorState, RESOLUTION_PAUSED, unix_ms};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::PgStore;
 use crate::error::{Result, StoreError, is_unique_violation, violation_mentions};
-use crate::logic;
 use crate::query::{DueCheck, MonitorFilter, Page, PageRequest, StateChange};
 use crate::rows::{
-    IncidentRow, MonitorRow, incident_columns, interval_ms, labels_json, monitor_columns,
-    monitor_definition, parse_state, state_name,
+    MonitorRow, interval_ms, labels_json, monitor_columns, monitor_definition, state_name,
 };
+use crate::{incidents, logic};
 
 type Tx = Transaction<'static, Postgres>;
 
@@ -149,10 +146,8 @@ pub(super) async fn update(store: &PgStore, monitor: &Monitor, now: SystemTime) 
     .await
     .map_err(|e| name_or_id_taken(e, &stored))?;
     write_labels(&mut tx, &stored).await?;
-    if update.pauses
-        && let Some(open) = open_incident(&mut tx, stored.id).await?
-    {
-        close_incident(&mut tx, &open, now, RESOLUTION_PAUSED).await?;
+    if update.pauses {
+        incidents::close_open_incident(&mut *tx, stored.id, now, RESOLUTION_PAUSED).await?;
     }
     tx.commit().await?;
     Ok(stored)
@@ -171,55 +166,9 @@ pub(super) async fn set_enabled(
 
 pub(super) async fn delete(store: &PgStore, id: MonitorId) -> Result<()> {
     let mut tx = store.pool.begin().await?;
-    // Results, labels and incidents cascade; rollups carry no foreign key (it would cost a
-    // check per row on the ingest path). Deleting the monitor first waits for batches still
-    // writing its results, so none of their rollups outlive it.
-    let deleted = sqlx::query("DELETE FROM monitors WHERE id = $1")
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await?;
-    if deleted.rows_affected() == 0 {
-        return Err(StoreError::not_found("monitor", id));
-    }
-    sqlx::query("DELETE FROM rollups WHERE monitor_id = $1")
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await?;
+    incidents::delete_monitor(&mut *tx, id).await?;
     tx.commit().await?;
     Ok(())
-}
-
-async fn open_incident(tx: &mut Tx, id: MonitorId) -> Result<Option<Incident>> {
-    sqlx::query_as::<_, IncidentRow>(concat!(
-        "SELECT ",
-        incident_columns!(),
-        " FROM incidents WHERE monitor_id = $1 AND closed_at_ms IS NULL"
-    ))
-    .bind(id.0)
-    .fetch_optional(&mut **tx)
-    .await?
-    .map(IncidentRow::into_incident)
-    .transpose()
-}
-
-async fn close_incident(
-    tx: &mut Tx,
-    open: &Incident,
-    at: SystemTime,
-    resolution: &str,
-) -> Result<Incident> {
-    let at = logic::truncate_ms(at);
-    sqlx::query("UPDATE incidents SET closed_at_ms = $2, resolution = $3 WHERE id = $1")
-        .bind(open.id.0)
-        .bind(unix_ms(at))
-        .bind(resolution)
-        .execute(&mut **tx)
-        .await?;
-    Ok(Incident {
-        closed_at: Some(at),
-        resolution: resolution.to_owned(),
-        ..open.clone()
-    })
 }
 
 pub(super) async fn set_state(
@@ -230,70 +179,9 @@ pub(super) async fn set_state(
     cause: &str,
 ) -> Result<StateChange> {
     let mut tx = store.pool.begin().await?;
-    // The row lock serializes state changes of one monitor.
-    let (enabled, state): (bool, String) =
-        sqlx::query_as("SELECT enabled, state FROM monitors WHERE id = $1 FOR UPDATE")
-            .bind(id.0)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::not_found("monitor", id))?;
-    let previous = parse_state(&state)?;
-    let open = open_incident(&mut tx, id).await?;
-    let (current, action) =
-        logic::state_change(enabled, previous, open.as_ref().map(|i| i.state), to);
-    if current != previous {
-        sqlx::query("UPDATE monitors SET state = $2 WHERE id = $1")
-            .bind(id.0)
-            .bind(state_name(current))
-            .execute(&mut *tx)
-            .await?;
-    }
-    let incident = match (action, open) {
-        (IncidentAction::Open, _) => {
-            let opened_at = logic::truncate_ms(at);
-            let incident_id: i64 = sqlx::query_scalar(
-                "INSERT INTO incidents (monitor_id, state, opened_at_ms, closed_at_ms, cause, \
-                 resolution) VALUES ($1, $2, $3, NULL, $4, '') RETURNING id",
-            )
-            .bind(id.0)
-            .bind(state_name(current))
-            .bind(unix_ms(opened_at))
-            .bind(cause)
-            .fetch_one(&mut *tx)
-            .await?;
-            Some(Incident {
-                id: pulsar_core::IncidentId(incident_id),
-                monitor_id: id,
-                state: current,
-                opened_at,
-                closed_at: None,
-                cause: cause.to_owned(),
-                resolution: String::new(),
-            })
-        }
-        (IncidentAction::Escalate, Some(open)) => {
-            sqlx::query("UPDATE incidents SET state = $2 WHERE id = $1")
-                .bind(open.id.0)
-                .bind(state_name(current))
-                .execute(&mut *tx)
-                .await?;
-            Some(Incident {
-                state: current,
-                ..open
-            })
-        }
-        (IncidentAction::Close, Some(open)) => {
-            Some(close_incident(&mut tx, &open, at, IncidentAction::resolution(current)).await?)
-        }
-        _ => None,
-    };
+    let change = incidents::change_state(&mut *tx, id, to, at, cause).await?;
     tx.commit().await?;
-    Ok(StateChange {
-        previous,
-        current,
-        action,
-        incident,
-    })
+    Ok(change)
 }
 
 pub(super) async fn claim_due(

@@ -5,6 +5,7 @@ mod error;
 mod fold;
 mod incidents;
 mod logic;
+mod portable;
 mod postgres;
 mod prune;
 mod query;

@@ -1,30 +1,16 @@
 //! Incident listings, notification channels and the delivery log (PostgreSQL).
 
-use std::time::SystemTime;
-
-use pulsar_core::{ChannelId, Delivery, Incident, IncidentId, NotificationChannel, unix_ms};
+use pulsar_core::{Delivery, Incident, NotificationChannel, unix_ms};
 use sqlx::PgPool;
 
-use crate::error::{Result, StoreError, is_foreign_key_violation, is_unique_violation};
-use crate::logic::truncate_ms;
+use crate::error::{Result, StoreError, is_foreign_key_violation};
 use crate::query::{DeliveryFilter, IncidentFilter, Page, PageRequest};
 use crate::rows::{
-    ChannelRow, DeliveryRow, IncidentRow, channel_columns, channel_config_json, delivery_columns,
-    delivery_latency_us, incident_columns, incident_cursor,
+    ChannelRow, DeliveryRow, IncidentRow, channel_columns, delivery_columns, delivery_latency_us,
+    incident_columns, incident_cursor,
 };
 
-pub(super) async fn get_incident(pool: &PgPool, id: IncidentId) -> Result<Incident> {
-    sqlx::query_as::<_, IncidentRow>(concat!(
-        "SELECT ",
-        incident_columns!(),
-        " FROM incidents WHERE id = $1"
-    ))
-    .bind(id.0)
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| StoreError::not_found("incident", id))?
-    .into_incident()
-}
+crate::portable::channel_statements!(PgPool);
 
 pub(super) async fn list_incidents(
     pool: &PgPool,
@@ -53,54 +39,6 @@ pub(super) async fn list_incidents(
     Ok(Page::from_rows(incidents, page, incident_cursor))
 }
 
-fn name_taken(error: sqlx::Error, channel: &NotificationChannel) -> StoreError {
-    if is_unique_violation(&error) {
-        StoreError::already_exists("notification channel", &channel.name)
-    } else {
-        error.into()
-    }
-}
-
-pub(super) async fn create_channel(
-    pool: &PgPool,
-    channel: &NotificationChannel,
-    now: SystemTime,
-) -> Result<NotificationChannel> {
-    channel.validate()?;
-    let now = truncate_ms(now);
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO notification_channels (name, kind, config, enabled, created_at_ms, \
-         updated_at_ms) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-    )
-    .bind(&channel.name)
-    .bind(&channel.kind)
-    .bind(channel_config_json(channel)?)
-    .bind(channel.enabled)
-    .bind(unix_ms(now))
-    .fetch_one(pool)
-    .await
-    .map_err(|e| name_taken(e, channel))?;
-    Ok(NotificationChannel {
-        id: ChannelId(id),
-        created_at: now,
-        updated_at: now,
-        ..channel.clone()
-    })
-}
-
-pub(super) async fn get_channel(pool: &PgPool, id: ChannelId) -> Result<NotificationChannel> {
-    sqlx::query_as::<_, ChannelRow>(concat!(
-        "SELECT ",
-        channel_columns!(),
-        " FROM notification_channels WHERE id = $1"
-    ))
-    .bind(id.0)
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| StoreError::not_found("notification channel", id))?
-    .into_channel()
-}
-
 pub(super) async fn list_channels(pool: &PgPool) -> Result<Vec<NotificationChannel>> {
     sqlx::query_as::<_, ChannelRow>(concat!(
         "SELECT ",
@@ -112,41 +50,6 @@ pub(super) async fn list_channels(pool: &PgPool) -> Result<Vec<NotificationChann
     .into_iter()
     .map(ChannelRow::into_channel)
     .collect()
-}
-
-pub(super) async fn update_channel(
-    pool: &PgPool,
-    channel: &NotificationChannel,
-    now: SystemTime,
-) -> Result<NotificationChannel> {
-    channel.validate()?;
-    let row: Option<ChannelRow> = sqlx::query_as(concat!(
-        "UPDATE notification_channels SET name = $2, kind = $3, config = $4, enabled = $5, \
-         updated_at_ms = $6 WHERE id = $1 RETURNING ",
-        channel_columns!()
-    ))
-    .bind(channel.id.0)
-    .bind(&channel.name)
-    .bind(&channel.kind)
-    .bind(channel_config_json(channel)?)
-    .bind(channel.enabled)
-    .bind(unix_ms(now))
-    .fetch_optional(pool)
-    .await
-    .map_err(|e| name_taken(e, channel))?;
-    row.ok_or_else(|| StoreError::not_found("notification channel", channel.id))?
-        .into_channel()
-}
-
-pub(super) async fn delete_channel(pool: &PgPool, id: ChannelId) -> Result<()> {
-    let deleted = sqlx::query("DELETE FROM notification_channels WHERE id = $1")
-        .bind(id.0)
-        .execute(pool)
-        .await?;
-    if deleted.rows_affected() == 0 {
-        return Err(StoreError::not_found("notification channel", id));
-    }
-    Ok(())
 }
 
 pub(super) async fn record_delivery(pool: &PgPool, delivery: &Delivery) -> Result<Delivery> {

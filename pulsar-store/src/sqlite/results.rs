@@ -7,9 +7,9 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::SqliteStore;
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::fold::RollupSink;
-use crate::query::{Page, PageRequest, TimeRange};
+use crate::query::TimeRange;
 use crate::rows::{
     HistogramRow, ResultColumns, ResultRow, RollupColumns, RollupRow, first_per_key, ids_json,
     merge_stored_histograms, result_columns, rollup_columns,
@@ -193,48 +193,7 @@ pub(super) async fn import_rollups(pool: &SqlitePool, rollups: &[Rollup]) -> Res
     Ok(())
 }
 
-async fn exists(pool: &SqlitePool, id: MonitorId) -> Result<bool> {
-    Ok(
-        sqlx::query_scalar::<_, i64>("SELECT 1 FROM monitors WHERE id = ?1")
-            .bind(id.0)
-            .fetch_optional(pool)
-            .await?
-            .is_some(),
-    )
-}
-
-pub(super) async fn list(
-    pool: &SqlitePool,
-    monitor_id: MonitorId,
-    range: TimeRange,
-    page: &PageRequest,
-) -> Result<Page<CheckResult>> {
-    let (from_ms, to_ms) = range.millis();
-    let before_ms = page.cursor_i64()?.unwrap_or(i64::MAX);
-    let rows: Vec<ResultRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        result_columns!(),
-        " FROM check_results WHERE monitor_id = ?1 AND slot_ms >= ?2 AND slot_ms < ?3 \
-         AND slot_ms < ?4 ORDER BY slot_ms DESC LIMIT ?5"
-    ))
-    .bind(monitor_id.0)
-    .bind(from_ms)
-    .bind(to_ms)
-    .bind(before_ms)
-    .bind(page.fetch_limit())
-    .fetch_all(pool)
-    .await?;
-    if rows.is_empty() && !exists(pool, monitor_id).await? {
-        return Err(StoreError::not_found("monitor", monitor_id));
-    }
-    let results = rows
-        .into_iter()
-        .map(ResultRow::into_result)
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Page::from_rows(results, page, |r| {
-        pulsar_core::unix_ms(r.slot).to_string()
-    }))
-}
+crate::portable::result_page_statements!(SqlitePool);
 
 pub(super) async fn latest(pool: &SqlitePool, ids: &[MonitorId]) -> Result<Vec<CheckResult>> {
     if ids.is_empty() {

@@ -74,6 +74,50 @@ pub(crate) trait PruneTarget: Sync {
     ) -> Result<u64>;
 }
 
+/// Implements [`PruneTarget`] for a dialect's pool with its statements: the rest is the
+/// same text on both (`bucket_seconds` binds as a 64-bit integer, which PostgreSQL compares
+/// with its INTEGER column through the index's cross-type operators).
+macro_rules! impl_prune_target {
+    ($pool:ty, $statements:expr) => {
+        impl $crate::prune::PruneTarget for $pool {
+            const STATEMENTS: $crate::prune::PruneStatements = $statements;
+
+            async fn fold_batch(&self) -> $crate::Result<u64> {
+                super::fold::fold(self, $crate::DEFAULT_FOLD_BATCH).await
+            }
+
+            async fn column<T: $crate::prune::Column>(
+                &self,
+                sql: &'static str,
+            ) -> $crate::Result<Vec<T>> {
+                Ok(sqlx::query_scalar(sql).fetch_all(self).await?)
+            }
+
+            async fn delete(
+                &self,
+                sql: &'static str,
+                scope: $crate::prune::Scope<'_>,
+                before_ms: i64,
+                limit: i64,
+            ) -> $crate::Result<u64> {
+                use $crate::prune::Scope;
+                let query = match scope {
+                    Scope::Everything => sqlx::query(sql),
+                    Scope::Monitor(id) => sqlx::query(sql).bind(id),
+                    Scope::Rollups(bucket) => sqlx::query(sql).bind(bucket.seconds()),
+                    Scope::Host(host) => sqlx::query(sql).bind(host),
+                    Scope::HostRollups(host, bucket) => {
+                        sqlx::query(sql).bind(host).bind(bucket.seconds())
+                    }
+                };
+                let done = query.bind(before_ms).bind(limit).execute(self).await?;
+                Ok(done.rows_affected())
+            }
+        }
+    };
+}
+pub(crate) use impl_prune_target;
+
 /// Runs `sql` until a statement removes fewer than `batch` rows; returns the total removed.
 async fn in_batches<T: PruneTarget>(
     target: &T,

@@ -3,11 +3,11 @@
 
 use sqlx::SqlitePool;
 
-use crate::error::Result;
-use crate::prune::{Column, PruneStatements, PruneTarget, Scope};
+use crate::prune::PruneStatements;
 
-impl PruneTarget for SqlitePool {
-    const STATEMENTS: PruneStatements = PruneStatements {
+crate::prune::impl_prune_target!(
+    SqlitePool,
+    PruneStatements {
         results: "DELETE FROM check_results WHERE rowid IN (SELECT rowid FROM check_results \
                   WHERE monitor_id = ?1 AND slot_ms < ?2 \
                   AND (seq IS NULL OR seq <= (SELECT folded_seq FROM rollup_cursor)) LIMIT ?3)",
@@ -23,31 +23,5 @@ impl PruneTarget for SqlitePool {
                        LIMIT ?4)",
         deliveries: "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries \
                      WHERE attempted_at_ms < ?1 LIMIT ?2)",
-    };
-
-    async fn fold_batch(&self) -> Result<u64> {
-        super::fold::fold(self, crate::DEFAULT_FOLD_BATCH).await
     }
-
-    async fn column<T: Column>(&self, sql: &'static str) -> Result<Vec<T>> {
-        Ok(sqlx::query_scalar(sql).fetch_all(self).await?)
-    }
-
-    async fn delete(
-        &self,
-        sql: &'static str,
-        scope: Scope<'_>,
-        before_ms: i64,
-        limit: i64,
-    ) -> Result<u64> {
-        let query = match scope {
-            Scope::Everything => sqlx::query(sql),
-            Scope::Monitor(id) => sqlx::query(sql).bind(id),
-            Scope::Rollups(bucket) => sqlx::query(sql).bind(bucket.seconds()),
-            Scope::Host(host) => sqlx::query(sql).bind(host),
-            Scope::HostRollups(host, bucket) => sqlx::query(sql).bind(host).bind(bucket.seconds()),
-        };
-        let done = query.bind(before_ms).bind(limit).execute(self).await?;
-        Ok(done.rows_affected())
-    }
-}
+);

@@ -3,8 +3,8 @@
 
 mod error;
 mod fold;
-mod incidents;
 mod logic;
+mod monitor_writes;
 mod portable;
 mod postgres;
 mod prune;

@@ -210,10 +210,25 @@ pub trait Store: Send + Sync + 'static {
     async fn prune(&self, now: SystemTime, retention: &Retention) -> Result<PruneReport>;
 }
 
+/// Runs `$flow` (an expression of `tx`, a `&mut` connection) in one write transaction of
+/// `$store` (its `begin_write`), committed only if it succeeds.
+macro_rules! in_write_tx {
+    ($store:expr, |$tx:ident| $flow:expr) => {{
+        let mut transaction = $store.begin_write().await?;
+        let $tx = &mut *transaction;
+        let value = $flow.await?;
+        transaction.commit().await?;
+        Ok(value)
+    }};
+}
+
+pub(crate) use in_write_tx;
+
 /// Implements [`Store`] for a backend whose modules (`monitors`, `results`, `summaries`,
 /// `hosts`, `notify`, `fold`) and `MIGRATOR` expose the same functions: the two
 /// backends differ in SQL, never in how a trait call maps onto their modules. Paths resolve
-/// at the invocation site.
+/// at the invocation site. Monitor writes run the shared flows of `monitor_writes` in the
+/// backend's `begin_write` transaction.
 macro_rules! impl_store_by_delegation {
     ($store:ty, $backend:literal) => {
         #[async_trait::async_trait]
@@ -227,7 +242,9 @@ macro_rules! impl_store_by_delegation {
             }
 
             async fn create_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<Monitor> {
-                monitors::create(self, monitor, now).await
+                $crate::store::in_write_tx!(self, |tx| $crate::monitor_writes::create(
+                    tx, monitor, now
+                ))
             }
 
             async fn get_monitor(&self, id: MonitorId) -> Result<Monitor> {
@@ -243,11 +260,13 @@ macro_rules! impl_store_by_delegation {
             }
 
             async fn update_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<Monitor> {
-                monitors::update(self, monitor, now).await
+                $crate::store::in_write_tx!(self, |tx| $crate::monitor_writes::update(
+                    tx, monitor, now
+                ))
             }
 
             async fn delete_monitor(&self, id: MonitorId) -> Result<()> {
-                monitors::delete(self, id).await
+                $crate::store::in_write_tx!(self, |tx| $crate::monitor_writes::delete(tx, id))
             }
 
             async fn set_monitor_enabled(
@@ -256,7 +275,9 @@ macro_rules! impl_store_by_delegation {
                 enabled: bool,
                 now: SystemTime,
             ) -> Result<Monitor> {
-                monitors::set_enabled(self, id, enabled, now).await
+                $crate::store::in_write_tx!(self, |tx| $crate::monitor_writes::set_enabled(
+                    tx, id, enabled, now
+                ))
             }
 
             async fn set_monitor_state(
@@ -266,7 +287,9 @@ macro_rules! impl_store_by_delegation {
                 at: SystemTime,
                 cause: &str,
             ) -> Result<StateChange> {
-                monitors::set_state(self, id, state, at, cause).await
+                $crate::store::in_write_tx!(self, |tx| $crate::monitor_writes::set_state(
+                    tx, id, state, at, cause
+                ))
             }
 
             async fn claim_due(&self, now: SystemTime, limit: u32) -> Result<Vec<DueCheck>> {

@@ -176,6 +176,11 @@ impl PgStore {
         }
         self.pool.close().await;
     }
+
+    /// A write transaction; row locks taken inside serialize conflicting writers.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
 }
 
 crate::store::impl_store_by_delegation!(PgStore, "postgres");

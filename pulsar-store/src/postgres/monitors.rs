@@ -1,96 +1,21 @@
-//! Monitors, their state and incidents, and the scheduler's claim (PostgreSQL).
+//! Monitor reads and the scheduler's claim (PostgreSQL); monitor writes are
+//! `crate::monitor_writes`.
 
 use std::time::SystemTime;
 
-use pulsar_core::{Monitor, MonitorId, MonitorState, RESOLUTION_PAUSED, unix_ms};
-use sqlx::{PgPool, Postgres, Transaction};
+use pulsar_core::{Monitor, MonitorId, unix_ms};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::PgStore;
-use crate::error::{Result, StoreError, is_unique_violation, violation_mentions};
-use crate::query::{DueCheck, MonitorFilter, Page, PageRequest, StateChange};
-use crate::rows::{
-    MonitorRow, interval_ms, labels_json, monitor_columns, monitor_definition, state_name,
-};
-use crate::{incidents, logic};
-
-type Tx = Transaction<'static, Postgres>;
-
-fn name_or_id_taken(error: sqlx::Error, monitor: &Monitor) -> StoreError {
-    if !is_unique_violation(&error) {
-        return error.into();
-    }
-    if violation_mentions(&error, "name") {
-        StoreError::already_exists("monitor", &monitor.name)
-    } else {
-        StoreError::already_exists("monitor", monitor.id)
-    }
-}
-
-async fn write_labels(tx: &mut Tx, monitor: &Monitor) -> Result<()> {
-    sqlx::query("DELETE FROM monitor_labels WHERE monitor_id = $1")
-        .bind(monitor.id.0)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO monitor_labels (monitor_id, key, value) \
-         SELECT $1, key, value FROM jsonb_each_text($2::jsonb)",
-    )
-    .bind(monitor.id.0)
-    .bind(labels_json(&monitor.labels))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-pub(super) async fn create(store: &PgStore, monitor: &Monitor, now: SystemTime) -> Result<Monitor> {
-    let (stored, next_due_at_ms) = logic::new_monitor(monitor, now)?;
-    let mut tx = store.pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO monitors (id, name, definition, interval_ms, enabled, state, \
-         next_due_at_ms, created_at_ms, updated_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-    )
-    .bind(stored.id.0)
-    .bind(&stored.name)
-    .bind(monitor_definition(&stored))
-    .bind(interval_ms(&stored))
-    .bind(stored.enabled)
-    .bind(state_name(stored.state))
-    .bind(next_due_at_ms)
-    .bind(unix_ms(stored.created_at))
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| name_or_id_taken(e, &stored))?;
-    write_labels(&mut tx, &stored).await?;
-    tx.commit().await?;
-    Ok(stored)
-}
-
-async fn fetch(executor: impl sqlx::PgExecutor<'_>, id: MonitorId, lock: bool) -> Result<Monitor> {
-    let sql = if lock {
-        concat!(
-            "SELECT ",
-            monitor_columns!(),
-            " FROM monitors WHERE id = $1 FOR UPDATE"
-        )
-    } else {
-        concat!(
-            "SELECT ",
-            monitor_columns!(),
-            " FROM monitors WHERE id = $1"
-        )
-    };
-    sqlx::query_as::<_, MonitorRow>(sql)
-        .bind(id.0)
-        .fetch_optional(executor)
-        .await?
-        .ok_or_else(|| StoreError::not_found("monitor", id))?
-        .into_monitor()
-}
+use crate::error::Result;
+use crate::logic;
+use crate::monitor_writes::MonitorTx;
+use crate::query::{DueCheck, MonitorFilter, Page, PageRequest};
+use crate::rows::{MonitorRow, labels_json, monitor_columns, state_name};
 
 pub(super) async fn get(pool: &PgPool, id: MonitorId) -> Result<Monitor> {
-    fetch(pool, id, false).await
+    pool.acquire().await?.fetch_monitor(id, false).await
 }
 
 pub(super) async fn list(
@@ -122,66 +47,6 @@ pub(super) async fn list(
         .map(MonitorRow::into_monitor)
         .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(monitors, page, |m| m.name.clone()))
-}
-
-pub(super) async fn update(store: &PgStore, monitor: &Monitor, now: SystemTime) -> Result<Monitor> {
-    let mut tx = store.pool.begin().await?;
-    let old = fetch(&mut *tx, monitor.id, true).await?;
-    let update = logic::updated_monitor(&old, monitor, now)?;
-    let stored = update.monitor;
-    sqlx::query(
-        "UPDATE monitors SET name = $2, definition = $3, interval_ms = $4, enabled = $5, \
-         state = $6, next_due_at_ms = COALESCE($7, next_due_at_ms), updated_at_ms = $8 \
-         WHERE id = $1",
-    )
-    .bind(stored.id.0)
-    .bind(&stored.name)
-    .bind(monitor_definition(&stored))
-    .bind(interval_ms(&stored))
-    .bind(stored.enabled)
-    .bind(state_name(stored.state))
-    .bind(update.next_due_at_ms)
-    .bind(unix_ms(stored.updated_at))
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| name_or_id_taken(e, &stored))?;
-    write_labels(&mut tx, &stored).await?;
-    if update.pauses {
-        incidents::close_open_incident(&mut *tx, stored.id, now, RESOLUTION_PAUSED).await?;
-    }
-    tx.commit().await?;
-    Ok(stored)
-}
-
-pub(super) async fn set_enabled(
-    store: &PgStore,
-    id: MonitorId,
-    enabled: bool,
-    now: SystemTime,
-) -> Result<Monitor> {
-    let mut monitor = get(&store.pool, id).await?;
-    monitor.enabled = enabled;
-    update(store, &monitor, now).await
-}
-
-pub(super) async fn delete(store: &PgStore, id: MonitorId) -> Result<()> {
-    let mut tx = store.pool.begin().await?;
-    incidents::delete_monitor(&mut *tx, id).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub(super) async fn set_state(
-    store: &PgStore,
-    id: MonitorId,
-    to: MonitorState,
-    at: SystemTime,
-    cause: &str,
-) -> Result<StateChange> {
-    let mut tx = store.pool.begin().await?;
-    let change = incidents::change_state(&mut *tx, id, to, at, cause).await?;
-    tx.commit().await?;
-    Ok(change)
 }
 
 pub(super) async fn claim_due(

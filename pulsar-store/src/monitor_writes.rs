@@ -1,21 +1,52 @@
-//! Monitor state changes and the incidents they open, escalate and close, and monitor
-//! deletion: one flow for both dialects, inside the caller's write transaction.
+//! Every write to a monitor — create, update, delete, and state changes with the incidents
+//! they open, escalate and close — as one flow for both dialects, inside the caller's write
+//! transaction.
 //!
 //! The statements are the same text on both (`$N` placeholders work on SQLite too), so one
-//! macro implements [`MonitorTx`] for each dialect's connection; only the row lock differs.
+//! macro implements [`MonitorTx`] for each dialect's connection; only the row lock and the
+//! JSON function that expands labels differ.
 
 use std::time::SystemTime;
 
-use pulsar_core::{Incident, IncidentAction, IncidentId, MonitorId, MonitorState, unix_ms};
+use pulsar_core::{
+    Incident, IncidentAction, IncidentId, Monitor, MonitorId, MonitorState, RESOLUTION_PAUSED,
+    unix_ms,
+};
 
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, is_unique_violation, violation_mentions};
 use crate::logic;
 use crate::query::StateChange;
-use crate::rows::{IncidentRow, incident_columns, parse_state, state_name};
+use crate::rows::{
+    IncidentRow, MonitorRow, incident_columns, interval_ms, labels_json, monitor_columns,
+    monitor_definition, parse_state, state_name,
+};
+
+fn name_or_id_taken(error: sqlx::Error, monitor: &Monitor) -> StoreError {
+    if !is_unique_violation(&error) {
+        return error.into();
+    }
+    if violation_mentions(&error, "name") {
+        StoreError::already_exists("monitor", &monitor.name)
+    } else {
+        StoreError::already_exists("monitor", monitor.id)
+    }
+}
 
 /// The statements of a monitor's state change and deletion, run on a connection inside a
 /// write transaction.
 pub(crate) trait MonitorTx: Send {
+    /// The monitor; with `lock`, its row is locked for the transaction on PostgreSQL.
+    async fn fetch_monitor(&mut self, id: MonitorId, lock: bool) -> Result<Monitor>;
+    /// Inserts a new monitor row (not its labels).
+    async fn insert_monitor(&mut self, monitor: &Monitor, next_due_at_ms: i64) -> Result<()>;
+    /// Rewrites a monitor row (not its labels); `next_due_at_ms` only when it changes.
+    async fn rewrite_monitor(
+        &mut self,
+        monitor: &Monitor,
+        next_due_at_ms: Option<i64>,
+    ) -> Result<()>;
+    /// Replaces the monitor's labels.
+    async fn write_labels(&mut self, monitor: &Monitor) -> Result<()>;
     /// The monitor's enabled flag and stored state. On PostgreSQL the row is locked, which
     /// serializes state changes of one monitor (SQLite's write transaction already does).
     async fn monitor_state(&mut self, id: MonitorId) -> Result<Option<(bool, String)>>;
@@ -41,8 +72,87 @@ pub(crate) trait MonitorTx: Send {
 }
 
 macro_rules! impl_monitor_tx {
-    ($conn:ty, $lock:literal) => {
+    ($conn:ty, lock: $lock:literal, labels: $labels:literal) => {
         impl MonitorTx for $conn {
+            async fn fetch_monitor(&mut self, id: MonitorId, lock: bool) -> Result<Monitor> {
+                let sql = if lock {
+                    concat!("SELECT ", monitor_columns!(), " FROM monitors WHERE id = $1", $lock)
+                } else {
+                    concat!("SELECT ", monitor_columns!(), " FROM monitors WHERE id = $1")
+                };
+                sqlx::query_as::<_, MonitorRow>(sql)
+                    .bind(id.0)
+                    .fetch_optional(self)
+                    .await?
+                    .ok_or_else(|| StoreError::not_found("monitor", id))?
+                    .into_monitor()
+            }
+
+            async fn insert_monitor(
+                &mut self,
+                monitor: &Monitor,
+                next_due_at_ms: i64,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO monitors (id, name, definition, interval_ms, enabled, state, \
+                     next_due_at_ms, created_at_ms, updated_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                )
+                .bind(monitor.id.0)
+                .bind(&monitor.name)
+                .bind(monitor_definition(monitor))
+                .bind(interval_ms(monitor))
+                .bind(monitor.enabled)
+                .bind(state_name(monitor.state))
+                .bind(next_due_at_ms)
+                .bind(unix_ms(monitor.created_at))
+                .execute(self)
+                .await
+                .map_err(|e| name_or_id_taken(e, monitor))?;
+                Ok(())
+            }
+
+            async fn rewrite_monitor(
+                &mut self,
+                monitor: &Monitor,
+                next_due_at_ms: Option<i64>,
+            ) -> Result<()> {
+                sqlx::query(
+                    "UPDATE monitors SET name = $2, definition = $3, interval_ms = $4, \
+                     enabled = $5, state = $6, next_due_at_ms = COALESCE($7, next_due_at_ms), \
+                     updated_at_ms = $8 WHERE id = $1",
+                )
+                .bind(monitor.id.0)
+                .bind(&monitor.name)
+                .bind(monitor_definition(monitor))
+                .bind(interval_ms(monitor))
+                .bind(monitor.enabled)
+                .bind(state_name(monitor.state))
+                .bind(next_due_at_ms)
+                .bind(unix_ms(monitor.updated_at))
+                .execute(self)
+                .await
+                .map_err(|e| name_or_id_taken(e, monitor))?;
+                Ok(())
+            }
+
+            async fn write_labels(&mut self, monitor: &Monitor) -> Result<()> {
+                sqlx::query("DELETE FROM monitor_labels WHERE monitor_id = $1")
+                    .bind(monitor.id.0)
+                    .execute(&mut *self)
+                    .await?;
+                sqlx::query(concat!(
+                    "INSERT INTO monitor_labels (monitor_id, key, value) \
+                     SELECT $1, key, value FROM ",
+                    $labels
+                ))
+                .bind(monitor.id.0)
+                .bind(labels_json(&monitor.labels))
+                .execute(self)
+                .await?;
+                Ok(())
+            }
+
             async fn monitor_state(&mut self, id: MonitorId) -> Result<Option<(bool, String)>> {
                 let sql = concat!("SELECT enabled, state FROM monitors WHERE id = $1", $lock);
                 Ok(sqlx::query_as(sql).bind(id.0).fetch_optional(self).await?)
@@ -142,11 +252,57 @@ macro_rules! impl_monitor_tx {
     };
 }
 
-impl_monitor_tx!(sqlx::SqliteConnection, "");
-impl_monitor_tx!(sqlx::PgConnection, " FOR UPDATE");
+impl_monitor_tx!(sqlx::SqliteConnection, lock: "", labels: "json_each($2)");
+impl_monitor_tx!(
+    sqlx::PgConnection,
+    lock: " FOR UPDATE",
+    labels: "jsonb_each_text($2::jsonb)"
+);
+
+/// Creates a monitor (see `logic::new_monitor` for its first slot); returns it as stored.
+pub(crate) async fn create<C: MonitorTx>(
+    conn: &mut C,
+    monitor: &Monitor,
+    now: SystemTime,
+) -> Result<Monitor> {
+    let (stored, next_due_at_ms) = logic::new_monitor(monitor, now)?;
+    conn.insert_monitor(&stored, next_due_at_ms).await?;
+    conn.write_labels(&stored).await?;
+    Ok(stored)
+}
+
+/// Updates a monitor (see `logic::updated_monitor` for what may change); pausing it closes
+/// its open incident.
+pub(crate) async fn update<C: MonitorTx>(
+    conn: &mut C,
+    monitor: &Monitor,
+    now: SystemTime,
+) -> Result<Monitor> {
+    let old = conn.fetch_monitor(monitor.id, true).await?;
+    let update = logic::updated_monitor(&old, monitor, now)?;
+    let stored = update.monitor;
+    conn.rewrite_monitor(&stored, update.next_due_at_ms).await?;
+    conn.write_labels(&stored).await?;
+    if update.pauses {
+        close_open_incident(conn, stored.id, now, RESOLUTION_PAUSED).await?;
+    }
+    Ok(stored)
+}
+
+/// Enables or disables a monitor, as [`update`] does.
+pub(crate) async fn set_enabled<C: MonitorTx>(
+    conn: &mut C,
+    id: MonitorId,
+    enabled: bool,
+    now: SystemTime,
+) -> Result<Monitor> {
+    let mut monitor = conn.fetch_monitor(id, true).await?;
+    monitor.enabled = enabled;
+    update(conn, &monitor, now).await
+}
 
 /// Closes the monitor's open incident, if any, at `at`; returns it closed.
-pub(crate) async fn close_open_incident<C: MonitorTx>(
+async fn close_open_incident<C: MonitorTx>(
     conn: &mut C,
     id: MonitorId,
     at: SystemTime,
@@ -176,7 +332,7 @@ async fn close<C: MonitorTx>(
 
 /// Records a check's verdict `to` for the monitor at `at` (see `logic::state_change` for
 /// the rule) and opens, escalates or closes its incident accordingly.
-pub(crate) async fn change_state<C: MonitorTx>(
+pub(crate) async fn set_state<C: MonitorTx>(
     conn: &mut C,
     id: MonitorId,
     to: MonitorState,
@@ -232,7 +388,7 @@ pub(crate) async fn change_state<C: MonitorTx>(
 
 /// Deletes a monitor and everything of it. Deleting the monitor row first waits for
 /// batches still writing its results, so none of their rollups outlive it.
-pub(crate) async fn delete_monitor<C: MonitorTx>(conn: &mut C, id: MonitorId) -> Result<()> {
+pub(crate) async fn delete<C: MonitorTx>(conn: &mut C, id: MonitorId) -> Result<()> {
     if !conn.delete_monitor(id).await? {
         return Err(StoreError::not_found("monitor", id));
     }

@@ -59,6 +59,12 @@ impl LatencyHistogram {
         self.counts.capacity() * std::mem::size_of::<u64>()
     }
 
+    /// Releases spare capacity (merging grows the counts by doubling): for histograms kept
+    /// long, such as cached ones.
+    pub fn shrink_to_fit(&mut self) {
+        self.counts.shrink_to_fit();
+    }
+
     /// Number of recorded values.
     pub fn count(&self) -> u64 {
         self.zero_count + self.counts.iter().sum::<u64>()
@@ -246,6 +252,11 @@ impl PhaseHistograms {
         self.0.iter().map(LatencyHistogram::heap_bytes).sum()
     }
 
+    /// Releases the six histograms' spare capacity.
+    pub fn shrink_to_fit(&mut self) {
+        self.0.iter_mut().for_each(LatencyHistogram::shrink_to_fit);
+    }
+
     /// The histogram of phase `name` (one of [`PHASE_NAMES`]).
     pub fn phase(&self, name: &str) -> Option<&LatencyHistogram> {
         PHASE_NAMES
@@ -378,6 +389,20 @@ mod tests {
         h.record(1_000_000);
         // 1 ms to 1 s spans about 88 buckets (γ ≈ 1.081), 8 bytes each.
         assert!(h.heap_bytes() >= 85 * 8, "{}", h.heap_bytes());
+        let mut merged = LatencyHistogram::new();
+        for v in [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000] {
+            let mut one = LatencyHistogram::new();
+            one.record(v);
+            merged.merge(&one);
+        }
+        let spanned = merged.heap_bytes();
+        merged.shrink_to_fit();
+        assert!(merged.heap_bytes() <= spanned);
+        assert_eq!(merged.percentile(100.0), {
+            let mut top = LatencyHistogram::new();
+            top.record(1_000_000);
+            top.percentile(100.0)
+        });
     }
 
     #[test]

@@ -32,8 +32,8 @@ fn name_or_id_taken(error: sqlx::Error, monitor: &Monitor) -> StoreError {
     }
 }
 
-/// The statements of a monitor's state change and deletion, run on a connection inside a
-/// write transaction.
+/// The statements of every monitor write (row, labels, state, incidents, deletion), run on
+/// a connection inside a write transaction.
 pub(crate) trait MonitorTx: Send {
     /// The monitor; with `lock`, its row is locked for the transaction on PostgreSQL.
     async fn fetch_monitor(&mut self, id: MonitorId, lock: bool) -> Result<Monitor>;
@@ -259,16 +259,16 @@ impl_monitor_tx!(
     labels: "jsonb_each_text($2::jsonb)"
 );
 
-/// Creates a monitor (see `logic::new_monitor` for its first slot); returns it as stored.
+/// Writes a monitor checked by `logic::new_monitor` (which the caller runs before taking the
+/// write lock, so a bad monitor never waits for it); returns it.
 pub(crate) async fn create<C: MonitorTx>(
     conn: &mut C,
-    monitor: &Monitor,
-    now: SystemTime,
+    checked: Monitor,
+    next_due_at_ms: i64,
 ) -> Result<Monitor> {
-    let (stored, next_due_at_ms) = logic::new_monitor(monitor, now)?;
-    conn.insert_monitor(&stored, next_due_at_ms).await?;
-    conn.write_labels(&stored).await?;
-    Ok(stored)
+    conn.insert_monitor(&checked, next_due_at_ms).await?;
+    conn.write_labels(&checked).await?;
+    Ok(checked)
 }
 
 /// Updates a monitor (see `logic::updated_monitor` for what may change); pausing it closes

@@ -242,8 +242,12 @@ macro_rules! impl_store_by_delegation {
             }
 
             async fn create_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<Monitor> {
+                // Checked before the write lock is taken.
+                let (checked, next_due_at_ms) = $crate::logic::new_monitor(monitor, now)?;
                 $crate::store::in_write_tx!(self, |tx| $crate::monitor_writes::create(
-                    tx, monitor, now
+                    tx,
+                    checked,
+                    next_due_at_ms
                 ))
             }
 

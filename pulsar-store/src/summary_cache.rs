@@ -19,8 +19,9 @@
 //! (yesterday's windows), and days ending before the latest seen are not stored. So a
 //! process holds about one entry per monitor and window length it summarises today, and
 //! never more than its byte budget ([`DEFAULT_SUMMARY_CACHE_BYTES`] unless the store's
-//! options say otherwise): a part that would pass it empties the cache once, and what still
-//! does not fit is not kept (those monitors' days are read on every call, as without a cache).
+//! options say otherwise): once full, the cache keeps what it has and new parts are not kept
+//! (those monitors' days are read on every call, as without a cache) until the next midnight
+//! drops yesterday's windows. Emptying it instead would let each read evict the last.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -33,7 +34,8 @@ use crate::summaries::DaySpan;
 
 /// The memory a store's summary cache may hold by default: 64 MiB. An entry holds decoded
 /// histograms, 8 bytes per bucket between each phase's fastest and slowest check (typically
-/// 1–4 KB), so this keeps the 30-day and 7-day windows of about 10,000 monitors.
+/// 1–4 KB), plus about 420 bytes of its own: 15,000–45,000 entries, so the 30-day and
+/// 7-day windows of at least 7,000 monitors.
 pub const DEFAULT_SUMMARY_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// What an entry costs beyond its histograms' buckets: its key and value in the map, the
@@ -131,6 +133,12 @@ impl Entries {
         self.bytes = 0;
     }
 
+    fn remove(&mut self, key: &(Uuid, DaySpan)) {
+        if let Some(old) = self.parts.remove(key) {
+            self.bytes -= entry_bytes(&old);
+        }
+    }
+
     fn insert(&mut self, key: (Uuid, DaySpan), part: MergedRollups) {
         let bytes = entry_bytes(&part);
         if let Some(old) = self.parts.insert(key, Arc::new(part)) {
@@ -185,21 +193,17 @@ impl CacheReader<'_> {
             entries.bytes -= freed;
             entries.newest_end_ms = days.to_ms;
         }
-        let mut emptied = false;
-        for (id, part) in parts {
+        for (id, mut part) in parts {
             let key = (id, days);
+            part.histograms.shrink_to_fit();
+            let bytes = entry_bytes(&part);
             let replaced = entries.parts.get(&key).map_or(0, |old| entry_bytes(old));
-            if entries.bytes - replaced + entry_bytes(&part) > entries.budget {
-                if emptied {
-                    // Full again within one read: the rest is read on every call instead
-                    // of evicting what this read just stored.
-                    continue;
-                }
-                entries.empty();
-                emptied = true;
-                if entry_bytes(&part) > entries.budget {
-                    continue;
-                }
+            if entries.bytes - replaced + bytes > entries.budget {
+                // Full: what is cached stays (it is what today's reads found first), this
+                // monitor's days are read on every call until midnight frees the cache, and
+                // its stale part goes, as it can never match again.
+                entries.remove(&key);
+                continue;
             }
             entries.insert(key, part);
         }
@@ -232,6 +236,8 @@ mod tests {
             part.stats.record(Outcome::Up, &phases);
             part.histograms.record(&phases);
         }
+        // As the cache keeps it, so its bytes are what the cache counts.
+        part.histograms.shrink_to_fit();
         part
     }
 
@@ -326,7 +332,7 @@ mod tests {
     }
 
     #[test]
-    fn a_part_past_the_budget_empties_the_cache_once() {
+    fn a_full_cache_keeps_what_it_has() {
         let cache = SummaryCache::with_budget(parts_bytes(10));
         let span = days(100, 129);
         let first: Vec<MonitorId> = (0..10).map(|_| MonitorId::new()).collect();
@@ -336,8 +342,29 @@ mod tests {
         let reader = cache.reader();
         reader.store(span, HashMap::from([(first[0].0, part(1))]));
         assert_eq!((cache.len(), cache.bytes()), (10, parts_bytes(10)));
-        fill(&cache, span, &[MonitorId::new()], 1);
-        assert_eq!((cache.len(), cache.bytes()), (1, parts_bytes(1)));
+        // A new monitor does not fit: nothing is evicted for it.
+        let late = MonitorId::new();
+        fill(&cache, span, &[late], 1);
+        assert_eq!((cache.len(), cache.bytes()), (10, parts_bytes(10)));
+        let lookup = cache.reader().lookup(span, &first, |_| stored(1));
+        assert_eq!(lookup.valid.len(), 10);
+        // A stale part whose refresh no longer fits goes.
+        let reader = cache.reader();
+        reader.store(span, HashMap::from([(first[0].0, wide_part())]));
+        assert_eq!((cache.len(), cache.bytes()), (9, parts_bytes(9)));
+    }
+
+    /// A part whose total-latency histogram spans 1 ms to 1 s.
+    fn wide_part() -> MergedRollups {
+        let mut wide = part(1);
+        let phases = Phases {
+            total: Some(std::time::Duration::from_secs(1)),
+            ..Phases::default()
+        };
+        wide.stats.record(Outcome::Up, &phases);
+        wide.histograms.record(&phases);
+        wide.histograms.shrink_to_fit();
+        wide
     }
 
     #[test]
@@ -371,13 +398,18 @@ mod tests {
 
     #[test]
     fn wider_histograms_cost_more() {
-        let mut wide = part(1);
-        let phases = Phases {
-            total: Some(std::time::Duration::from_secs(1)),
-            ..Phases::default()
-        };
-        wide.stats.record(Outcome::Up, &phases);
-        wide.histograms.record(&phases);
-        assert!(entry_bytes(&wide) > entry_bytes(&part(1)) + 80 * 8);
+        assert!(entry_bytes(&wide_part()) > entry_bytes(&part(1)) + 80 * 8);
+    }
+
+    #[test]
+    fn a_part_larger_than_the_budget_leaves_the_cache_as_it_is() {
+        let cache = SummaryCache::with_budget(parts_bytes(2));
+        let span = days(100, 129);
+        let ids = [MonitorId::new(), MonitorId::new()];
+        fill(&cache, span, &ids[..1], 1);
+        cache
+            .reader()
+            .store(span, HashMap::from([(ids[1].0, wide_part())]));
+        assert_eq!((cache.len(), cache.bytes()), (1, parts_bytes(1)));
     }
 }

@@ -38,6 +38,7 @@ pub const DEFAULT_PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How to connect to PostgreSQL.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PgOptions {
     /// `postgres://user@host:port/database`.
     pub url: String,

@@ -45,6 +45,7 @@ pub const DEFAULT_SQLITE_CACHE_KIB: u32 = 16 * 1024;
 
 /// How to open a SQLite store.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SqliteOptions {
     /// The database file (created if missing); `None` for a private in-memory database.
     pub path: Option<PathBuf>,

@@ -108,6 +108,23 @@ pub(crate) async fn a_cached_month_equals_the_raw_results(store: Arc<dyn Store>)
     );
 }
 
+/// Run with a cache too small for every monitor's month (or none at all): the monitors that
+/// do not fit are read whole on every call, and every figure stays exact.
+pub(crate) async fn a_cache_smaller_than_the_working_set_stays_exact(store: Arc<dyn Store>) {
+    let (ids, mut all) = monitors_with_history(&store, &["s1", "s2", "s3", "s4"]).await;
+    let cold = assert_window(&store, &ids, &all, MONTH).await;
+    for _ in 0..3 {
+        assert_eq!(summaries(&store, &ids, MONTH).await, cold);
+    }
+    assert_eq!(summaries(&store, &ids[2..], MONTH).await, cold[2..]);
+    let late = late_results(ids[3], 10, 12);
+    store.insert_results(&late).await.unwrap();
+    all.extend(late);
+    let after = assert_window(&store, &ids, &all, MONTH).await;
+    assert_eq!(after[..3], cold[..3]);
+    assert!(after[3].checks() > cold[3].checks());
+}
+
 pub(crate) async fn a_late_result_in_a_cached_day_counts(store: Arc<dyn Store>) {
     let (ids, mut all) = monitors_with_history(&store, &["late", "steady"]).await;
     let before = assert_window(&store, &ids, &all, MONTH).await;

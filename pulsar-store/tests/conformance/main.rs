@@ -47,3 +47,33 @@ conformance! {
     notifications::channels_crud_and_delivery_log,
     retention::prune_removes_only_what_retention_drops,
 }
+
+/// The summary cache under budgets that do not hold every monitor's days: 0 (off) and about
+/// one month of one monitor.
+mod small_summary_cache {
+    use crate::cached_summaries::a_cache_smaller_than_the_working_set_stays_exact as test;
+    use crate::support::{on_postgres_with, on_sqlite_with};
+
+    /// An entry of this test's data is ~4 KB: one monitor's month fits, a second does not.
+    const ONE_ENTRY: usize = 6 * 1024;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_without_a_cache() {
+        on_sqlite_with(Some(0), test).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_with_room_for_one_monitor() {
+        on_sqlite_with(Some(ONE_ENTRY), test).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_without_a_cache() {
+        on_postgres_with(Some(0), test).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_with_room_for_one_monitor() {
+        on_postgres_with(Some(ONE_ENTRY), test).await;
+    }
+}

@@ -100,4 +100,35 @@ pub(crate) async fn prune_removes_only_what_retention_drops(store: Arc<dyn Store
 
     let again = store.prune(now(), &retention).await.unwrap();
     assert_eq!(again.total(), 0, "a second prune finds nothing");
+
+    // A shorter hour retention drops hour and day rollups (and host hour averages) that
+    // start before its cut-off.
+    let keep_20_days = Retention {
+        minute_rollups: Duration::from_secs(10 * 86_400),
+        hour_rollups: Duration::from_secs(20 * 86_400),
+        ..retention
+    };
+    let report = store.prune(now(), &keep_20_days).await.unwrap();
+    let slots: Vec<i64> = (0..160).map(|k| NOW_MS - k * 6 * HOUR_MS).collect();
+    // (all, kept) bucket starts of the results' rollups of one size.
+    let starts = |bucket: BucketSize| {
+        let cut = bucket.floor_ms(NOW_MS - 20 * DAY_MS);
+        let mut starts: Vec<i64> = slots.iter().map(|&s| bucket.floor_ms(s)).collect();
+        starts.dedup();
+        let kept = starts.iter().filter(|&&start| start >= cut).count();
+        (starts.len(), kept)
+    };
+    let mut dropped = 0;
+    for bucket in [BucketSize::Hour, BucketSize::Day] {
+        let (all_starts, kept_starts) = starts(bucket);
+        let kept = store.list_rollups(m.id, bucket, all).await.unwrap();
+        assert_eq!(kept.len(), kept_starts, "{bucket:?} rollups: 20 days");
+        dropped += (all_starts - kept_starts) as u64;
+    }
+    assert!(dropped > 0);
+    assert_eq!(report.hour_rollups, dropped);
+    assert!(
+        report.host_rollups > 0,
+        "host hour averages older than 20 days are gone"
+    );
 }

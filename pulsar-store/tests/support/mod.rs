@@ -31,8 +31,21 @@ where
     F: FnOnce(Arc<dyn Store>) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    on_sqlite_with(None, test).await;
+}
+
+/// [`on_sqlite`] with the store's summary cache budget set to `summary_cache_bytes`.
+pub async fn on_sqlite_with<F, Fut>(summary_cache_bytes: Option<usize>, test: F)
+where
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open_with(SqliteOptions::file(dir.path().join("pulsar.db")))
+    let mut options = SqliteOptions::file(dir.path().join("pulsar.db"));
+    if let Some(bytes) = summary_cache_bytes {
+        options = options.summary_cache_bytes(bytes);
+    }
+    let store = SqliteStore::open_with(options)
         .await
         .expect("open sqlite store");
     let outcome = tokio::spawn(test(Arc::new(store.clone()))).await;
@@ -49,10 +62,19 @@ where
     F: FnOnce(Arc<dyn Store>) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    on_postgres_with(None, test).await;
+}
+
+/// [`on_postgres`] with the store's summary cache budget set to `summary_cache_bytes`.
+pub async fn on_postgres_with<F, Fut>(summary_cache_bytes: Option<usize>, test: F)
+where
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let Some(schema) = postgres::TestSchema::create().await else {
         return;
     };
-    let store = schema.store().await;
+    let store = schema.store_with(summary_cache_bytes).await;
     let outcome = tokio::spawn(test(Arc::new(store.clone()))).await;
     store.close().await;
     schema.drop().await;
@@ -99,13 +121,20 @@ pub mod postgres {
         }
 
         pub async fn store(&self) -> PgStore {
-            PgStore::connect_with(
-                PgOptions::new(&self.url)
-                    .schema(&self.name)
-                    .max_connections(4),
-            )
-            .await
-            .expect("connect to PostgreSQL")
+            self.store_with(None).await
+        }
+
+        /// A store in this schema; `summary_cache_bytes` overrides the cache budget.
+        pub async fn store_with(&self, summary_cache_bytes: Option<usize>) -> PgStore {
+            let mut options = PgOptions::new(&self.url)
+                .schema(&self.name)
+                .max_connections(4);
+            if let Some(bytes) = summary_cache_bytes {
+                options = options.summary_cache_bytes(bytes);
+            }
+            PgStore::connect_with(options)
+                .await
+                .expect("connect to PostgreSQL")
         }
 
         pub async fn drop(self) {

@@ -37,11 +37,11 @@ fn name_or_id_taken(error: sqlx::Error, monitor: &Monitor) -> StoreError {
 pub(crate) trait MonitorTx: Send {
     /// The monitor; with `lock`, its row is locked for the transaction on PostgreSQL.
     async fn fetch_monitor(&mut self, id: MonitorId, lock: bool) -> Result<Monitor>;
-    /// Inserts a new monitor row (not its labels).
-    async fn insert_monitor(&mut self, monitor: &Monitor, next_due_at_ms: i64) -> Result<()>;
-    /// Rewrites a monitor row (not its labels); `next_due_at_ms` only when it changes.
-    async fn rewrite_monitor(
+    /// Inserts or rewrites a monitor row (not its labels); a rewrite keeps the stored
+    /// `next_due_at_ms` when given `None`.
+    async fn write_monitor(
         &mut self,
+        how: RowWrite,
         monitor: &Monitor,
         next_due_at_ms: Option<i64>,
     ) -> Result<()>;
@@ -71,14 +71,39 @@ pub(crate) trait MonitorTx: Send {
     async fn delete_rollups(&mut self, id: MonitorId) -> Result<()>;
 }
 
+/// Whether [`MonitorTx::write_monitor`] inserts a new row or rewrites a stored one.
+#[derive(Clone, Copy)]
+pub(crate) enum RowWrite {
+    Insert,
+    Rewrite,
+}
+
+/// Both bind the same eight values: id, name, definition, interval, enabled, state, next due
+/// time, and the time of the write.
+const INSERT_MONITOR: &str = "INSERT INTO monitors (id, name, definition, interval_ms, enabled, \
+     state, next_due_at_ms, created_at_ms, updated_at_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)";
+const REWRITE_MONITOR: &str = "UPDATE monitors SET name = $2, definition = $3, interval_ms = $4, \
+     enabled = $5, state = $6, next_due_at_ms = COALESCE($7, next_due_at_ms), \
+     updated_at_ms = $8 WHERE id = $1";
+
 macro_rules! impl_monitor_tx {
     ($conn:ty, lock: $lock:literal, labels: $labels:literal) => {
         impl MonitorTx for $conn {
             async fn fetch_monitor(&mut self, id: MonitorId, lock: bool) -> Result<Monitor> {
                 let sql = if lock {
-                    concat!("SELECT ", monitor_columns!(), " FROM monitors WHERE id = $1", $lock)
+                    concat!(
+                        "SELECT ",
+                        monitor_columns!(),
+                        " FROM monitors WHERE id = $1",
+                        $lock
+                    )
                 } else {
-                    concat!("SELECT ", monitor_columns!(), " FROM monitors WHERE id = $1")
+                    concat!(
+                        "SELECT ",
+                        monitor_columns!(),
+                        " FROM monitors WHERE id = $1"
+                    )
                 };
                 sqlx::query_as::<_, MonitorRow>(sql)
                     .bind(id.0)
@@ -88,51 +113,28 @@ macro_rules! impl_monitor_tx {
                     .into_monitor()
             }
 
-            async fn insert_monitor(
+            async fn write_monitor(
                 &mut self,
-                monitor: &Monitor,
-                next_due_at_ms: i64,
-            ) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO monitors (id, name, definition, interval_ms, enabled, state, \
-                     next_due_at_ms, created_at_ms, updated_at_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-                )
-                .bind(monitor.id.0)
-                .bind(&monitor.name)
-                .bind(monitor_definition(monitor))
-                .bind(interval_ms(monitor))
-                .bind(monitor.enabled)
-                .bind(state_name(monitor.state))
-                .bind(next_due_at_ms)
-                .bind(unix_ms(monitor.created_at))
-                .execute(self)
-                .await
-                .map_err(|e| name_or_id_taken(e, monitor))?;
-                Ok(())
-            }
-
-            async fn rewrite_monitor(
-                &mut self,
+                how: RowWrite,
                 monitor: &Monitor,
                 next_due_at_ms: Option<i64>,
             ) -> Result<()> {
-                sqlx::query(
-                    "UPDATE monitors SET name = $2, definition = $3, interval_ms = $4, \
-                     enabled = $5, state = $6, next_due_at_ms = COALESCE($7, next_due_at_ms), \
-                     updated_at_ms = $8 WHERE id = $1",
-                )
-                .bind(monitor.id.0)
-                .bind(&monitor.name)
-                .bind(monitor_definition(monitor))
-                .bind(interval_ms(monitor))
-                .bind(monitor.enabled)
-                .bind(state_name(monitor.state))
-                .bind(next_due_at_ms)
-                .bind(unix_ms(monitor.updated_at))
-                .execute(self)
-                .await
-                .map_err(|e| name_or_id_taken(e, monitor))?;
+                let (sql, at) = match how {
+                    RowWrite::Insert => (INSERT_MONITOR, monitor.created_at),
+                    RowWrite::Rewrite => (REWRITE_MONITOR, monitor.updated_at),
+                };
+                sqlx::query(sql)
+                    .bind(monitor.id.0)
+                    .bind(&monitor.name)
+                    .bind(monitor_definition(monitor))
+                    .bind(interval_ms(monitor))
+                    .bind(monitor.enabled)
+                    .bind(state_name(monitor.state))
+                    .bind(next_due_at_ms)
+                    .bind(unix_ms(at))
+                    .execute(self)
+                    .await
+                    .map_err(|e| name_or_id_taken(e, monitor))?;
                 Ok(())
             }
 
@@ -266,7 +268,8 @@ pub(crate) async fn create<C: MonitorTx>(
     checked: Monitor,
     next_due_at_ms: i64,
 ) -> Result<Monitor> {
-    conn.insert_monitor(&checked, next_due_at_ms).await?;
+    conn.write_monitor(RowWrite::Insert, &checked, Some(next_due_at_ms))
+        .await?;
     conn.write_labels(&checked).await?;
     Ok(checked)
 }
@@ -281,7 +284,8 @@ pub(crate) async fn update<C: MonitorTx>(
     let old = conn.fetch_monitor(monitor.id, true).await?;
     let update = logic::updated_monitor(&old, monitor, now)?;
     let stored = update.monitor;
-    conn.rewrite_monitor(&stored, update.next_due_at_ms).await?;
+    conn.write_monitor(RowWrite::Rewrite, &stored, update.next_due_at_ms)
+        .await?;
     conn.write_labels(&stored).await?;
     if update.pauses {
         close_open_incident(conn, stored.id, now, RESOLUTION_PAUSED).await?;

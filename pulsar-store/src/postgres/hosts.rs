@@ -11,7 +11,7 @@ use crate::error::{Result, StoreError};
 use crate::query::{HostSummary, TimeRange};
 use crate::rows::{
     HostPointRow, HostSampleColumns, decode_snapshot, first_per_key, host_rollup_deltas,
-    series_plan, to_u64,
+    host_rollup_merge, series_plan, to_u64,
 };
 
 pub(super) async fn insert(store: &PgStore, samples: &[HostSnapshot]) -> Result<u64> {
@@ -56,8 +56,7 @@ pub(super) async fn insert(store: &PgStore, samples: &[HostSnapshot]) -> Result<
     if !d.is_empty() {
         let sum = |i: usize| d.iter().map(|r| r.sums[i]).collect::<Vec<_>>();
         let count = |i: usize| d.iter().map(|r| r.counts[i]).collect::<Vec<_>>();
-        // Averages are sums and counts: additive, so they merge in SQL.
-        sqlx::query(
+        sqlx::query(concat!(
             "INSERT INTO host_rollups (hostname, bucket_seconds, bucket_start_ms, samples, \
              cpu_busy_pct_sum, cpu_busy_pct_n, load1_sum, load1_n, mem_used_sum, mem_used_n, \
              mem_total_sum, mem_total_n, net_rx_sum, net_rx_n, net_tx_sum, net_tx_n, \
@@ -66,26 +65,9 @@ pub(super) async fn insert(store: &PgStore, samples: &[HostSnapshot]) -> Result<
              $5::float8[], $6::bigint[], $7::float8[], $8::bigint[], $9::float8[], \
              $10::bigint[], $11::float8[], $12::bigint[], $13::float8[], $14::bigint[], \
              $15::float8[], $16::bigint[], $17::float8[], $18::bigint[], $19::float8[], \
-             $20::bigint[]) \
-             ON CONFLICT (hostname, bucket_seconds, bucket_start_ms) DO UPDATE SET \
-             samples = host_rollups.samples + EXCLUDED.samples, \
-             cpu_busy_pct_sum = host_rollups.cpu_busy_pct_sum + EXCLUDED.cpu_busy_pct_sum, \
-             cpu_busy_pct_n = host_rollups.cpu_busy_pct_n + EXCLUDED.cpu_busy_pct_n, \
-             load1_sum = host_rollups.load1_sum + EXCLUDED.load1_sum, \
-             load1_n = host_rollups.load1_n + EXCLUDED.load1_n, \
-             mem_used_sum = host_rollups.mem_used_sum + EXCLUDED.mem_used_sum, \
-             mem_used_n = host_rollups.mem_used_n + EXCLUDED.mem_used_n, \
-             mem_total_sum = host_rollups.mem_total_sum + EXCLUDED.mem_total_sum, \
-             mem_total_n = host_rollups.mem_total_n + EXCLUDED.mem_total_n, \
-             net_rx_sum = host_rollups.net_rx_sum + EXCLUDED.net_rx_sum, \
-             net_rx_n = host_rollups.net_rx_n + EXCLUDED.net_rx_n, \
-             net_tx_sum = host_rollups.net_tx_sum + EXCLUDED.net_tx_sum, \
-             net_tx_n = host_rollups.net_tx_n + EXCLUDED.net_tx_n, \
-             disk_read_sum = host_rollups.disk_read_sum + EXCLUDED.disk_read_sum, \
-             disk_read_n = host_rollups.disk_read_n + EXCLUDED.disk_read_n, \
-             disk_write_sum = host_rollups.disk_write_sum + EXCLUDED.disk_write_sum, \
-             disk_write_n = host_rollups.disk_write_n + EXCLUDED.disk_write_n",
-        )
+             $20::bigint[])",
+            host_rollup_merge!()
+        ))
         .bind(d.iter().map(|r| r.hostname.as_str()).collect::<Vec<_>>())
         .bind(d.iter().map(|r| r.bucket_seconds).collect::<Vec<_>>())
         .bind(d.iter().map(|r| r.bucket_start_ms).collect::<Vec<_>>())

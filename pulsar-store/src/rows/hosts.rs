@@ -145,3 +145,29 @@ pub(crate) fn series_plan(range: crate::TimeRange, points: u32) -> SeriesPlan {
         },
     }
 }
+
+/// The conflict clause that adds a host-rollup delta to its stored row (the same text on
+/// both dialects): averages are sums and counts, additive, so they merge in SQL.
+macro_rules! host_rollup_merge {
+    () => {
+        " ON CONFLICT (hostname, bucket_seconds, bucket_start_ms) \
+         DO UPDATE SET samples = host_rollups.samples + excluded.samples, \
+         cpu_busy_pct_sum = host_rollups.cpu_busy_pct_sum + excluded.cpu_busy_pct_sum, \
+         cpu_busy_pct_n = host_rollups.cpu_busy_pct_n + excluded.cpu_busy_pct_n, \
+         load1_sum = host_rollups.load1_sum + excluded.load1_sum, \
+         load1_n = host_rollups.load1_n + excluded.load1_n, \
+         mem_used_sum = host_rollups.mem_used_sum + excluded.mem_used_sum, \
+         mem_used_n = host_rollups.mem_used_n + excluded.mem_used_n, \
+         mem_total_sum = host_rollups.mem_total_sum + excluded.mem_total_sum, \
+         mem_total_n = host_rollups.mem_total_n + excluded.mem_total_n, \
+         net_rx_sum = host_rollups.net_rx_sum + excluded.net_rx_sum, \
+         net_rx_n = host_rollups.net_rx_n + excluded.net_rx_n, \
+         net_tx_sum = host_rollups.net_tx_sum + excluded.net_tx_sum, \
+         net_tx_n = host_rollups.net_tx_n + excluded.net_tx_n, \
+         disk_read_sum = host_rollups.disk_read_sum + excluded.disk_read_sum, \
+         disk_read_n = host_rollups.disk_read_n + excluded.disk_read_n, \
+         disk_write_sum = host_rollups.disk_write_sum + excluded.disk_write_sum, \
+         disk_write_n = host_rollups.disk_write_n + excluded.disk_write_n"
+    };
+}
+pub(crate) use host_rollup_merge;

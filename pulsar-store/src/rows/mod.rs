@@ -565,6 +565,7 @@ mod hosts;
 mod summary;
 
 pub(crate) use hosts::{
-    HostPointRow, HostSampleColumns, decode_snapshot, host_rollup_deltas, series_plan,
+    HostPointRow, HostSampleColumns, decode_snapshot, host_rollup_deltas, host_rollup_merge,
+    series_plan,
 };
 pub(crate) use summary::{DayTotals, MergedRollups, SummaryAccumulator, SummaryRow, SummarySpans};

@@ -11,7 +11,7 @@ use crate::error::{Result, StoreError};
 use crate::query::{HostSummary, TimeRange};
 use crate::rows::{
     HostPointRow, HostSampleColumns, decode_snapshot, first_per_key, host_rollup_deltas,
-    series_plan, to_u64,
+    host_rollup_merge, series_plan, to_u64,
 };
 
 /// 12 values per sample row and 20 per averages row stay under SQLite's bound-value limit.
@@ -67,31 +67,12 @@ pub(super) async fn insert(store: &SqliteStore, samples: &[HostSnapshot]) -> Res
                 row.push_bind(*sum).push_bind(count);
             }
         });
-        sql.push(HOST_ROLLUP_MERGE);
+        sql.push(host_rollup_merge!());
         sql.build().execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(new.len() as u64)
 }
-
-const HOST_ROLLUP_MERGE: &str = " ON CONFLICT (hostname, bucket_seconds, bucket_start_ms) \
-     DO UPDATE SET samples = host_rollups.samples + excluded.samples, \
-     cpu_busy_pct_sum = host_rollups.cpu_busy_pct_sum + excluded.cpu_busy_pct_sum, \
-     cpu_busy_pct_n = host_rollups.cpu_busy_pct_n + excluded.cpu_busy_pct_n, \
-     load1_sum = host_rollups.load1_sum + excluded.load1_sum, \
-     load1_n = host_rollups.load1_n + excluded.load1_n, \
-     mem_used_sum = host_rollups.mem_used_sum + excluded.mem_used_sum, \
-     mem_used_n = host_rollups.mem_used_n + excluded.mem_used_n, \
-     mem_total_sum = host_rollups.mem_total_sum + excluded.mem_total_sum, \
-     mem_total_n = host_rollups.mem_total_n + excluded.mem_total_n, \
-     net_rx_sum = host_rollups.net_rx_sum + excluded.net_rx_sum, \
-     net_rx_n = host_rollups.net_rx_n + excluded.net_rx_n, \
-     net_tx_sum = host_rollups.net_tx_sum + excluded.net_tx_sum, \
-     net_tx_n = host_rollups.net_tx_n + excluded.net_tx_n, \
-     disk_read_sum = host_rollups.disk_read_sum + excluded.disk_read_sum, \
-     disk_read_n = host_rollups.disk_read_n + excluded.disk_read_n, \
-     disk_write_sum = host_rollups.disk_write_sum + excluded.disk_write_sum, \
-     disk_write_n = host_rollups.disk_write_n + excluded.disk_write_n";
 
 pub(super) async fn list(pool: &SqlitePool) -> Result<Vec<HostSummary>> {
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(

@@ -162,3 +162,40 @@ macro_rules! result_page_statements {
     };
 }
 pub(crate) use result_page_statements;
+
+/// A host's newest snapshot: `pub(super) async fn latest`.
+macro_rules! host_statements {
+    ($pool:ty) => {
+        pub(super) async fn latest(
+            pool: &$pool,
+            hostname: &str,
+        ) -> $crate::Result<pulsar_core::proto::v1::HostSnapshot> {
+            let bytes: Vec<u8> = sqlx::query_scalar(
+                "SELECT snapshot FROM host_samples WHERE hostname = $1 \
+                 ORDER BY taken_at_ms DESC LIMIT 1",
+            )
+            .bind(hostname)
+            .fetch_optional(pool)
+            .await?
+            .ok_or_else(|| $crate::StoreError::not_found("host", hostname))?;
+            $crate::rows::decode_snapshot(&bytes)
+        }
+    };
+}
+pub(crate) use host_statements;
+
+/// How many results wait to be folded: `pub(super) async fn lag`.
+macro_rules! fold_statements {
+    ($pool:ty) => {
+        pub(super) async fn lag(pool: &$pool) -> $crate::Result<u64> {
+            let pending: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM check_results \
+                 WHERE seq > (SELECT folded_seq FROM rollup_cursor)",
+            )
+            .fetch_one(pool)
+            .await?;
+            Ok($crate::rows::to_u64(pending))
+        }
+    };
+}
+pub(crate) use fold_statements;

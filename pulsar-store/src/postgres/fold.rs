@@ -128,11 +128,4 @@ pub(super) async fn pending(
     rows.into_iter().map(SampleRow::into_sample).collect()
 }
 
-pub(super) async fn lag(pool: &PgPool) -> Result<u64> {
-    let pending: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM check_results WHERE seq > (SELECT folded_seq FROM rollup_cursor)",
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(crate::rows::to_u64(pending))
-}
+crate::portable::fold_statements!(PgPool);

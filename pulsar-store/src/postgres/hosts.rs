@@ -7,11 +7,11 @@ use pulsar_core::{HostPoint, from_unix_ms};
 use sqlx::PgPool;
 
 use super::PgStore;
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::query::{HostSummary, TimeRange};
 use crate::rows::{
-    HostPointRow, HostSampleColumns, decode_snapshot, first_per_key, host_rollup_deltas,
-    host_rollup_merge, series_plan, to_u64,
+    HostPointRow, HostSampleColumns, first_per_key, host_rollup_deltas, host_rollup_merge,
+    series_plan, to_u64,
 };
 
 pub(super) async fn insert(store: &PgStore, samples: &[HostSnapshot]) -> Result<u64> {
@@ -112,17 +112,7 @@ pub(super) async fn list(pool: &PgPool) -> Result<Vec<HostSummary>> {
         .collect())
 }
 
-pub(super) async fn latest(pool: &PgPool, hostname: &str) -> Result<HostSnapshot> {
-    let bytes: Vec<u8> = sqlx::query_scalar(
-        "SELECT snapshot FROM host_samples WHERE hostname = $1 \
-         ORDER BY taken_at_ms DESC LIMIT 1",
-    )
-    .bind(hostname)
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| StoreError::not_found("host", hostname))?;
-    decode_snapshot(&bytes)
-}
+crate::portable::host_statements!(PgPool);
 
 pub(super) async fn series(
     pool: &PgPool,

@@ -7,11 +7,11 @@ use pulsar_core::{HostPoint, from_unix_ms};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::SqliteStore;
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::query::{HostSummary, TimeRange};
 use crate::rows::{
-    HostPointRow, HostSampleColumns, decode_snapshot, first_per_key, host_rollup_deltas,
-    host_rollup_merge, series_plan, to_u64,
+    HostPointRow, HostSampleColumns, first_per_key, host_rollup_deltas, host_rollup_merge,
+    series_plan, to_u64,
 };
 
 /// 12 values per sample row and 20 per averages row stay under SQLite's bound-value limit.
@@ -91,17 +91,7 @@ pub(super) async fn list(pool: &SqlitePool) -> Result<Vec<HostSummary>> {
         .collect())
 }
 
-pub(super) async fn latest(pool: &SqlitePool, hostname: &str) -> Result<HostSnapshot> {
-    let bytes: Vec<u8> = sqlx::query_scalar(
-        "SELECT snapshot FROM host_samples WHERE hostname = ?1 \
-         ORDER BY taken_at_ms DESC LIMIT 1",
-    )
-    .bind(hostname)
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| StoreError::not_found("host", hostname))?;
-    decode_snapshot(&bytes)
-}
+crate::portable::host_statements!(SqlitePool);
 
 pub(super) async fn series(
     pool: &SqlitePool,

@@ -7,6 +7,9 @@ use pulsar_store::{IncidentFilter, MonitorFilter, PageRequest, Store, StoreError
 use crate::support::*;
 
 pub(crate) async fn create_get_update_delete_with_validation_errors(store: Arc<dyn Store>) {
+    // The store migrated itself when opened; an explicit migrate is a no-op, and repeatable.
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
     let mut bad = monitor("api");
     bad.name = " ".into();
     bad.check.url = "ftp://example.com".into();
@@ -238,6 +241,8 @@ pub(crate) async fn delete_cascades_to_results_rollups_and_incidents(store: Arc<
     let mut down = up(m.id, NOW_MS + MINUTE_MS, 0);
     down.outcome = Outcome::Down;
     store.insert_results(&[down]).await.unwrap();
+    // Folded first, so stored rollup rows exist to be deleted, not only pending results.
+    while store.fold_rollups(100_000).await.unwrap() > 0 {}
 
     store.delete_monitor(m.id).await.unwrap();
 
@@ -274,4 +279,22 @@ pub(crate) async fn delete_cascades_to_results_rollups_and_incidents(store: Arc<
         .unwrap();
     assert_eq!(summaries[0].checks(), 0);
     assert_eq!(summaries[1].checks(), 10, "other monitors keep their data");
+
+    // A monitor created again with the same id starts empty: no raw row, rollup or incident
+    // of the deleted one survived where reads of a missing monitor could not see it.
+    let mut again = monitor("doomed");
+    again.id = m.id;
+    store.create_monitor(&again, now()).await.unwrap();
+    let page = store
+        .list_results(m.id, TimeRange::all(), &PageRequest::default())
+        .await
+        .unwrap();
+    assert!(page.items.is_empty());
+    for bucket in pulsar_core::BucketSize::ALL {
+        let rollups = store.list_rollups(m.id, bucket, TimeRange::all()).await;
+        assert!(rollups.unwrap().is_empty(), "{bucket:?}");
+    }
+    let incidents = store.list_incidents(&filter, &PageRequest::default()).await;
+    assert!(incidents.unwrap().items.is_empty());
+    assert_eq!(store.rollup_lag().await.unwrap(), 0);
 }

@@ -17,7 +17,7 @@ use sqlx::Transaction;
 
 use crate::error::Result;
 use crate::rows::{SummaryAccumulator, SummarySpans};
-use crate::summary_cache::SummaryCache;
+use crate::summary_cache::{Lookup, SummaryCache};
 
 /// Whole past days worth caching start at two: a 24-hour window has none, and a single
 /// cached day row would save little over reading it.
@@ -128,13 +128,23 @@ where
     // Before the snapshot (the future has not run yet): a clear after this, for an import
     // that may have committed after the snapshot was taken, voids what this read stores.
     let cache = cache.reader();
+    // A cache holding nothing of these days (a new process, the first read after midnight,
+    // or no cache) would find every monitor stale: skip checking totals it has nothing to
+    // compare with, which would read every day row twice.
+    let checked_days = plan.cached_days.filter(|&days| cache.holds_any(days));
     let mut tx = begin_snapshot.await?;
     let source: &mut DB::Connection = &mut tx;
     let mut merged = source
-        .read_rollups(&unique, &plan.read, plan.cached_days, Some(plan.slots))
+        .read_rollups(&unique, &plan.read, checked_days, Some(plan.slots))
         .await?;
     if let Some(days) = plan.cached_days {
-        let lookup = cache.lookup(days, &unique, |id| merged.day_totals(id));
+        let lookup = match checked_days {
+            Some(_) => cache.lookup(days, &unique, |id| merged.day_totals(id)),
+            None => Lookup {
+                valid: Vec::new(),
+                stale: unique.clone(),
+            },
+        };
         tracing::debug!(
             cached = lookup.valid.len(),
             reread = lookup.stale.len(),

@@ -149,6 +149,12 @@ impl Entries {
 }
 
 impl CacheReader<'_> {
+    /// Whether any monitor's `days` are cached.
+    pub(crate) fn holds_any(&self, days: DaySpan) -> bool {
+        let entries = self.cache.lock();
+        entries.parts.keys().any(|(_, cached)| *cached == days)
+    }
+
     /// Splits `ids` into monitors whose cached `days` still match `stored(id)` — the totals
     /// of their day rows in the read's snapshot — and the rest.
     pub(crate) fn lookup(

@@ -91,6 +91,15 @@ pub(crate) async fn host_samples_store_latest_and_downsample(store: Arc<dyn Stor
     assert_eq!(coarse[0].metrics.cpu_busy_pct, Some(14.5));
     assert_eq!(coarse[1].metrics.cpu_busy_pct, Some(44.5));
 
+    // 2 h in 2 points: hour steps, from hour averages.
+    let hourly = store.host_series("web-1", range, 2).await.unwrap();
+    assert_eq!(hourly.len(), 2);
+    for (i, p) in hourly.iter().enumerate() {
+        assert_eq!(ms(p.at), start + i as i64 * HOUR_MS);
+        assert_eq!(p.samples, 360);
+        assert_eq!(p.metrics.cpu_busy_pct, Some(29.5));
+    }
+
     // 10 minutes in 30 points: 20-second steps from raw samples.
     let fine = TimeRange::new(at(start), at(start + 10 * MINUTE_MS));
     let points = store.host_series("web-1", fine, 30).await.unwrap();

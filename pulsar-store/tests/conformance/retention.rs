@@ -82,8 +82,19 @@ pub(crate) async fn prune_removes_only_what_retention_drops(store: Arc<dyn Store
 
     assert_eq!(report.host_samples, 100 - 15, "host samples: 7 days");
     assert_eq!(store.list_hosts().await.unwrap()[0].samples, 15);
-    assert!(
-        report.host_rollups > 0,
+    // Host averages: one minute and one hour row per sample (12 h apart).
+    let host_times: Vec<i64> = (0..100).map(|k| NOW_MS - k * 12 * HOUR_MS).collect();
+    let older = |bucket: BucketSize, keep_days: i64, than_days: Option<i64>| {
+        let cut = |days: i64| bucket.floor_ms(NOW_MS - days * DAY_MS);
+        host_times
+            .iter()
+            .map(|&t| bucket.floor_ms(t))
+            .filter(|&start| start < cut(keep_days) && than_days.is_none_or(|d| start >= cut(d)))
+            .count() as u64
+    };
+    assert_eq!(
+        report.host_rollups,
+        older(BucketSize::Minute, 30, None),
         "host minute averages older than 30 days are gone"
     );
     assert_eq!(report.deliveries, 9, "deliveries: 30 days");
@@ -127,8 +138,9 @@ pub(crate) async fn prune_removes_only_what_retention_drops(store: Arc<dyn Store
     }
     assert!(dropped > 0);
     assert_eq!(report.hour_rollups, dropped);
-    assert!(
-        report.host_rollups > 0,
-        "host hour averages older than 20 days are gone"
+    assert_eq!(
+        report.host_rollups,
+        older(BucketSize::Minute, 10, Some(30)) + older(BucketSize::Hour, 20, None),
+        "host minute averages older than 10 days and hour averages older than 20 days"
     );
 }

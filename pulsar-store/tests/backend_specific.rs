@@ -1,0 +1,88 @@
+//! What only one backend has: a SQLite file that outlives its store, and PostgreSQL's row
+//! locks meeting the scheduler's claim.
+
+#[path = "support/mod.rs"]
+#[allow(unused_macros)]
+mod support;
+
+use std::time::Duration;
+
+use pulsar_store::{PageRequest, SqliteOptions, SqliteStore, Store, TimeRange};
+use sqlx::Connection;
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_file_reopens_with_its_data() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("pulsar.db");
+    let store = SqliteStore::open(&path).await.expect("open");
+    let m = store.create_monitor(&monitor("kept"), now()).await.unwrap();
+    let results: Vec<_> = (0..5)
+        .map(|k| up(m.id, NOW_MS - k * MINUTE_MS, 1_000))
+        .collect();
+    store.insert_results(&results).await.unwrap();
+    store.close().await;
+
+    // Opening applies the migrations again: a no-op on a migrated file.
+    let store = SqliteStore::open_with(SqliteOptions::file(&path))
+        .await
+        .expect("reopen");
+    assert_eq!(store.get_monitor(m.id).await.unwrap(), m);
+    let page = store
+        .list_results(m.id, TimeRange::all(), &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 5);
+    let summary = &store
+        .summaries(&[m.id], Duration::from_secs(86_400), now())
+        .await
+        .unwrap()[0];
+    assert_eq!(summary.checks(), 5);
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_claims_skip_monitors_locked_elsewhere() {
+    let Some(schema) = support::postgres::TestSchema::create().await else {
+        return;
+    };
+    let store = schema.store().await;
+    let locked = store
+        .create_monitor(&monitor("locked"), now())
+        .await
+        .unwrap();
+    let free = store.create_monitor(&monitor("free"), now()).await.unwrap();
+    let later = now() + Duration::from_secs(3_600);
+
+    // Another session holds the row lock of one monitor (as a slow writer would).
+    let mut other = sqlx::PgConnection::connect(&support::postgres::url())
+        .await
+        .expect("connect");
+    let set_path = format!("SET search_path TO {}", schema.name);
+    sqlx::query(sqlx::AssertSqlSafe(set_path))
+        .execute(&mut other)
+        .await
+        .expect("search_path");
+    let mut holder = other.begin().await.expect("begin");
+    sqlx::query("SELECT 1 FROM monitors WHERE id = $1 FOR UPDATE")
+        .bind(locked.id.0)
+        .execute(&mut *holder)
+        .await
+        .expect("lock");
+
+    // The claim skips that row instead of waiting: were it to wait, it would wait for the
+    // rollback below, which only runs after it returns, and the timeout would fire.
+    let claimed = tokio::time::timeout(Duration::from_secs(30), store.claim_due(later, 10))
+        .await
+        .expect("claim_due waited for a locked row")
+        .unwrap();
+    let ids: Vec<_> = claimed.iter().map(|due| due.monitor.id).collect();
+    assert_eq!(ids, [free.id]);
+
+    holder.rollback().await.expect("rollback");
+    let claimed = store.claim_due(later, 10).await.unwrap();
+    let ids: Vec<_> = claimed.iter().map(|due| due.monitor.id).collect();
+    assert_eq!(ids, [locked.id], "the skipped monitor is claimed once free");
+    store.close().await;
+    schema.drop().await;
+}

@@ -59,10 +59,13 @@ fn a_stopped_child_counts_as_stopped_and_each_of_its_threads_too() {
     let pid = Pid::from_child(&child.child);
     kill_process(pid, Signal::STOP).expect("SIGSTOP the child");
     let mut collector = every_process();
-    // A group stop reaches each thread on its own time: wait until all of them show it.
+    // A group stop reaches each thread on its own time, the process's own state (its main
+    // thread's) included: wait until the process and all of its threads show it.
+    let listed_stopped =
+        |s: &_| find(s, child.pid()).is_some_and(|p| p.state() == TaskState::Stopped);
     let snapshot = eventually(
         || collector.collect(),
-        |s| threads(s).stopped as usize > EXTRA_THREADS,
+        |s| listed_stopped(s) && threads(s).stopped as usize > EXTRA_THREADS,
     );
     assert!(processes(&snapshot).stopped >= 1);
     assert!(

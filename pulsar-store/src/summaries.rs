@@ -128,10 +128,12 @@ where
     // Before the snapshot (the future has not run yet): a clear after this, for an import
     // that may have committed after the snapshot was taken, voids what this read stores.
     let cache = cache.reader();
-    // A cache holding nothing of these days (a new process, the first read after midnight,
-    // or no cache) would find every monitor stale: skip checking totals it has nothing to
-    // compare with, which would read every day row twice.
-    let checked_days = plan.cached_days.filter(|&days| cache.holds_any(days));
+    // A cache holding nothing of these monitors' days (a new process, the first read after
+    // midnight, or no cache) would find every one stale: skip checking totals it has nothing
+    // to compare with, which would read every day row twice.
+    let checked_days = plan
+        .cached_days
+        .filter(|&days| cache.holds_any(days, &unique));
     let mut tx = begin_snapshot.await?;
     let source: &mut DB::Connection = &mut tx;
     let mut merged = source

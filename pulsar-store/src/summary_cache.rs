@@ -149,10 +149,12 @@ impl Entries {
 }
 
 impl CacheReader<'_> {
-    /// Whether any monitor's `days` are cached.
-    pub(crate) fn holds_any(&self, days: DaySpan) -> bool {
+    /// Whether the `days` of any of `ids` are cached: one keyed lookup per monitor, not a
+    /// scan of the cache.
+    pub(crate) fn holds_any(&self, days: DaySpan, ids: &[MonitorId]) -> bool {
         let entries = self.cache.lock();
-        entries.parts.keys().any(|(_, cached)| *cached == days)
+        ids.iter()
+            .any(|id| entries.parts.contains_key(&(id.0, days)))
     }
 
     /// Splits `ids` into monitors whose cached `days` still match `stored(id)` — the totals

@@ -24,8 +24,11 @@ use criterion::{Criterion, Throughput};
 use pulsar_core::{
     BucketSize, CheckResult, Monitor, MonitorId, Outcome, Phases, Rollup, from_unix_ms, unix_ms,
 };
-use pulsar_store::{DEFAULT_FOLD_BATCH, PgOptions, PgStore, SqliteOptions, SqliteStore, Store};
+use pulsar_store::{PgOptions, PgStore, SqliteOptions, SqliteStore, Store};
 use sqlx::{PgPool, QueryBuilder, Sqlite, SqlitePool};
+
+/// Results folded per call when the bench folds by hand (as the store's own task does).
+const FOLD_BATCH: usize = 20_000;
 
 const MONITORS: usize = 1_000;
 /// Results per insert call: one per monitor, as a scheduler tick of 1,000 monitors yields.
@@ -341,13 +344,7 @@ impl Ingest {
     }
 
     async fn fold_all(&self) {
-        while self
-            .store
-            .fold_rollups(DEFAULT_FOLD_BATCH)
-            .await
-            .expect("fold")
-            >= DEFAULT_FOLD_BATCH as u64
-        {}
+        while self.store.fold_rollups(FOLD_BATCH).await.expect("fold") >= FOLD_BATCH as u64 {}
     }
 
     async fn rate(&self, batches: usize, path: Path) -> f64 {

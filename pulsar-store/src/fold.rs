@@ -6,23 +6,31 @@
 //! in the same hour lands in one hour row), so a fold writes far fewer rows than results.
 //! Reads stay exact in between: they merge the pending results from the raw rows, read in
 //! the same snapshot as the rollups and the cursor.
+//!
+//! The dialects differ in how a fold knows which results have committed
+//! ([`Backend::settled_seq`]), in holding the folded monitors against a concurrent delete
+//! ([`Backend::keep_live_monitors`]), and in writing rollup rows.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use pulsar_core::{BucketSize, Rollup, RollupSample};
+use sqlx::Pool;
 
+use crate::backend::Backend;
 use crate::error::Result;
-use crate::rows::RollupRow;
+use crate::rows::{PendingRow, SAMPLE_SELECT, to_u64};
+use crate::sql::{Conn, Statement};
 
 /// How often a store's background task folds pending results into rollups. A read never
 /// waits for it (pending results are merged into reads), so this only bounds how many raw
 /// rows a read merges: at most this long's worth of results.
 pub const DEFAULT_FOLD_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Results folded per transaction: bounds how long one fold holds its locks and memory.
-pub const DEFAULT_FOLD_BATCH: usize = 20_000;
+/// Results folded per transaction by the background task and before a prune: bounds how
+/// long one fold holds its locks and memory.
+pub(crate) const FOLD_BATCH: usize = 20_000;
 
 /// The background fold task of a store; aborted when the last handle to the store drops
 /// (or the store is closed).
@@ -47,7 +55,7 @@ impl Folder {
                 ticks.tick().await;
                 loop {
                     match fold().await {
-                        Ok(folded) if folded as usize >= DEFAULT_FOLD_BATCH => continue,
+                        Ok(folded) if folded as usize >= FOLD_BATCH => continue,
                         Ok(_) => break,
                         Err(error) => {
                             tracing::warn!(%error, "folding results into rollups failed; retrying");
@@ -71,14 +79,56 @@ impl Drop for Folder {
     }
 }
 
-/// A connection inside a fold's write transaction: what folding needs of a dialect.
-pub(crate) trait RollupSink: Send {
-    /// Merges the stored histograms into `deltas` and adds them to their stored rows.
-    async fn merge_and_add(&mut self, deltas: &mut [Rollup]) -> Result<()>;
-    /// Inserts the rows that have no stored row; returns how many were inserted.
-    async fn insert_new(&mut self, rows: &[Rollup]) -> Result<u64>;
-    /// Runs one statement without parameters (the savepoints below).
-    async fn run(&mut self, sql: &'static str) -> Result<()>;
+/// Folds up to `max_results` pending results (oldest first) into their rollups and moves
+/// the cursor past them, in one transaction; returns how many were folded. Concurrent folds
+/// queue on the cursor row.
+pub(crate) async fn fold<B: Backend>(pool: &Pool<B::Db>, max_results: usize) -> Result<u64> {
+    let settled = B::settled_seq(pool).await?;
+    let mut tx = B::begin_write(pool).await?;
+    let cursor = format!("SELECT folded_seq FROM rollup_cursor{}", B::LOCK_ROWS);
+    let (folded,): (i64,) = tx
+        .fetch_optional(Statement::composed(cursor))
+        .await?
+        .unwrap_or((0,));
+    let up_to = settled.unwrap_or(i64::MAX);
+    if up_to <= folded {
+        return Ok(0);
+    }
+    let sql = format!(
+        "SELECT seq, {SAMPLE_SELECT} FROM check_results WHERE seq > $1 AND seq <= $2 \
+         ORDER BY seq LIMIT $3"
+    );
+    let statement = Statement::composed(sql)
+        .bind(folded)
+        .bind(up_to)
+        .bind(i64::try_from(max_results).unwrap_or(i64::MAX));
+    let rows: Vec<PendingRow> = tx.fetch_all(statement).await?;
+    // A full batch stops at its last row; a short one read everything settled.
+    let moved_to = match (rows.last(), settled) {
+        (Some(last), _) if rows.len() >= max_results => last.seq,
+        (_, Some(settled)) => settled,
+        (Some(last), None) => last.seq,
+        (None, None) => return Ok(0),
+    };
+    let mut samples = rows
+        .into_iter()
+        .map(|row| row.sample.into_sample())
+        .collect::<Result<Vec<_>>>()?;
+    B::keep_live_monitors(&mut tx, &mut samples).await?;
+    add_to_rollups::<B>(&mut tx, &samples).await?;
+    let advance = Statement::new("UPDATE rollup_cursor SET folded_seq = $1").bind(moved_to);
+    tx.execute(advance).await?;
+    tx.commit().await?;
+    Ok(samples.len() as u64)
+}
+
+/// How many results wait to be folded.
+pub(crate) async fn lag<C: Conn>(conn: &mut C) -> Result<u64> {
+    let statement = Statement::new(
+        "SELECT count(*) FROM check_results WHERE seq > (SELECT folded_seq FROM rollup_cursor)",
+    );
+    let (pending,): (i64,) = conn.fetch_optional(statement).await?.unwrap_or((0,));
+    Ok(to_u64(pending))
 }
 
 /// Rows per blind insert of minute rows: a chunk that meets a stored row is redone with a
@@ -91,60 +141,23 @@ const NEW_ROWS_PER_STATEMENT: usize = 1_000;
 /// Hour and day rows mostly exist already and are read and merged. Minute rows are mostly
 /// new (a monitor checked once a minute puts one result in each), so they are inserted
 /// without a read; only a chunk that meets stored rows is rolled back and merged.
-pub(crate) async fn add_to_rollups<C: RollupSink>(
-    conn: &mut C,
-    new: &[RollupSample],
-) -> Result<()> {
+async fn add_to_rollups<B: Backend>(tx: &mut B::Conn, new: &[RollupSample]) -> Result<()> {
     let (mut minutes, mut coarser): (Vec<Rollup>, Vec<Rollup>) =
         Rollup::sample_deltas(new.iter().copied())
             .into_iter()
             .partition(|r| r.bucket == BucketSize::Minute);
     if !coarser.is_empty() {
-        conn.merge_and_add(&mut coarser).await?;
+        B::merge_and_add(tx, &mut coarser).await?;
     }
     for chunk in minutes.chunks_mut(NEW_ROWS_PER_STATEMENT) {
-        conn.run("SAVEPOINT new_minutes").await?;
-        if conn.insert_new(chunk).await? < chunk.len() as u64 {
-            conn.run("ROLLBACK TO SAVEPOINT new_minutes").await?;
-            conn.merge_and_add(chunk).await?;
+        tx.execute(Statement::new("SAVEPOINT new_minutes")).await?;
+        if B::insert_new_rollups(tx, chunk).await? < chunk.len() as u64 {
+            tx.execute(Statement::new("ROLLBACK TO SAVEPOINT new_minutes"))
+                .await?;
+            B::merge_and_add(tx, chunk).await?;
         }
-        conn.run("RELEASE SAVEPOINT new_minutes").await?;
+        tx.execute(Statement::new("RELEASE SAVEPOINT new_minutes"))
+            .await?;
     }
     Ok(())
-}
-
-/// The slots of the results that belong in `bucket` rollups starting in `[from_ms, to_ms)`.
-pub(crate) fn pending_slots(bucket: BucketSize, (from_ms, to_ms): (i64, i64)) -> (i64, i64) {
-    (
-        bucket.floor_ms(from_ms),
-        to_ms.saturating_add(bucket.millis()),
-    )
-}
-
-/// A monitor's stored rollups of one bucket size (oldest first) with the pending results
-/// merged in: what the rollups will be once those results are folded.
-pub(crate) fn with_pending(
-    stored: Vec<RollupRow>,
-    pending: &[RollupSample],
-    bucket: BucketSize,
-    (from_ms, to_ms): (i64, i64),
-) -> Result<Vec<Rollup>> {
-    use pulsar_core::unix_ms;
-    let mut by_start = std::collections::BTreeMap::new();
-    for row in stored {
-        let rollup = row.into_rollup()?;
-        by_start.insert(unix_ms(rollup.start), rollup);
-    }
-    // Recorded straight into the one bucket size read: no deltas of the other sizes.
-    for sample in pending {
-        let start = bucket.floor_ms(unix_ms(sample.slot));
-        if start < from_ms || start >= to_ms {
-            continue;
-        }
-        by_start
-            .entry(start)
-            .or_insert_with(|| Rollup::empty(sample.monitor_id, bucket, sample.slot))
-            .record_sample(sample);
-    }
-    Ok(by_start.into_values().collect())
 }

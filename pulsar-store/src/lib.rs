@@ -1,24 +1,31 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod backend;
 mod error;
 mod fold;
+mod hosts;
 mod logic;
-mod monitor_writes;
-mod portable;
+mod monitors;
+mod notify;
 mod postgres;
 mod prune;
 mod query;
+mod results;
 mod retention;
 mod rows;
+mod sql;
+mod sql_store;
 mod sqlite;
 mod store;
 mod summaries;
 mod summary_cache;
 
 pub use error::{Result, StoreError};
-pub use fold::{DEFAULT_FOLD_BATCH, DEFAULT_FOLD_INTERVAL};
-pub use postgres::{DEFAULT_PG_ACQUIRE_TIMEOUT, DEFAULT_PG_MAX_CONNECTIONS, PgOptions, PgStore};
+pub use fold::DEFAULT_FOLD_INTERVAL;
+pub use postgres::{
+    DEFAULT_PG_ACQUIRE_TIMEOUT, DEFAULT_PG_MAX_CONNECTIONS, PgBackend, PgOptions, PgStore,
+};
 pub use query::{
     DEFAULT_PAGE_LIMIT, DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MAX_PAGE_LIMIT,
     MonitorFilter, Page, PageRequest, StateChange, TimeRange,
@@ -27,9 +34,10 @@ pub use retention::{
     DEFAULT_BATCH_ROWS, DEFAULT_DELIVERIES, DEFAULT_HOST_SAMPLES, DEFAULT_HOUR_ROLLUPS,
     DEFAULT_MINUTE_ROLLUPS, DEFAULT_RAW_RESULTS, PruneReport, Retention,
 };
+pub use sql_store::SqlStore;
 pub use sqlite::{
-    DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_CACHE_KIB, DEFAULT_SQLITE_MAX_CONNECTIONS,
-    DEFAULT_SQLITE_MMAP_BYTES, SqliteOptions, SqliteStore,
+    DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_MAX_CONNECTIONS, SqliteBackend, SqliteOptions,
+    SqliteStore,
 };
 pub use store::Store;
 pub use summary_cache::DEFAULT_SUMMARY_CACHE_BYTES;

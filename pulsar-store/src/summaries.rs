@@ -10,50 +10,17 @@
 
 use std::time::{Duration, SystemTime};
 
-use pulsar_core::{
-    BucketSize, BucketSpan, MonitorId, Summary, cover, from_unix_ms, unix_ms, window_start,
-};
-use sqlx::Transaction;
+use pulsar_core::{BucketSize, MonitorId, Summary, cover, from_unix_ms, unix_ms, window_start};
+use sqlx::Pool;
 
+use crate::backend::Backend;
 use crate::error::Result;
-use crate::rows::{SummaryAccumulator, SummarySpans};
-use crate::summary_cache::{Lookup, SummaryCache};
+use crate::rows::SummarySpans;
+use crate::summary_cache::{DaySpan, Lookup, SummaryCache};
 
 /// Whole past days worth caching start at two: a 24-hour window has none, and a single
 /// cached day row would save little over reading it.
 const MIN_CACHED_DAYS: i64 = 2;
-
-/// Whole UTC days `[from_ms, to_ms)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct DaySpan {
-    pub(crate) from_ms: i64,
-    pub(crate) to_ms: i64,
-}
-
-impl DaySpan {
-    pub(crate) fn spans(self) -> SummarySpans {
-        SummarySpans::new(vec![BucketSpan {
-            bucket: BucketSize::Day,
-            from: from_unix_ms(self.from_ms),
-            to: from_unix_ms(self.to_ms),
-        }])
-    }
-}
-
-/// A connection in a read transaction: every statement on it sees one snapshot.
-pub(crate) trait RollupSource: Send {
-    /// Per requested monitor: its rollup rows of `spans` merged, with its results not yet
-    /// folded into rollups whose slots lie in `pending_slots` (`[from_ms, to_ms)`); and the
-    /// `DayTotals` of its day rows of `checked_days`, read with the rows in one statement
-    /// (narrow columns only).
-    async fn read_rollups(
-        &mut self,
-        ids: &[MonitorId],
-        spans: &SummarySpans,
-        checked_days: Option<DaySpan>,
-        pending_slots: Option<(i64, i64)>,
-    ) -> Result<SummaryAccumulator>;
-}
 
 /// What a summary of `window` ending at `now` reads.
 #[derive(Debug, PartialEq, Eq)]
@@ -103,20 +70,15 @@ impl SummaryPlan {
     }
 }
 
-/// Summaries of `ids` (in their order) over `window` ending at `now`, read in the snapshot
-/// that `begin_snapshot` opens; the whole past days of long windows come from `cache` where
-/// still valid.
-pub(crate) async fn summarize<DB>(
-    begin_snapshot: impl Future<Output = Result<Transaction<'static, DB>>>,
+/// Summaries of `ids` (in their order) over `window` ending at `now`, read in one
+/// snapshot; the whole past days of long windows come from `cache` where still valid.
+pub(crate) async fn summarize<B: Backend>(
+    pool: &Pool<B::Db>,
     cache: &SummaryCache,
     ids: &[MonitorId],
     window: Duration,
     now: SystemTime,
-) -> Result<Vec<Summary>>
-where
-    DB: sqlx::Database,
-    DB::Connection: RollupSource,
-{
+) -> Result<Vec<Summary>> {
     let plan = SummaryPlan::new(window, now);
     // A repeated id must not be read twice (joins would count its rows twice).
     let mut unique = ids.to_vec();
@@ -125,8 +87,8 @@ where
     if unique.is_empty() {
         return Ok(Vec::new());
     }
-    // Before the snapshot (the future has not run yet): a clear after this, for an import
-    // that may have committed after the snapshot was taken, voids what this read stores.
+    // Before the snapshot: a clear after this, for an import that may have committed after
+    // the snapshot was taken, voids what this read stores.
     let cache = cache.reader();
     // A cache holding nothing of these monitors' days (a new process, the first read after
     // midnight, or no cache) would find every one stale: skip checking totals it has nothing
@@ -134,11 +96,9 @@ where
     let checked_days = plan
         .cached_days
         .filter(|&days| cache.holds_any(days, &unique));
-    let mut tx = begin_snapshot.await?;
-    let source: &mut DB::Connection = &mut tx;
-    let mut merged = source
-        .read_rollups(&unique, &plan.read, checked_days, Some(plan.slots))
-        .await?;
+    let mut tx = B::begin_read(pool).await?;
+    let mut merged = B::read_rollups(&mut tx, &unique, &plan.read, checked_days).await?;
+    merged.add_results(&B::pending(&mut tx, &unique, plan.slots).await?);
     if let Some(days) = plan.cached_days {
         let lookup = match checked_days {
             Some(_) => cache.lookup(days, &unique, |id| merged.day_totals(id)),
@@ -157,8 +117,7 @@ where
         }
         if !lookup.stale.is_empty() {
             // Their pending results are merged already: the slots above span the days.
-            let fetched = source
-                .read_rollups(&lookup.stale, &days.spans(), None, None)
+            let fetched = B::read_rollups(&mut tx, &lookup.stale, &days.spans(), None)
                 .await?
                 .into_parts();
             for (id, part) in &fetched {
@@ -173,6 +132,8 @@ where
 
 #[cfg(test)]
 mod tests {
+    use pulsar_core::BucketSpan;
+
     use super::*;
 
     const DAY: i64 = 86_400_000;

@@ -26,11 +26,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use pulsar_core::MonitorId;
+use pulsar_core::{BucketSize, BucketSpan, MonitorId, from_unix_ms};
 use uuid::Uuid;
 
-use crate::rows::{DayTotals, MergedRollups};
-use crate::summaries::DaySpan;
+use crate::rows::{DayTotals, MergedRollups, SummarySpans};
 
 /// The memory a store's summary cache may hold by default: 64 MiB. An entry holds decoded
 /// histograms, 8 bytes per bucket between each phase's fastest and slowest check (typically
@@ -49,6 +48,23 @@ const ENTRY_OVERHEAD_BYTES: usize = std::mem::size_of::<(Uuid, DaySpan)>()
 /// The bytes one cached part costs.
 fn entry_bytes(part: &MergedRollups) -> usize {
     ENTRY_OVERHEAD_BYTES + part.histograms.heap_bytes()
+}
+
+/// Whole UTC days `[from_ms, to_ms)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct DaySpan {
+    pub(crate) from_ms: i64,
+    pub(crate) to_ms: i64,
+}
+
+impl DaySpan {
+    pub(crate) fn spans(self) -> SummarySpans {
+        SummarySpans::new(vec![BucketSpan {
+            bucket: BucketSize::Day,
+            from: from_unix_ms(self.from_ms),
+            to: from_unix_ms(self.to_ms),
+        }])
+    }
 }
 
 /// Shared by the clones of a store; a std mutex, held only for map operations (never across
@@ -104,6 +120,7 @@ impl SummaryCache {
     }
 
     /// Forgets everything, including what reads running now would store.
+    #[cfg(any(test, feature = "bench"))]
     pub(crate) fn clear(&self) {
         let mut entries = self.lock();
         entries.empty();
@@ -128,6 +145,7 @@ impl SummaryCache {
 }
 
 impl Entries {
+    #[cfg(any(test, feature = "bench"))]
     fn empty(&mut self) {
         self.parts.clear();
         self.bytes = 0;

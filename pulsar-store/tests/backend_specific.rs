@@ -86,3 +86,53 @@ async fn postgres_claims_skip_monitors_locked_elsewhere() {
     store.close().await;
     schema.drop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_names_sort_byte_by_byte_whatever_the_database_locale() {
+    let Some(schema) = support::postgres::TestSchema::create().await else {
+        return;
+    };
+    let store = schema.store().await;
+    // The columns themselves sort by bytes, so a database created with a locale that puts
+    // "a" before "B" lists names (and pages by them) as SQLite does.
+    let mut conn = sqlx::PgConnection::connect(&support::postgres::url())
+        .await
+        .expect("connect");
+    let collations: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text, collation_name::text \
+         FROM information_schema.columns WHERE table_schema = $1 \
+         AND column_name IN ('name', 'hostname') ORDER BY table_name",
+    )
+    .bind(&schema.name)
+    .fetch_all(&mut conn)
+    .await
+    .expect("collations");
+    let expected = [
+        "host_rollups",
+        "host_samples",
+        "monitors",
+        "notification_channels",
+    ];
+    let tables: Vec<&str> = collations.iter().map(|(t, _, _)| t.as_str()).collect();
+    assert_eq!(tables, expected);
+    for (table, column, collation) in &collations {
+        assert_eq!(collation.as_deref(), Some("C"), "{table}.{column}");
+    }
+    for name in ["b", "B", "a"] {
+        store.create_monitor(&monitor(name), now()).await.unwrap();
+    }
+    let first = store
+        .list_monitors(&Default::default(), &PageRequest::first(2))
+        .await
+        .unwrap();
+    let names: Vec<&str> = first.items.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["B", "a"]);
+    let cursor = first.next_cursor.expect("a second page");
+    let rest = store
+        .list_monitors(&Default::default(), &PageRequest::after(2, cursor))
+        .await
+        .unwrap();
+    assert_eq!(rest.items[0].name, "b");
+    store.close().await;
+    schema.drop().await;
+}

@@ -1,33 +1,24 @@
 //! The production backend: PostgreSQL, shared by any number of API and worker processes.
+//! What differs from SQLite: row locks (`claim`), array binds (`ingest`, `reads`), and a
+//! fold that waits for ingest transactions still open (`rollups`).
 
-mod fold;
-mod hosts;
-mod monitors;
-mod notify;
-mod prune;
-mod results;
-mod summaries;
+mod claim;
+mod ingest;
+mod reads;
+mod rollups;
 
 use std::str::FromStr;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use pulsar_core::proto::v1::HostSnapshot;
-use pulsar_core::{
-    BucketSize, ChannelId, CheckResult, Delivery, HostPoint, Incident, IncidentId, Monitor,
-    MonitorId, MonitorState, NotificationChannel, Rollup, Summary,
-};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{PgConnection, Postgres, Transaction};
 
+use crate::backend::Dialect;
 use crate::error::{Result, StoreError};
-use crate::fold::{DEFAULT_FOLD_BATCH, DEFAULT_FOLD_INTERVAL, Folder};
-use crate::query::{
-    DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, Page, PageRequest,
-    StateChange, TimeRange,
-};
-use crate::retention::{PruneReport, Retention};
-use crate::store::Store;
-use crate::summary_cache::{DEFAULT_SUMMARY_CACHE_BYTES, SummaryCache};
+use crate::fold::DEFAULT_FOLD_INTERVAL;
+use crate::prune::PruneStatements;
+use crate::sql_store::SqlStore;
+use crate::summary_cache::DEFAULT_SUMMARY_CACHE_BYTES;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -48,8 +39,9 @@ pub struct PgOptions {
     /// `None` uses the server's default search path.
     pub schema: Option<String>,
     /// How often the store's background task folds new results into rollups; `None` for
-    /// no task (the caller runs [`Store::fold_rollups`] itself). With several processes on
-    /// one database, each may fold: folds queue on one cursor row and never double-count.
+    /// no task (the caller runs [`Store::fold_rollups`](crate::Store::fold_rollups)
+    /// itself). With several processes on one database, each may fold: folds queue on one
+    /// cursor row and never double-count.
     pub fold_interval: Option<Duration>,
     /// Bytes of merged past days that summaries keep in process (see
     /// [`DEFAULT_SUMMARY_CACHE_BYTES`]); 0 reads every window whole on every call.
@@ -68,29 +60,39 @@ impl PgOptions {
         }
     }
 
-    pub fn max_connections(mut self, max: u32) -> Self {
-        self.max_connections = max.max(1);
-        self
+    pub fn max_connections(self, max: u32) -> Self {
+        Self {
+            max_connections: max.max(1),
+            ..self
+        }
     }
 
-    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
-        self.acquire_timeout = timeout;
-        self
+    pub fn acquire_timeout(self, acquire_timeout: Duration) -> Self {
+        Self {
+            acquire_timeout,
+            ..self
+        }
     }
 
-    pub fn schema(mut self, schema: impl Into<String>) -> Self {
-        self.schema = Some(schema.into());
-        self
+    pub fn schema(self, schema: impl Into<String>) -> Self {
+        Self {
+            schema: Some(schema.into()),
+            ..self
+        }
     }
 
-    pub fn fold_interval(mut self, interval: Option<Duration>) -> Self {
-        self.fold_interval = interval;
-        self
+    pub fn fold_interval(self, fold_interval: Option<Duration>) -> Self {
+        Self {
+            fold_interval,
+            ..self
+        }
     }
 
-    pub fn summary_cache_bytes(mut self, bytes: usize) -> Self {
-        self.summary_cache_bytes = bytes;
-        self
+    pub fn summary_cache_bytes(self, summary_cache_bytes: usize) -> Self {
+        Self {
+            summary_cache_bytes,
+            ..self
+        }
     }
 }
 
@@ -103,16 +105,16 @@ fn valid_schema(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// The [`Store`] on PostgreSQL. Claims use `FOR NO KEY UPDATE SKIP LOCKED`, so any number of
-/// schedulers can share one database; result batches are written with `UNNEST` arrays.
-#[derive(Debug, Clone)]
-pub struct PgStore {
-    pool: PgPool,
-    folder: Option<Arc<Folder>>,
-    summary_cache: SummaryCache,
-}
+/// The PostgreSQL dialect of [`SqlStore`].
+#[derive(Debug, Clone, Copy)]
+pub struct PgBackend;
 
-impl PgStore {
+/// The [`Store`](crate::Store) on PostgreSQL. Claims use `FOR NO KEY UPDATE SKIP LOCKED`,
+/// so any number of schedulers can share one database; result batches are written with
+/// `UNNEST` arrays.
+pub type PgStore = SqlStore<PgBackend>;
+
+impl SqlStore<PgBackend> {
     /// Connects with default options and applies migrations.
     pub async fn connect(url: &str) -> Result<Self> {
         Self::connect_with(PgOptions::new(url)).await
@@ -141,47 +143,62 @@ impl PgStore {
             let sql = format!("CREATE SCHEMA IF NOT EXISTS {schema}");
             sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await?;
         }
-        let mut store = Self {
-            pool,
-            folder: None,
-            summary_cache: SummaryCache::with_budget(options.summary_cache_bytes),
-        };
-        store.migrate().await?;
-        if let Some(interval) = options.fold_interval {
-            let pool = store.pool.clone();
-            store.folder = Some(Folder::spawn(interval, move || {
-                let pool = pool.clone();
-                async move { fold::fold(&pool, DEFAULT_FOLD_BATCH).await }
-            }));
-        }
-        Ok(store)
+        Self::start(pool, options.fold_interval, options.summary_cache_bytes).await
     }
 
-    /// The connection pool, for tools that need raw access (benchmarks, inspection).
+    /// The connection pool, for benchmarks that measure the raw limit beside the store.
+    #[cfg(feature = "bench")]
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
-
-    /// Writes precomputed rollups, replacing rows with the same key: for importing history
-    /// from another tool, and for seeding benchmarks.
-    pub async fn import_rollups(&self, rollups: &[Rollup]) -> Result<()> {
-        let imported = results::import_rollups(&self.pool, rollups).await;
-        // Imported rows may replace day rows with the same counts: cached days cannot tell.
-        self.summary_cache.clear();
-        imported
-    }
-
-    pub async fn close(&self) {
-        if let Some(folder) = &self.folder {
-            folder.stop();
-        }
-        self.pool.close().await;
-    }
-
-    /// A write transaction; row locks taken inside serialize conflicting writers.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-        Ok(self.pool.begin().await?)
-    }
 }
 
-crate::store::impl_store_by_delegation!(PgStore, "postgres");
+impl Dialect for PgBackend {
+    type Db = Postgres;
+    type Conn = PgConnection;
+
+    const LOCK_ROWS: &'static str = " FOR UPDATE";
+    const LEAST_GREATEST: (&'static str, &'static str) = ("LEAST", "GREATEST");
+    /// DELETEs of rows picked by `ctid`, each bounded by a `LIMIT`.
+    const PRUNE: PruneStatements = PruneStatements {
+        results: "DELETE FROM check_results WHERE ctid = ANY(ARRAY(SELECT ctid FROM check_results \
+                  WHERE monitor_id = $1 AND slot_ms < $2 \
+                  AND (seq IS NULL OR seq <= (SELECT folded_seq FROM rollup_cursor)) LIMIT $3))",
+        rollups: "DELETE FROM rollups WHERE ctid = ANY(ARRAY(SELECT ctid FROM rollups \
+                  WHERE bucket_seconds = $1 AND bucket_start_ms < $2 LIMIT $3))",
+        host_samples: "DELETE FROM host_samples WHERE ctid = ANY(ARRAY(SELECT ctid FROM \
+                       host_samples WHERE hostname = $1 AND taken_at_ms < $2 LIMIT $3))",
+        host_rollups: "DELETE FROM host_rollups WHERE ctid = ANY(ARRAY(SELECT ctid FROM \
+                       host_rollups WHERE hostname = $1 AND bucket_seconds = $2 \
+                       AND bucket_start_ms < $3 LIMIT $4))",
+        deliveries: "DELETE FROM deliveries WHERE ctid = ANY(ARRAY(SELECT ctid FROM deliveries \
+                     WHERE attempted_at_ms < $1 LIMIT $2))",
+    };
+
+    fn migrator() -> &'static sqlx::migrate::Migrator {
+        &MIGRATOR
+    }
+
+    /// Row locks taken inside serialize conflicting writers.
+    async fn begin_write(pool: &PgPool) -> Result<Transaction<'static, Postgres>> {
+        Ok(pool.begin().await?)
+    }
+
+    /// Repeatable read, so every statement sees the same data. Grouping a month of
+    /// histograms needs more than the default 4 MB of work memory (without it PostgreSQL
+    /// sorts on disk), and each plan must see its time ranges: a generic plan of the
+    /// prepared statement cannot, and falls back to a full scan.
+    async fn begin_read(pool: &PgPool) -> Result<Transaction<'static, Postgres>> {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "SELECT set_config('work_mem', '64MB', true), \
+             set_config('plan_cache_mode', 'force_custom_plan', true)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        Ok(tx)
+    }
+}

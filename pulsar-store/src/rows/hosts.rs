@@ -8,13 +8,27 @@ use pulsar_core::{BucketSize, HostMetrics, from_unix_ms};
 
 use super::to_u64;
 use crate::error::{Result, StoreError};
+use crate::sql::{Field, Merge};
+
+/// The scalar metrics a host history keeps, in [`HostMetrics::to_array`] order, by column:
+/// the raw sample's column, and the sum and count columns of its minute and hour averages.
+pub(crate) const METRIC_COLUMNS: [(&str, &str, &str); 8] = [
+    ("cpu_busy_pct", "cpu_busy_pct_sum", "cpu_busy_pct_n"),
+    ("load1", "load1_sum", "load1_n"),
+    ("memory_used_bytes", "mem_used_sum", "mem_used_n"),
+    ("memory_total_bytes", "mem_total_sum", "mem_total_n"),
+    ("net_rx_bytes_per_sec", "net_rx_sum", "net_rx_n"),
+    ("net_tx_bytes_per_sec", "net_tx_sum", "net_tx_n"),
+    ("disk_read_bytes_per_sec", "disk_read_sum", "disk_read_n"),
+    ("disk_write_bytes_per_sec", "disk_write_sum", "disk_write_n"),
+];
 
 /// The columns of one `host_samples` row.
 pub(crate) struct HostSampleColumns {
     pub(crate) hostname: String,
     pub(crate) taken_at_ms: i64,
-    pub(crate) metrics: [Option<f64>; 8],
-    pub(crate) snapshot: Vec<u8>,
+    metrics: [Option<f64>; 8],
+    snapshot: Vec<u8>,
 }
 
 impl HostSampleColumns {
@@ -28,6 +42,21 @@ impl HostSampleColumns {
             metrics: HostMetrics::from_snapshot(snapshot).to_array(),
             snapshot: snapshot.encode_to_vec(),
         })
+    }
+}
+
+impl HostSampleColumns {
+    /// The row as written columns.
+    pub(crate) fn fields(&self) -> Vec<Field<'_>> {
+        let mut fields = vec![
+            Field::key("hostname", &self.hostname),
+            Field::key("taken_at_ms", self.taken_at_ms),
+        ];
+        for ((column, _, _), value) in METRIC_COLUMNS.iter().zip(self.metrics) {
+            fields.push(Field::plain(column, value));
+        }
+        fields.push(Field::plain("snapshot", &self.snapshot));
+        fields
     }
 }
 
@@ -45,6 +74,24 @@ pub(crate) struct HostRollupDelta {
     pub(crate) samples: i64,
     pub(crate) sums: [f64; 8],
     pub(crate) counts: [i64; 8],
+}
+
+impl HostRollupDelta {
+    /// The row as written columns: averages are sums and counts, so a delta adds to the
+    /// stored row.
+    pub(crate) fn fields(&self) -> Vec<Field<'_>> {
+        let mut fields = vec![
+            Field::key("hostname", &self.hostname),
+            Field::key("bucket_seconds", self.bucket_seconds),
+            Field::key("bucket_start_ms", self.bucket_start_ms),
+            Field::new("samples", Merge::Add, self.samples),
+        ];
+        for (i, (_, sum, count)) in METRIC_COLUMNS.iter().enumerate() {
+            fields.push(Field::new(sum, Merge::Add, Some(self.sums[i])));
+            fields.push(Field::new(count, Merge::Add, self.counts[i]));
+        }
+        fields
+    }
 }
 
 /// The bucket sizes host averages are kept at.
@@ -122,7 +169,7 @@ pub(crate) struct SeriesPlan {
 
 /// Picks the coarsest source whose bucket fits in the step, and aligns the range start and
 /// the step to that source's buckets.
-pub(crate) fn series_plan(range: crate::TimeRange, points: u32) -> SeriesPlan {
+pub(crate) fn series_plan(range: crate::query::TimeRange, points: u32) -> SeriesPlan {
     let step_ms = i64::try_from(pulsar_core::series_step(range.from, range.to, points).as_millis())
         .unwrap_or(i64::MAX);
     let (from_ms, to_ms) = range.millis();
@@ -145,29 +192,3 @@ pub(crate) fn series_plan(range: crate::TimeRange, points: u32) -> SeriesPlan {
         },
     }
 }
-
-/// The conflict clause that adds a host-rollup delta to its stored row (the same text on
-/// both dialects): averages are sums and counts, additive, so they merge in SQL.
-macro_rules! host_rollup_merge {
-    () => {
-        " ON CONFLICT (hostname, bucket_seconds, bucket_start_ms) \
-         DO UPDATE SET samples = host_rollups.samples + excluded.samples, \
-         cpu_busy_pct_sum = host_rollups.cpu_busy_pct_sum + excluded.cpu_busy_pct_sum, \
-         cpu_busy_pct_n = host_rollups.cpu_busy_pct_n + excluded.cpu_busy_pct_n, \
-         load1_sum = host_rollups.load1_sum + excluded.load1_sum, \
-         load1_n = host_rollups.load1_n + excluded.load1_n, \
-         mem_used_sum = host_rollups.mem_used_sum + excluded.mem_used_sum, \
-         mem_used_n = host_rollups.mem_used_n + excluded.mem_used_n, \
-         mem_total_sum = host_rollups.mem_total_sum + excluded.mem_total_sum, \
-         mem_total_n = host_rollups.mem_total_n + excluded.mem_total_n, \
-         net_rx_sum = host_rollups.net_rx_sum + excluded.net_rx_sum, \
-         net_rx_n = host_rollups.net_rx_n + excluded.net_rx_n, \
-         net_tx_sum = host_rollups.net_tx_sum + excluded.net_tx_sum, \
-         net_tx_n = host_rollups.net_tx_n + excluded.net_tx_n, \
-         disk_read_sum = host_rollups.disk_read_sum + excluded.disk_read_sum, \
-         disk_read_n = host_rollups.disk_read_n + excluded.disk_read_n, \
-         disk_write_sum = host_rollups.disk_write_sum + excluded.disk_write_sum, \
-         disk_write_n = host_rollups.disk_write_n + excluded.disk_write_n"
-    };
-}
-pub(crate) use host_rollup_merge;

@@ -9,7 +9,8 @@ use pulsar_core::{
 };
 use uuid::Uuid;
 
-use super::to_u64;
+use super::rollups::{STATS_COLUMNS, StatsColumns};
+use super::{to_i64, to_u64};
 use crate::error::{Result, StoreError};
 
 /// Rollups of one monitor merged into one: what a summary is computed from.
@@ -32,17 +33,8 @@ impl MergedRollups {
 #[derive(sqlx::FromRow)]
 pub(crate) struct SummaryRow {
     monitor_id: Uuid,
-    up_count: Option<i64>,
-    degraded_count: Option<i64>,
-    down_count: Option<i64>,
-    total_min_us: Option<i64>,
-    total_max_us: Option<i64>,
-    dns_sum_us: Option<i64>,
-    connect_sum_us: Option<i64>,
-    tls_sum_us: Option<i64>,
-    ttfb_sum_us: Option<i64>,
-    download_sum_us: Option<i64>,
-    total_sum_us: Option<i64>,
+    #[sqlx(flatten)]
+    stats: StatsColumns,
     histograms: Option<Vec<u8>>,
     day_checks: Option<i64>,
     day_total_us: Option<i64>,
@@ -99,23 +91,7 @@ impl SummaryAccumulator {
                 .add(to_u64(checks), total_us);
         }
         if let Some(merged) = self.merged.get_mut(&row.monitor_id) {
-            let count = |value: Option<i64>| value.map_or(0, to_u64);
-            merged.stats.merge(&RollupStats {
-                up: count(row.up_count),
-                degraded: count(row.degraded_count),
-                down: count(row.down_count),
-                total_min_us: row.total_min_us.map(to_u64),
-                total_max_us: row.total_max_us.map(to_u64),
-                phase_sums_us: [
-                    row.dns_sum_us,
-                    row.connect_sum_us,
-                    row.tls_sum_us,
-                    row.ttfb_sum_us,
-                    row.download_sum_us,
-                    row.total_sum_us,
-                ]
-                .map(count),
-            });
+            merged.stats.merge(&row.stats.stats());
             if let Some(histograms) = &row.histograms {
                 merged.histograms.merge_encoded(histograms)?;
             }
@@ -124,27 +100,16 @@ impl SummaryAccumulator {
     }
 
     /// Merges the rows of a summary read, packed by the database into one value: per row
-    /// `[16-byte monitor id]`, the counters as ASCII
-    /// `up,degraded,down,total_min,total_max,dns,connect,tls,ttfb,download,total;` (min/max
-    /// empty when absent), then the encoded histograms, which know their own length. One
-    /// value instead of a row per rollup keeps the driver's per-row cost and the database's
-    /// sort out of the hot path.
+    /// `[16-byte monitor id]`, the counters of [`STATS_COLUMNS`] as ASCII decimals in its
+    /// order, separated by `,` and ended by `;` (empty when absent), then the encoded
+    /// histograms, which know their own length. One value instead of a row per rollup
+    /// keeps the driver's per-row cost and the database's sort out of the hot path.
     pub(crate) fn add_packed(&mut self, mut packed: &[u8]) -> Result<()> {
         while !packed.is_empty() {
             let (id, rest) = packed.split_first_chunk::<16>().ok_or_else(corrupt)?;
-            let mut counters = [None; 11];
+            let mut counters = [None; STATS_COLUMNS.len()];
             packed = read_decimals(rest, &mut counters)?;
-            let mut stats = RollupStats {
-                up: counters[0].unwrap_or(0),
-                degraded: counters[1].unwrap_or(0),
-                down: counters[2].unwrap_or(0),
-                total_min_us: counters[3],
-                total_max_us: counters[4],
-                phase_sums_us: [0; 6],
-            };
-            for (sum, counter) in stats.phase_sums_us.iter_mut().zip(&counters[5..]) {
-                *sum = counter.unwrap_or(0);
-            }
+            let stats = StatsColumns::from_values(counters.map(|c| c.map(to_i64))).stats();
             let mut scratch = MergedRollups::default();
             let merged = self
                 .merged

@@ -1,0 +1,389 @@
+//! Monitors: reads, and every write — create, update, delete, and the state changes with the
+//! incidents they open, escalate and close — with their SQL, the same text on both dialects.
+//! Writes run inside the caller's write transaction; only the row lock differs
+//! ([`Dialect::LOCK_ROWS`](crate::backend::Dialect::LOCK_ROWS)), and, in the scheduler's
+//! claim, how due rows are locked and their new due times bound
+//! ([`Claim`](crate::backend::Claim)).
+
+use std::time::SystemTime;
+
+use pulsar_core::{
+    Incident, IncidentAction, IncidentId, Monitor, MonitorId, MonitorState, RESOLUTION_PAUSED,
+    unix_ms,
+};
+
+use sqlx::Pool;
+
+use crate::backend::Backend;
+use crate::error::{Result, StoreError, is_unique_violation, violation_mentions};
+use crate::logic;
+use crate::query::{DueCheck, MonitorFilter, Page, PageRequest, StateChange};
+use crate::rows::{
+    INCIDENT_SELECT, IncidentRow, MONITOR_SELECT, MonitorRow, interval_ms, monitor_definition,
+    parse_state, state_name,
+};
+use crate::sql::{Conn, Statement};
+
+fn name_or_id_taken(error: sqlx::Error, monitor: &Monitor) -> StoreError {
+    if !is_unique_violation(&error) {
+        return error.into();
+    }
+    if violation_mentions(&error, "name") {
+        StoreError::already_exists("monitor", &monitor.name)
+    } else {
+        StoreError::already_exists("monitor", monitor.id)
+    }
+}
+
+// ---- reads ----
+
+pub(crate) async fn get<C: Conn>(conn: &mut C, id: MonitorId) -> Result<Monitor> {
+    fetch(conn, id, "").await
+}
+
+/// The monitor; `lock` is appended to the query ([`Backend::LOCK_ROWS`] or nothing).
+async fn fetch<C: Conn>(conn: &mut C, id: MonitorId, lock: &str) -> Result<Monitor> {
+    let sql = format!("SELECT {MONITOR_SELECT} FROM monitors WHERE id = $1{lock}");
+    conn.fetch_optional::<MonitorRow>(Statement::composed(sql).bind(id.0))
+        .await?
+        .ok_or_else(|| StoreError::not_found("monitor", id))?
+        .into_monitor()
+}
+
+/// Monitors by name (byte order on both dialects: PostgreSQL's name columns use the "C"
+/// collation), after the cursor, with every requested label and the requested state.
+pub(crate) async fn list<C: Conn>(
+    conn: &mut C,
+    filter: &MonitorFilter,
+    page: &PageRequest,
+) -> Result<Page<Monitor>> {
+    let mut sql = format!(
+        "SELECT {MONITOR_SELECT} FROM monitors m \
+         WHERE ($1 IS NULL OR m.state = $1) AND ($2 IS NULL OR m.name > $2)"
+    );
+    for i in 0..filter.labels.len() {
+        let (key, value) = (4 + 2 * i, 5 + 2 * i);
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM monitor_labels l WHERE l.monitor_id = m.id \
+             AND l.key = ${key} AND l.value = ${value})"
+        ));
+    }
+    sql.push_str(" ORDER BY m.name LIMIT $3");
+    let mut statement = Statement::composed(sql)
+        .bind(filter.state.map(state_name))
+        .bind(page.cursor.as_deref())
+        .bind(page.fetch_limit());
+    for (key, value) in &filter.labels {
+        statement = statement.bind(key).bind(value);
+    }
+    let monitors = conn
+        .fetch_all::<MonitorRow>(statement)
+        .await?
+        .into_iter()
+        .map(MonitorRow::into_monitor)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(monitors, page, |m| m.name.clone()))
+}
+
+// ---- the scheduler's claim ----
+
+/// Claims up to `limit` enabled monitors due at `now` (earliest first) and moves each one's
+/// due time to its first slot after `now`, in one transaction. The slot claimed is the
+/// latest at or before `now`: after downtime, missed slots are skipped, not replayed.
+/// Concurrent claimers never claim the same slot: PostgreSQL skips rows another claimer
+/// has locked, whose due times lie after `now` once it commits; on SQLite a second claimer
+/// waits for the write lock and then sees the moved due times.
+pub(crate) async fn claim_due<B: Backend>(
+    pool: &Pool<B::Db>,
+    now: SystemTime,
+    limit: u32,
+) -> Result<Vec<DueCheck>> {
+    let mut tx = B::begin_write(pool).await?;
+    let sql = format!(
+        "SELECT {MONITOR_SELECT} FROM monitors WHERE enabled AND next_due_at_ms <= $1 \
+         ORDER BY next_due_at_ms LIMIT $2{}",
+        B::SKIP_LOCKED
+    );
+    let statement = Statement::composed(sql)
+        .bind(unix_ms(now))
+        .bind(i64::from(limit));
+    let rows: Vec<MonitorRow> = tx.fetch_all(statement).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut due = Vec::with_capacity(rows.len());
+    let mut next_due = Vec::with_capacity(rows.len());
+    for row in rows {
+        let monitor = row.into_monitor()?;
+        let (slot, next_due_at_ms) = logic::claimed_slot(&monitor, now);
+        next_due.push((monitor.id.0, next_due_at_ms));
+        due.push(DueCheck { monitor, slot });
+    }
+    B::set_due_times(&mut tx, &next_due).await?;
+    tx.commit().await?;
+    Ok(due)
+}
+
+// ---- writes ----
+
+/// Whether [`write_row`] inserts a new row or rewrites a stored one. Both bind the same
+/// eight values: id, name, definition, interval, enabled, state, next due time, and the
+/// time of the write; a rewrite keeps the stored due time when given none.
+#[derive(Clone, Copy)]
+enum RowWrite {
+    Insert,
+    Rewrite,
+}
+
+const INSERT_MONITOR: &str = "INSERT INTO monitors (id, name, definition, interval_ms, enabled, \
+     state, next_due_at_ms, created_at_ms, updated_at_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)";
+const REWRITE_MONITOR: &str = "UPDATE monitors SET name = $2, definition = $3, interval_ms = $4, \
+     enabled = $5, state = $6, next_due_at_ms = COALESCE($7, next_due_at_ms), \
+     updated_at_ms = $8 WHERE id = $1";
+
+async fn write_row<C: Conn>(
+    conn: &mut C,
+    how: RowWrite,
+    monitor: &Monitor,
+    next_due_at_ms: Option<i64>,
+) -> Result<()> {
+    let (sql, at) = match how {
+        RowWrite::Insert => (INSERT_MONITOR, monitor.created_at),
+        RowWrite::Rewrite => (REWRITE_MONITOR, monitor.updated_at),
+    };
+    let definition = monitor_definition(monitor);
+    let statement = Statement::new(sql)
+        .bind(monitor.id.0)
+        .bind(&monitor.name)
+        .bind(&definition)
+        .bind(interval_ms(monitor))
+        .bind(monitor.enabled)
+        .bind(state_name(monitor.state))
+        .bind(next_due_at_ms)
+        .bind(unix_ms(at));
+    conn.execute(statement)
+        .await
+        .map_err(|e| name_or_id_taken(e, monitor))?;
+    Ok(())
+}
+
+/// Replaces the monitor's labels.
+async fn write_labels<C: Conn>(conn: &mut C, monitor: &Monitor) -> Result<()> {
+    let delete = Statement::new("DELETE FROM monitor_labels WHERE monitor_id = $1");
+    conn.execute(delete.bind(monitor.id.0)).await?;
+    if monitor.labels.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..monitor.labels.len())
+        .map(|i| format!("($1, ${}, ${})", 2 + 2 * i, 3 + 2 * i))
+        .collect();
+    let sql = format!(
+        "INSERT INTO monitor_labels (monitor_id, key, value) VALUES {}",
+        rows.join(", ")
+    );
+    let mut insert = Statement::composed(sql).bind(monitor.id.0);
+    for (key, value) in &monitor.labels {
+        insert = insert.bind(key).bind(value);
+    }
+    conn.execute(insert).await?;
+    Ok(())
+}
+
+/// Writes a monitor checked by `logic::new_monitor` (which the caller runs before taking the
+/// write lock, so a bad monitor never waits for it); returns it.
+pub(crate) async fn create<B: Backend>(
+    conn: &mut B::Conn,
+    checked: Monitor,
+    next_due_at_ms: i64,
+) -> Result<Monitor> {
+    write_row(conn, RowWrite::Insert, &checked, Some(next_due_at_ms)).await?;
+    write_labels(conn, &checked).await?;
+    Ok(checked)
+}
+
+/// Updates a monitor (see `logic::updated_monitor` for what may change); pausing it closes
+/// its open incident.
+pub(crate) async fn update<B: Backend>(
+    conn: &mut B::Conn,
+    monitor: &Monitor,
+    now: SystemTime,
+) -> Result<Monitor> {
+    let old = fetch(conn, monitor.id, B::LOCK_ROWS).await?;
+    rewrite(conn, &old, monitor, now).await
+}
+
+async fn rewrite<C: Conn>(
+    conn: &mut C,
+    old: &Monitor,
+    new: &Monitor,
+    now: SystemTime,
+) -> Result<Monitor> {
+    let update = logic::updated_monitor(old, new, now)?;
+    let stored = update.monitor;
+    write_row(conn, RowWrite::Rewrite, &stored, update.next_due_at_ms).await?;
+    write_labels(conn, &stored).await?;
+    if update.pauses {
+        close_open_incident(conn, stored.id, now, RESOLUTION_PAUSED).await?;
+    }
+    Ok(stored)
+}
+
+/// Enables or disables a monitor, as [`update`] does.
+pub(crate) async fn set_enabled<B: Backend>(
+    conn: &mut B::Conn,
+    id: MonitorId,
+    enabled: bool,
+    now: SystemTime,
+) -> Result<Monitor> {
+    let old = fetch(conn, id, B::LOCK_ROWS).await?;
+    let new = Monitor {
+        enabled,
+        ..old.clone()
+    };
+    rewrite(conn, &old, &new, now).await
+}
+
+/// Deletes a monitor and everything of it: its results, labels and incidents cascade; its
+/// rollups carry no foreign key (it would cost a check per row on the ingest path), so they
+/// go by hand. Deleting the monitor row first waits for folds still writing its rollups.
+pub(crate) async fn delete<C: Conn>(conn: &mut C, id: MonitorId) -> Result<()> {
+    let statement = Statement::new("DELETE FROM monitors WHERE id = $1").bind(id.0);
+    if conn.execute(statement).await? == 0 {
+        return Err(StoreError::not_found("monitor", id));
+    }
+    let rollups = Statement::new("DELETE FROM rollups WHERE monitor_id = $1").bind(id.0);
+    conn.execute(rollups).await?;
+    Ok(())
+}
+
+// ---- state changes and incidents ----
+
+/// The monitor's open incident (at most one, by a unique index).
+async fn open_incident<C: Conn>(conn: &mut C, id: MonitorId) -> Result<Option<Incident>> {
+    let sql = format!(
+        "SELECT {INCIDENT_SELECT} FROM incidents WHERE monitor_id = $1 AND closed_at_ms IS NULL"
+    );
+    conn.fetch_optional::<IncidentRow>(Statement::composed(sql).bind(id.0))
+        .await?
+        .map(IncidentRow::into_incident)
+        .transpose()
+}
+
+/// Closes the monitor's open incident, if any, at `at`.
+async fn close_open_incident<C: Conn>(
+    conn: &mut C,
+    id: MonitorId,
+    at: SystemTime,
+    resolution: &str,
+) -> Result<()> {
+    if let Some(open) = open_incident(conn, id).await? {
+        close(conn, open, at, resolution).await?;
+    }
+    Ok(())
+}
+
+/// Closes `open` at `at`; returns it closed.
+async fn close<C: Conn>(
+    conn: &mut C,
+    open: Incident,
+    at: SystemTime,
+    resolution: &str,
+) -> Result<Incident> {
+    let at = logic::truncate_ms(at);
+    let statement =
+        Statement::new("UPDATE incidents SET closed_at_ms = $2, resolution = $3 WHERE id = $1")
+            .bind(open.id.0)
+            .bind(unix_ms(at))
+            .bind(resolution);
+    conn.execute(statement).await?;
+    Ok(Incident {
+        closed_at: Some(at),
+        resolution: resolution.to_owned(),
+        ..open
+    })
+}
+
+/// Records a check's verdict `to` for the monitor at `at` (see `logic::state_change` for
+/// the rule) and opens, escalates or closes its incident accordingly. The monitor's row is
+/// read with [`Backend::LOCK_ROWS`], which serializes the state changes of one monitor.
+pub(crate) async fn set_state<B: Backend>(
+    conn: &mut B::Conn,
+    id: MonitorId,
+    to: MonitorState,
+    at: SystemTime,
+    cause: &str,
+) -> Result<StateChange> {
+    let sql = format!(
+        "SELECT enabled, state FROM monitors WHERE id = $1{}",
+        B::LOCK_ROWS
+    );
+    let (enabled, state): (bool, String) = conn
+        .fetch_optional(Statement::composed(sql).bind(id.0))
+        .await?
+        .ok_or_else(|| StoreError::not_found("monitor", id))?;
+    let previous = parse_state(&state)?;
+    let open = open_incident(conn, id).await?;
+    let (current, action) =
+        logic::state_change(enabled, previous, open.as_ref().map(|i| i.state), to);
+    if current != previous {
+        let statement = Statement::new("UPDATE monitors SET state = $2 WHERE id = $1")
+            .bind(id.0)
+            .bind(state_name(current));
+        conn.execute(statement).await?;
+    }
+    let incident = match (action, open) {
+        (IncidentAction::Open, _) => Some(open_new_incident(conn, id, current, at, cause).await?),
+        (IncidentAction::Escalate, Some(open)) => {
+            let statement = Statement::new("UPDATE incidents SET state = $2 WHERE id = $1")
+                .bind(open.id.0)
+                .bind(state_name(current));
+            conn.execute(statement).await?;
+            Some(Incident {
+                state: current,
+                ..open
+            })
+        }
+        (IncidentAction::Close, Some(open)) => {
+            Some(close(conn, open, at, IncidentAction::resolution(current)).await?)
+        }
+        _ => None,
+    };
+    Ok(StateChange {
+        previous,
+        current,
+        action,
+        incident,
+    })
+}
+
+async fn open_new_incident<C: Conn>(
+    conn: &mut C,
+    id: MonitorId,
+    state: MonitorState,
+    at: SystemTime,
+    cause: &str,
+) -> Result<Incident> {
+    let opened_at = logic::truncate_ms(at);
+    let statement = Statement::new(
+        "INSERT INTO incidents (monitor_id, state, opened_at_ms, closed_at_ms, cause, \
+         resolution) VALUES ($1, $2, $3, NULL, $4, '') RETURNING id",
+    )
+    .bind(id.0)
+    .bind(state_name(state))
+    .bind(unix_ms(opened_at))
+    .bind(cause);
+    let (incident_id,): (i64,) = conn
+        .fetch_optional(statement)
+        .await?
+        .ok_or_else(|| StoreError::internal("an insert returned no id"))?;
+    Ok(Incident {
+        id: IncidentId(incident_id),
+        monitor_id: id,
+        state,
+        opened_at,
+        closed_at: None,
+        cause: cause.to_owned(),
+        resolution: String::new(),
+    })
+}

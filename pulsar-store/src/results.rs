@@ -1,0 +1,134 @@
+//! Check results and the rollup rows read from them, with their SQL. The batch insert and
+//! the reads of many monitors at once bind id lists, which the dialects do differently
+//! ([`Backend::insert_results`], [`Backend::latest_results`], [`Backend::pending`]).
+
+use std::collections::BTreeMap;
+
+use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup, RollupSample, unix_ms};
+use sqlx::Pool;
+
+use crate::backend::Backend;
+use crate::error::{Result, StoreError};
+use crate::query::{Page, PageRequest, TimeRange};
+use crate::rows::{
+    RESULT_SELECT, ResultColumns, ResultRow, RollupRow, bucket_seconds, first_per_key,
+    rollup_select,
+};
+use crate::sql::{Conn, Statement};
+
+/// Stores results, ignoring any whose `(monitor_id, slot)` is stored already (or repeated
+/// in the batch) or whose monitor does not exist; returns how many were new.
+pub(crate) async fn insert<B: Backend>(pool: &Pool<B::Db>, results: &[CheckResult]) -> Result<u64> {
+    let unique = first_per_key(results, |r| (r.monitor_id, r.slot));
+    if unique.is_empty() {
+        return Ok(0);
+    }
+    let rows: Vec<ResultColumns> = unique.iter().map(|r| ResultColumns::new(r)).collect();
+    B::insert_results(pool, &rows).await
+}
+
+/// One monitor's results with slots in `range`, newest first, by keyset pages on the slot.
+pub(crate) async fn list<C: Conn>(
+    conn: &mut C,
+    monitor_id: MonitorId,
+    range: TimeRange,
+    page: &PageRequest,
+) -> Result<Page<CheckResult>> {
+    let (from_ms, to_ms) = range.millis();
+    let before_ms = page.cursor_i64()?.unwrap_or(i64::MAX);
+    let sql = format!(
+        "SELECT {RESULT_SELECT} FROM check_results WHERE monitor_id = $1 AND slot_ms >= $2 \
+         AND slot_ms < $3 AND slot_ms < $4 ORDER BY slot_ms DESC LIMIT $5"
+    );
+    let statement = Statement::composed(sql)
+        .bind(monitor_id.0)
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(before_ms)
+        .bind(page.fetch_limit());
+    let rows: Vec<ResultRow> = conn.fetch_all(statement).await?;
+    if rows.is_empty() {
+        // An empty page of a monitor that does not exist is an error, not a page.
+        let exists = Statement::new("SELECT 1 FROM monitors WHERE id = $1").bind(monitor_id.0);
+        if conn.fetch_optional::<(i32,)>(exists).await?.is_none() {
+            return Err(StoreError::not_found("monitor", monitor_id));
+        }
+    }
+    let results = rows
+        .into_iter()
+        .map(ResultRow::into_result)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(results, page, |r| {
+        unix_ms(r.slot).to_string()
+    }))
+}
+
+/// The newest result of each given monitor that has one.
+pub(crate) async fn latest<B: Backend>(
+    conn: &mut B::Conn,
+    ids: &[MonitorId],
+) -> Result<Vec<CheckResult>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = B::latest_results(conn, ids).await?;
+    rows.into_iter().map(ResultRow::into_result).collect()
+}
+
+/// A monitor's rollups of one bucket size with starts in `range`, oldest first, with the
+/// results not yet folded merged in, read in one snapshot.
+pub(crate) async fn rollups<B: Backend>(
+    pool: &Pool<B::Db>,
+    monitor_id: MonitorId,
+    bucket: BucketSize,
+    range: TimeRange,
+) -> Result<Vec<Rollup>> {
+    let (from_ms, to_ms) = range.millis();
+    let mut tx = B::begin_read(pool).await?;
+    let sql = format!(
+        "SELECT {} FROM rollups WHERE monitor_id = $1 AND bucket_seconds = $2 \
+         AND bucket_start_ms >= $3 AND bucket_start_ms < $4 ORDER BY bucket_start_ms",
+        rollup_select()
+    );
+    let statement = Statement::composed(sql)
+        .bind(monitor_id.0)
+        .bind(bucket_seconds(bucket))
+        .bind(from_ms)
+        .bind(to_ms);
+    let rows: Vec<RollupRow> = tx.fetch_all(statement).await?;
+    // Every result that belongs in a bucket starting in the range.
+    let slots = (
+        bucket.floor_ms(from_ms),
+        to_ms.saturating_add(bucket.millis()),
+    );
+    let pending = B::pending(&mut tx, &[monitor_id], slots).await?;
+    tx.commit().await?;
+    with_pending(rows, &pending, bucket, (from_ms, to_ms))
+}
+
+/// A monitor's stored rollups of one bucket size (oldest first) with the pending results
+/// merged in: what the rollups will be once those results are folded.
+fn with_pending(
+    stored: Vec<RollupRow>,
+    pending: &[RollupSample],
+    bucket: BucketSize,
+    (from_ms, to_ms): (i64, i64),
+) -> Result<Vec<Rollup>> {
+    let mut by_start = BTreeMap::new();
+    for row in stored {
+        let rollup = row.into_rollup()?;
+        by_start.insert(unix_ms(rollup.start), rollup);
+    }
+    // Recorded straight into the one bucket size read: no deltas of the other sizes.
+    for sample in pending {
+        let start = bucket.floor_ms(unix_ms(sample.slot));
+        if start < from_ms || start >= to_ms {
+            continue;
+        }
+        by_start
+            .entry(start)
+            .or_insert_with(|| Rollup::empty(sample.monitor_id, bucket, sample.slot))
+            .record_sample(sample);
+    }
+    Ok(by_start.into_values().collect())
+}

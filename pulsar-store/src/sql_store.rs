@@ -1,0 +1,285 @@
+//! [`SqlStore`]: the one implementation of [`Store`], over either dialect. Each method is a
+//! call into the module that holds its SQL (or into the dialect, where the SQL differs).
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use pulsar_core::proto::v1::HostSnapshot;
+use pulsar_core::{
+    BucketSize, ChannelId, CheckResult, Delivery, HostPoint, Incident, IncidentId, Monitor,
+    MonitorId, MonitorState, NotificationChannel, Rollup, Summary,
+};
+use sqlx::Pool;
+
+use crate::backend::Backend;
+use crate::error::Result;
+use crate::fold::{FOLD_BATCH, Folder};
+use crate::query::{
+    DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, Page, PageRequest,
+    StateChange, TimeRange,
+};
+use crate::retention::{PruneReport, Retention};
+use crate::store::Store;
+use crate::summary_cache::SummaryCache;
+use crate::{fold, hosts, logic, monitors, notify, prune, results, summaries};
+
+/// The [`Store`] on a SQL database: [`PgStore`](crate::PgStore) or
+/// [`SqliteStore`](crate::SqliteStore). Clones share the pool, the background fold and the
+/// summary cache.
+#[derive(Debug)]
+#[allow(private_bounds)] // Sealed: the dialects are this crate's own.
+pub struct SqlStore<B: Backend> {
+    pub(crate) pool: Pool<B::Db>,
+    folder: Option<Arc<Folder>>,
+    summary_cache: SummaryCache,
+}
+
+impl<B: Backend> Clone for SqlStore<B> {
+    fn clone(&self) -> Self {
+        Self {
+            pool: self.pool.clone(),
+            folder: self.folder.clone(),
+            summary_cache: self.summary_cache.clone(),
+        }
+    }
+}
+
+#[allow(private_bounds)]
+impl<B: Backend> SqlStore<B> {
+    /// Migrates the database behind `pool` and starts the background fold every
+    /// `fold_interval` (none: the caller folds).
+    pub(crate) async fn start(
+        pool: Pool<B::Db>,
+        fold_interval: Option<Duration>,
+        summary_cache_bytes: usize,
+    ) -> Result<Self> {
+        let mut store = Self {
+            pool,
+            folder: None,
+            summary_cache: SummaryCache::with_budget(summary_cache_bytes),
+        };
+        store.migrate().await?;
+        if let Some(interval) = fold_interval {
+            let pool = store.pool.clone();
+            store.folder = Some(Folder::spawn(interval, move || {
+                let pool = pool.clone();
+                async move { fold::fold::<B>(&pool, FOLD_BATCH).await }
+            }));
+        }
+        Ok(store)
+    }
+
+    /// Stops the background fold and closes every connection.
+    pub async fn close(&self) {
+        if let Some(folder) = &self.folder {
+            folder.stop();
+        }
+        self.pool.close().await;
+    }
+
+    /// Writes precomputed rollups, replacing rows with the same key: seeds the summary
+    /// benchmarks with a month of history.
+    #[cfg(feature = "bench")]
+    pub async fn import_rollups(&self, rollups: &[Rollup]) -> Result<()> {
+        let mut tx = B::begin_write(&self.pool).await?;
+        let imported = B::import_rollups(&mut tx, rollups).await;
+        let committed = match imported {
+            Ok(()) => tx.commit().await.map_err(Into::into),
+            Err(error) => Err(error),
+        };
+        // Imported rows may replace day rows with the same counts: cached days cannot tell.
+        self.summary_cache.clear();
+        committed
+    }
+}
+
+#[async_trait::async_trait]
+impl<B: Backend> Store for SqlStore<B> {
+    async fn migrate(&self) -> Result<()> {
+        Ok(B::migrator().run(&self.pool).await?)
+    }
+
+    async fn create_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<Monitor> {
+        // Checked before the write lock is taken.
+        let (checked, next_due_at_ms) = logic::new_monitor(monitor, now)?;
+        let mut tx = B::begin_write(&self.pool).await?;
+        let created = monitors::create::<B>(&mut tx, checked, next_due_at_ms).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn get_monitor(&self, id: MonitorId) -> Result<Monitor> {
+        monitors::get(&mut *self.pool.acquire().await?, id).await
+    }
+
+    async fn list_monitors(
+        &self,
+        filter: &MonitorFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Monitor>> {
+        monitors::list(&mut *self.pool.acquire().await?, filter, page).await
+    }
+
+    async fn update_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<Monitor> {
+        let mut tx = B::begin_write(&self.pool).await?;
+        let updated = monitors::update::<B>(&mut tx, monitor, now).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    async fn delete_monitor(&self, id: MonitorId) -> Result<()> {
+        let mut tx = B::begin_write(&self.pool).await?;
+        monitors::delete(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_monitor_enabled(
+        &self,
+        id: MonitorId,
+        enabled: bool,
+        now: SystemTime,
+    ) -> Result<Monitor> {
+        let mut tx = B::begin_write(&self.pool).await?;
+        let monitor = monitors::set_enabled::<B>(&mut tx, id, enabled, now).await?;
+        tx.commit().await?;
+        Ok(monitor)
+    }
+
+    async fn set_monitor_state(
+        &self,
+        id: MonitorId,
+        state: MonitorState,
+        at: SystemTime,
+        cause: &str,
+    ) -> Result<StateChange> {
+        let mut tx = B::begin_write(&self.pool).await?;
+        let change = monitors::set_state::<B>(&mut tx, id, state, at, cause).await?;
+        tx.commit().await?;
+        Ok(change)
+    }
+
+    async fn claim_due(&self, now: SystemTime, limit: u32) -> Result<Vec<DueCheck>> {
+        monitors::claim_due::<B>(&self.pool, now, limit).await
+    }
+
+    async fn insert_results(&self, results: &[CheckResult]) -> Result<u64> {
+        results::insert::<B>(&self.pool, results).await
+    }
+
+    async fn list_results(
+        &self,
+        monitor_id: MonitorId,
+        range: TimeRange,
+        page: &PageRequest,
+    ) -> Result<Page<CheckResult>> {
+        results::list(&mut *self.pool.acquire().await?, monitor_id, range, page).await
+    }
+
+    async fn fold_rollups(&self, max_results: usize) -> Result<u64> {
+        fold::fold::<B>(&self.pool, max_results).await
+    }
+
+    async fn rollup_lag(&self) -> Result<u64> {
+        fold::lag(&mut *self.pool.acquire().await?).await
+    }
+
+    async fn latest_results(&self, monitor_ids: &[MonitorId]) -> Result<Vec<CheckResult>> {
+        results::latest::<B>(&mut *self.pool.acquire().await?, monitor_ids).await
+    }
+
+    async fn list_rollups(
+        &self,
+        monitor_id: MonitorId,
+        bucket: BucketSize,
+        range: TimeRange,
+    ) -> Result<Vec<Rollup>> {
+        results::rollups::<B>(&self.pool, monitor_id, bucket, range).await
+    }
+
+    async fn summaries(
+        &self,
+        monitor_ids: &[MonitorId],
+        window: Duration,
+        now: SystemTime,
+    ) -> Result<Vec<Summary>> {
+        summaries::summarize::<B>(&self.pool, &self.summary_cache, monitor_ids, window, now).await
+    }
+
+    async fn get_incident(&self, id: IncidentId) -> Result<Incident> {
+        notify::get_incident(&mut *self.pool.acquire().await?, id).await
+    }
+
+    async fn list_incidents(
+        &self,
+        filter: &IncidentFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Incident>> {
+        notify::list_incidents(&mut *self.pool.acquire().await?, filter, page).await
+    }
+
+    async fn insert_host_samples(&self, samples: &[HostSnapshot]) -> Result<u64> {
+        hosts::insert::<B>(&self.pool, samples).await
+    }
+
+    async fn list_hosts(&self) -> Result<Vec<HostSummary>> {
+        hosts::list(&mut *self.pool.acquire().await?).await
+    }
+
+    async fn latest_host_sample(&self, hostname: &str) -> Result<HostSnapshot> {
+        hosts::latest(&mut *self.pool.acquire().await?, hostname).await
+    }
+
+    async fn host_series(
+        &self,
+        hostname: &str,
+        range: TimeRange,
+        points: u32,
+    ) -> Result<Vec<HostPoint>> {
+        hosts::series(&mut *self.pool.acquire().await?, hostname, range, points).await
+    }
+
+    async fn create_channel(
+        &self,
+        channel: &NotificationChannel,
+        now: SystemTime,
+    ) -> Result<NotificationChannel> {
+        notify::create_channel(&mut *self.pool.acquire().await?, channel, now).await
+    }
+
+    async fn get_channel(&self, id: ChannelId) -> Result<NotificationChannel> {
+        notify::get_channel(&mut *self.pool.acquire().await?, id).await
+    }
+
+    async fn list_channels(&self) -> Result<Vec<NotificationChannel>> {
+        notify::list_channels(&mut *self.pool.acquire().await?).await
+    }
+
+    async fn update_channel(
+        &self,
+        channel: &NotificationChannel,
+        now: SystemTime,
+    ) -> Result<NotificationChannel> {
+        notify::update_channel(&mut *self.pool.acquire().await?, channel, now).await
+    }
+
+    async fn delete_channel(&self, id: ChannelId) -> Result<()> {
+        notify::delete_channel(&mut *self.pool.acquire().await?, id).await
+    }
+
+    async fn record_delivery(&self, delivery: &Delivery) -> Result<Delivery> {
+        notify::record_delivery(&mut *self.pool.acquire().await?, delivery).await
+    }
+
+    async fn list_deliveries(
+        &self,
+        filter: &DeliveryFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Delivery>> {
+        notify::list_deliveries(&mut *self.pool.acquire().await?, filter, page).await
+    }
+
+    async fn prune(&self, now: SystemTime, retention: &Retention) -> Result<PruneReport> {
+        prune::prune::<B>(&self.pool, now, retention).await
+    }
+}

@@ -1,0 +1,83 @@
+//! Batch writes on SQLite: multi-row `VALUES` of at most 1,000 rows per statement (SQLite
+//! binds at most 32,766 values per statement), all in one write transaction.
+
+use std::collections::HashSet;
+
+use sqlx::{SqliteConnection, SqlitePool};
+use uuid::Uuid;
+
+use super::SqliteBackend;
+use super::reads::ids_json;
+use crate::backend::{Dialect, Ingest};
+use crate::error::Result;
+use crate::rows::{HostSampleColumns, ResultColumns};
+use crate::sql::{Conn, Field, insert_values};
+
+/// Rows per multi-row statement: 20 values per result row, 12 per host sample row.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+impl Ingest for SqliteBackend {
+    async fn insert_results(pool: &SqlitePool, rows: &[ResultColumns]) -> Result<u64> {
+        let mut tx = Self::begin_write(pool).await?;
+        // Writers are serialized, so the monitors seen here stay until commit.
+        let mut ids: Vec<Uuid> = rows.iter().map(|r| r.monitor_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let known: HashSet<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM monitors WHERE id IN (SELECT unhex(value) FROM json_each($1))",
+        )
+        .bind(ids_json(&ids))
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+        let rows: Vec<&ResultColumns> = rows
+            .iter()
+            .filter(|r| known.contains(&r.monitor_id))
+            .collect();
+        // Arrival order for the fold: seqs come from the cursor row under the write lock.
+        let first_seq: i64 = sqlx::query_scalar(
+            "UPDATE rollup_cursor SET next_seq = next_seq + $1 RETURNING next_seq - $1",
+        )
+        .bind(i64::try_from(rows.len()).unwrap_or(i64::MAX))
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut inserted = 0;
+        for (chunk_index, chunk) in rows.chunks(ROWS_PER_STATEMENT).enumerate() {
+            let chunk_seq = first_seq + (chunk_index * ROWS_PER_STATEMENT) as i64;
+            let fields: Vec<Vec<Field<'_>>> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let mut fields = r.fields();
+                    fields.push(Field::plain("seq", chunk_seq + i as i64));
+                    fields
+                })
+                .collect();
+            // A redelivered result keeps its first row; rollups see each result once.
+            let tail = " ON CONFLICT (monitor_id, slot_ms) DO NOTHING";
+            inserted += tx
+                .execute(insert_values("check_results", &fields, tail))
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    async fn insert_host_samples(
+        tx: &mut SqliteConnection,
+        rows: &[&HostSampleColumns],
+    ) -> Result<Vec<(String, i64)>> {
+        let mut inserted = Vec::new();
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let fields: Vec<Vec<Field<'_>>> = chunk.iter().map(|s| s.fields()).collect();
+            let tail = " ON CONFLICT (hostname, taken_at_ms) DO NOTHING \
+                        RETURNING hostname, taken_at_ms";
+            let keys: Vec<(String, i64)> = tx
+                .fetch_all(insert_values("host_samples", &fields, tail))
+                .await?;
+            inserted.extend(keys);
+        }
+        Ok(inserted)
+    }
+}

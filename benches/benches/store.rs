@@ -152,8 +152,9 @@ impl Targets {
             SqliteStore::open_with(manual_fold(SqliteOptions::file(dir.join("ingest.db"))))
                 .await
                 .expect("sqlite");
-        create_raw_sqlite(ingest_db.pool()).await;
-        let raw = Raw::Sqlite(ingest_db.pool().clone());
+        let raw_pool = raw_sqlite(&dir.join("ingest.db")).await;
+        create_raw_sqlite(&raw_pool).await;
+        let raw = Raw::Sqlite(raw_pool);
         targets
             .ingest
             .push(Ingest::new("sqlite", Arc::new(ingest_db), raw).await);
@@ -175,6 +176,7 @@ impl Targets {
                 .fold_interval(None);
             let uncached_options = options.clone().summary_cache_bytes(0);
             let store = PgStore::connect_with(options).await.expect("postgres");
+            let raw_pool = raw_postgres(url, &schema).await;
             targets.pg_schemas.push((url.to_owned(), schema));
             // The raw limit writes the result columns with the same key, nothing more.
             for sql in [
@@ -182,11 +184,11 @@ impl Targets {
                 "ALTER TABLE bench_raw DROP COLUMN seq",
             ] {
                 sqlx::query(sql)
-                    .execute(store.pool())
+                    .execute(&raw_pool)
                     .await
                     .expect("raw table");
             }
-            let raw = Raw::Postgres(store.pool().clone());
+            let raw = Raw::Postgres(raw_pool.clone());
             let store = Arc::new(store);
             targets
                 .ingest
@@ -203,10 +205,7 @@ impl Targets {
                 "CLUSTER rollups USING rollups_pkey",
                 "VACUUM ANALYZE rollups",
             ] {
-                sqlx::query(sql)
-                    .execute(store.pool())
-                    .await
-                    .expect("cluster");
+                sqlx::query(sql).execute(&raw_pool).await.expect("cluster");
             }
             let uncached = PgStore::connect_with(uncached_options)
                 .await
@@ -441,6 +440,30 @@ fn synthetic_result(monitor_id: MonitorId, slot_ms: i64, seed: u64) -> CheckResu
 
 fn us(d: Option<Duration>) -> Option<i64> {
     d.map(|d| d.as_micros() as i64)
+}
+
+/// A pool of its own on the store's file, set up as the store's (WAL, `synchronous =
+/// NORMAL`, its mapping and page cache): the raw limit writes beside the store, through the
+/// same journal.
+async fn raw_sqlite(path: &std::path::Path) -> SqlitePool {
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+        .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5))
+        .pragma("mmap_size", (256 * 1024 * 1024).to_string())
+        .pragma("cache_size", "-16384");
+    SqlitePool::connect_with(options).await.expect("raw sqlite")
+}
+
+/// A pool of its own in the store's schema.
+async fn raw_postgres(url: &str, schema: &str) -> PgPool {
+    let options: sqlx::postgres::PgConnectOptions = url.parse().expect("postgres url");
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(options.options([("search_path", schema)]))
+        .await
+        .expect("raw postgres")
 }
 
 async fn create_raw_sqlite(pool: &SqlitePool) {

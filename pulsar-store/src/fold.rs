@@ -18,7 +18,7 @@ use std::time::Duration;
 use pulsar_core::{BucketSize, Rollup, RollupSample};
 use sqlx::Pool;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, begin_write};
 use crate::error::Result;
 use crate::rows::{PendingRow, SAMPLE_SELECT, to_u64};
 use crate::sql::{Conn, Statement};
@@ -84,8 +84,8 @@ impl Drop for Folder {
 /// queue on the cursor row.
 pub(crate) async fn fold<B: Backend>(pool: &Pool<B::Db>, max_results: usize) -> Result<u64> {
     let settled = B::settled_seq(pool).await?;
-    let mut tx = B::begin_write(pool).await?;
-    let cursor = format!("SELECT folded_seq FROM rollup_cursor{}", B::LOCK_ROWS);
+    let mut tx = begin_write::<B>(pool).await?;
+    let cursor = format!("SELECT folded_seq FROM rollup_cursor{}", B::SQL.lock_rows);
     let (folded,): (i64,) = tx
         .fetch_optional(Statement::composed(cursor))
         .await?

@@ -7,7 +7,7 @@ use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{HostPoint, from_unix_ms};
 use sqlx::Pool;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, begin_write};
 use crate::error::{Result, StoreError};
 use crate::query::{HostSummary, TimeRange};
 use crate::rows::{
@@ -33,7 +33,7 @@ pub(crate) async fn insert<B: Backend>(
     if unique.is_empty() {
         return Ok(0);
     }
-    let mut tx = B::begin_write(pool).await?;
+    let mut tx = begin_write::<B>(pool).await?;
     let inserted: HashSet<(String, i64)> = B::insert_host_samples(&mut tx, &unique)
         .await?
         .into_iter()
@@ -45,7 +45,12 @@ pub(crate) async fn insert<B: Backend>(
     let deltas = host_rollup_deltas(&new);
     for chunk in deltas.chunks(ROLLUP_ROWS_PER_STATEMENT) {
         let rows: Vec<_> = chunk.iter().map(|d| d.fields()).collect();
-        let merge = on_conflict("host_rollups", &rows[0], Upsert::Merge, B::LEAST_GREATEST);
+        let merge = on_conflict(
+            "host_rollups",
+            &rows[0],
+            Upsert::Merge,
+            B::SQL.least_greatest,
+        );
         tx.execute(insert_values("host_rollups", &rows, &merge))
             .await?;
     }

@@ -21,11 +21,10 @@ mod store;
 mod summaries;
 mod summary_cache;
 
+pub use backend::{PgBackend, SqliteBackend};
 pub use error::{Result, StoreError};
 pub use fold::DEFAULT_FOLD_INTERVAL;
-pub use postgres::{
-    DEFAULT_PG_ACQUIRE_TIMEOUT, DEFAULT_PG_MAX_CONNECTIONS, PgBackend, PgOptions, PgStore,
-};
+pub use postgres::{DEFAULT_PG_ACQUIRE_TIMEOUT, DEFAULT_PG_MAX_CONNECTIONS, PgOptions, PgStore};
 pub use query::{
     DEFAULT_PAGE_LIMIT, DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MAX_PAGE_LIMIT,
     MonitorFilter, Page, PageRequest, StateChange, TimeRange,
@@ -36,8 +35,7 @@ pub use retention::{
 };
 pub use sql_store::SqlStore;
 pub use sqlite::{
-    DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_MAX_CONNECTIONS, SqliteBackend, SqliteOptions,
-    SqliteStore,
+    DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_MAX_CONNECTIONS, SqliteOptions, SqliteStore,
 };
 pub use store::Store;
 pub use summary_cache::DEFAULT_SUMMARY_CACHE_BYTES;

@@ -1,7 +1,7 @@
 //! Monitors: reads, and every write — create, update, delete, and the state changes with the
 //! incidents they open, escalate and close — with their SQL, the same text on both dialects.
 //! Writes run inside the caller's write transaction; only the row lock differs
-//! ([`Dialect::LOCK_ROWS`](crate::backend::Dialect::LOCK_ROWS)), and, in the scheduler's
+//! ([`DialectSql::lock_rows`](crate::backend::DialectSql)), and, in the scheduler's
 //! claim, how due rows are locked and their new due times bound
 //! ([`Claim`](crate::backend::Claim)).
 
@@ -14,7 +14,7 @@ use pulsar_core::{
 
 use sqlx::Pool;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, begin_write};
 use crate::error::{Result, StoreError, is_unique_violation, violation_mentions};
 use crate::logic;
 use crate::query::{DueCheck, MonitorFilter, Page, PageRequest, StateChange};
@@ -41,7 +41,7 @@ pub(crate) async fn get<C: Conn>(conn: &mut C, id: MonitorId) -> Result<Monitor>
     fetch(conn, id, "").await
 }
 
-/// The monitor; `lock` is appended to the query ([`Backend::LOCK_ROWS`] or nothing).
+/// The monitor; `lock` is appended to the query ([`DialectSql::lock_rows`](crate::backend::DialectSql) or nothing).
 async fn fetch<C: Conn>(conn: &mut C, id: MonitorId, lock: &str) -> Result<Monitor> {
     let sql = format!("SELECT {MONITOR_SELECT} FROM monitors WHERE id = $1{lock}");
     conn.fetch_optional::<MonitorRow>(Statement::composed(sql).bind(id.0))
@@ -98,11 +98,11 @@ pub(crate) async fn claim_due<B: Backend>(
     now: SystemTime,
     limit: u32,
 ) -> Result<Vec<DueCheck>> {
-    let mut tx = B::begin_write(pool).await?;
+    let mut tx = begin_write::<B>(pool).await?;
     let sql = format!(
         "SELECT {MONITOR_SELECT} FROM monitors WHERE enabled AND next_due_at_ms <= $1 \
          ORDER BY next_due_at_ms LIMIT $2{}",
-        B::SKIP_LOCKED
+        B::SQL.skip_locked
     );
     let statement = Statement::composed(sql)
         .bind(unix_ms(now))
@@ -209,7 +209,7 @@ pub(crate) async fn update<B: Backend>(
     monitor: &Monitor,
     now: SystemTime,
 ) -> Result<Monitor> {
-    let old = fetch(conn, monitor.id, B::LOCK_ROWS).await?;
+    let old = fetch(conn, monitor.id, B::SQL.lock_rows).await?;
     rewrite(conn, &old, monitor, now).await
 }
 
@@ -236,7 +236,7 @@ pub(crate) async fn set_enabled<B: Backend>(
     enabled: bool,
     now: SystemTime,
 ) -> Result<Monitor> {
-    let old = fetch(conn, id, B::LOCK_ROWS).await?;
+    let old = fetch(conn, id, B::SQL.lock_rows).await?;
     let new = Monitor {
         enabled,
         ..old.clone()
@@ -306,7 +306,7 @@ async fn close<C: Conn>(
 
 /// Records a check's verdict `to` for the monitor at `at` (see `logic::state_change` for
 /// the rule) and opens, escalates or closes its incident accordingly. The monitor's row is
-/// read with [`Backend::LOCK_ROWS`], which serializes the state changes of one monitor.
+/// read with [`DialectSql::lock_rows`](crate::backend::DialectSql), which serializes the state changes of one monitor.
 pub(crate) async fn set_state<B: Backend>(
     conn: &mut B::Conn,
     id: MonitorId,
@@ -316,7 +316,7 @@ pub(crate) async fn set_state<B: Backend>(
 ) -> Result<StateChange> {
     let sql = format!(
         "SELECT enabled, state FROM monitors WHERE id = $1{}",
-        B::LOCK_ROWS
+        B::SQL.lock_rows
     );
     let (enabled, state): (bool, String) = conn
         .fetch_optional(Statement::composed(sql).bind(id.0))

@@ -1,5 +1,5 @@
 //! The retention plan both dialects run: what is pruned in which order, in bounded
-//! statements. A dialect supplies the DELETEs ([`Backend::PRUNE`], as their row addressing
+//! statements. Each dialect has its DELETEs ([`PruneStatements`], as their row addressing
 //! differs); each runs as its own short transaction, so checks and the dashboard keep going
 //! while a prune runs.
 
@@ -49,6 +49,44 @@ pub(crate) struct PruneStatements {
     pub(crate) host_rollups: &'static str,
     /// [`Scope::Everything`].
     pub(crate) deliveries: &'static str,
+}
+
+impl PruneStatements {
+    /// DELETEs of rows picked by `ctid`, each bounded by a `LIMIT`: `= ANY(ARRAY(…))` is a
+    /// TID scan, where `IN (…)` would plan a join over the whole table.
+    pub(crate) const POSTGRES: Self = Self {
+        results: "DELETE FROM check_results WHERE ctid = ANY(ARRAY(SELECT ctid FROM check_results \
+                  WHERE monitor_id = $1 AND slot_ms < $2 \
+                  AND (seq IS NULL OR seq <= (SELECT folded_seq FROM rollup_cursor)) LIMIT $3))",
+        rollups: "DELETE FROM rollups WHERE ctid = ANY(ARRAY(SELECT ctid FROM rollups \
+                  WHERE bucket_seconds = $1 AND bucket_start_ms < $2 LIMIT $3))",
+        host_samples: "DELETE FROM host_samples WHERE ctid = ANY(ARRAY(SELECT ctid FROM \
+                       host_samples WHERE hostname = $1 AND taken_at_ms < $2 LIMIT $3))",
+        host_rollups: "DELETE FROM host_rollups WHERE ctid = ANY(ARRAY(SELECT ctid FROM \
+                       host_rollups WHERE hostname = $1 AND bucket_seconds = $2 \
+                       AND bucket_start_ms < $3 LIMIT $4))",
+        deliveries: "DELETE FROM deliveries WHERE ctid = ANY(ARRAY(SELECT ctid FROM deliveries \
+                     WHERE attempted_at_ms < $1 LIMIT $2))",
+    };
+
+    /// DELETEs of rows picked by key or `rowid`, each bounded by a `LIMIT`.
+    pub(crate) const SQLITE: Self = Self {
+        results: "DELETE FROM check_results WHERE rowid IN (SELECT rowid FROM check_results \
+                  WHERE monitor_id = $1 AND slot_ms < $2 \
+                  AND (seq IS NULL OR seq <= (SELECT folded_seq FROM rollup_cursor)) LIMIT $3)",
+        rollups: "DELETE FROM rollups WHERE (bucket_seconds, bucket_start_ms, monitor_id) IN ( \
+                  SELECT bucket_seconds, bucket_start_ms, monitor_id FROM rollups \
+                  WHERE bucket_seconds = $1 AND bucket_start_ms < $2 LIMIT $3)",
+        host_samples: "DELETE FROM host_samples WHERE hostname = $1 AND taken_at_ms IN ( \
+                       SELECT taken_at_ms FROM host_samples \
+                       WHERE hostname = $1 AND taken_at_ms < $2 LIMIT $3)",
+        host_rollups: "DELETE FROM host_rollups WHERE hostname = $1 AND bucket_seconds = $2 \
+                       AND bucket_start_ms IN (SELECT bucket_start_ms FROM host_rollups \
+                       WHERE hostname = $1 AND bucket_seconds = $2 AND bucket_start_ms < $3 \
+                       LIMIT $4)",
+        deliveries: "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries \
+                     WHERE attempted_at_ms < $1 LIMIT $2)",
+    };
 }
 
 /// The values a prune statement binds before its cut-off and limit.
@@ -102,7 +140,7 @@ pub(crate) async fn prune<B: Backend>(
 ) -> Result<PruneReport> {
     // Raw results leave only once their rollups hold them.
     while fold::<B>(pool, FOLD_BATCH).await? >= FOLD_BATCH as u64 {}
-    let sql = B::PRUNE;
+    let sql = &B::SQL.prune;
     // Outside a transaction: each statement commits on its own.
     let mut conn = pool.acquire().await?;
     let conn = &mut *conn;

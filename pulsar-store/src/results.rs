@@ -1,20 +1,22 @@
 //! Check results and the rollup rows read from them, with their SQL. The batch insert and
 //! the reads of many monitors at once bind id lists, which the dialects do differently
-//! ([`Backend::insert_results`], [`Backend::latest_results`], [`Backend::pending`]).
+//! ([`Ingest::insert_results`](crate::backend::Ingest::insert_results),
+//! [`Reads::latest_results_sql`](crate::backend::Reads::latest_results_sql)).
 
 use std::collections::BTreeMap;
 
 use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup, RollupSample, unix_ms};
 use sqlx::Pool;
+use uuid::Uuid;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, begin_read};
 use crate::error::{Result, StoreError};
 use crate::query::{Page, PageRequest, TimeRange};
 use crate::rows::{
-    RESULT_SELECT, ResultColumns, ResultRow, RollupRow, bucket_seconds, first_per_key,
-    rollup_select,
+    RESULT_SELECT, ResultColumns, ResultRow, RollupRow, SAMPLE_SELECT, SampleRow, bucket_seconds,
+    first_per_key, rollup_select,
 };
-use crate::sql::{Conn, Statement};
+use crate::sql::{Conn, Statement, Value};
 
 /// Stores results, ignoring any whose `(monitor_id, slot)` is stored already (or repeated
 /// in the batch) or whose monitor does not exist; returns how many were new.
@@ -71,7 +73,9 @@ pub(crate) async fn latest<B: Backend>(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = B::latest_results(conn, ids).await?;
+    let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
+    let statement = Statement::new(B::latest_results_sql()).bind(Value::Ids(&ids));
+    let rows: Vec<ResultRow> = conn.fetch_all(statement).await?;
     rows.into_iter().map(ResultRow::into_result).collect()
 }
 
@@ -84,7 +88,7 @@ pub(crate) async fn rollups<B: Backend>(
     range: TimeRange,
 ) -> Result<Vec<Rollup>> {
     let (from_ms, to_ms) = range.millis();
-    let mut tx = B::begin_read(pool).await?;
+    let mut tx = begin_read::<B>(pool).await?;
     let sql = format!(
         "SELECT {} FROM rollups WHERE monitor_id = $1 AND bucket_seconds = $2 \
          AND bucket_start_ms >= $3 AND bucket_start_ms < $4 ORDER BY bucket_start_ms",
@@ -101,9 +105,32 @@ pub(crate) async fn rollups<B: Backend>(
         bucket.floor_ms(from_ms),
         to_ms.saturating_add(bucket.millis()),
     );
-    let pending = B::pending(&mut tx, &[monitor_id], slots).await?;
+    let pending = pending::<B>(&mut tx, &[monitor_id], slots).await?;
     tx.commit().await?;
     with_pending(rows, &pending, bucket, (from_ms, to_ms))
+}
+
+/// What rollups keep of the pending (not yet folded) results of `ids` with slots in
+/// `[from_ms, to_ms)`. Run it in the transaction that reads the rollups, so both come from
+/// one snapshot.
+pub(crate) async fn pending<B: Backend>(
+    conn: &mut B::Conn,
+    ids: &[MonitorId],
+    (from_ms, to_ms): (i64, i64),
+) -> Result<Vec<RollupSample>> {
+    let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
+    let sql = format!(
+        "SELECT {SAMPLE_SELECT} FROM check_results \
+         WHERE seq > (SELECT folded_seq FROM rollup_cursor) \
+         AND monitor_id{} AND slot_ms >= $2 AND slot_ms < $3",
+        B::SQL.in_ids
+    );
+    let statement = Statement::composed(sql)
+        .bind(Value::Ids(&ids))
+        .bind(from_ms)
+        .bind(to_ms);
+    let rows: Vec<SampleRow> = conn.fetch_all(statement).await?;
+    rows.into_iter().map(SampleRow::into_sample).collect()
 }
 
 /// A monitor's stored rollups of one bucket size (oldest first) with the pending results

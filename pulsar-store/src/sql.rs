@@ -26,6 +26,9 @@ pub(crate) enum Value<'a> {
     Bytes(Option<&'a [u8]>),
     Id(Option<Uuid>),
     Bool(bool),
+    /// A list of ids, for [`DialectSql::in_ids`](crate::backend::DialectSql): each driver
+    /// binds it its own way ([`BindIds`]).
+    Ids(&'a [Uuid]),
 }
 
 impl From<i64> for Value<'_> {
@@ -141,7 +144,7 @@ impl<'a> Statement<'a> {
     }
 
     /// The text and the values encoded for the driver of `DB`.
-    pub(crate) fn into_parts<DB: Database>(self) -> Result<(SqlStr, DB::Arguments), sqlx::Error>
+    pub(crate) fn into_parts<DB: BindIds>(self) -> Result<(SqlStr, DB::Arguments), sqlx::Error>
     where
         Option<i64>: for<'q> Encode<'q, DB> + Type<DB>,
         Option<f64>: for<'q> Encode<'q, DB> + Type<DB>,
@@ -158,7 +161,7 @@ impl<'a> Statement<'a> {
     }
 }
 
-fn add<DB: Database>(arguments: &mut DB::Arguments, value: Value<'_>) -> Result<(), BoxDynError>
+fn add<DB: BindIds>(arguments: &mut DB::Arguments, value: Value<'_>) -> Result<(), BoxDynError>
 where
     Option<i64>: for<'q> Encode<'q, DB> + Type<DB>,
     Option<f64>: for<'q> Encode<'q, DB> + Type<DB>,
@@ -174,6 +177,37 @@ where
         Value::Bytes(v) => arguments.add(v),
         Value::Id(v) => arguments.add(v),
         Value::Bool(v) => arguments.add(v),
+        Value::Ids(ids) => DB::add_ids(arguments, ids),
+    }
+}
+
+/// How a driver binds a list of ids: the one value whose binding differs.
+pub(crate) trait BindIds: Database {
+    fn add_ids(arguments: &mut Self::Arguments, ids: &[Uuid]) -> Result<(), BoxDynError>;
+}
+
+/// A `uuid[]`, for `= ANY($1)`.
+impl BindIds for sqlx::Postgres {
+    fn add_ids(arguments: &mut Self::Arguments, ids: &[Uuid]) -> Result<(), BoxDynError> {
+        arguments.add(ids)
+    }
+}
+
+/// A JSON array of hex strings, for `json_each($1)`.
+impl BindIds for sqlx::Sqlite {
+    fn add_ids(arguments: &mut Self::Arguments, ids: &[Uuid]) -> Result<(), BoxDynError> {
+        let mut json = String::with_capacity(ids.len() * 35 + 2);
+        json.push('[');
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            json.push('"');
+            json.push_str(id.simple().encode_lower(&mut Uuid::encode_buffer()));
+            json.push('"');
+        }
+        json.push(']');
+        arguments.add(json)
     }
 }
 

@@ -11,7 +11,7 @@ use pulsar_core::{
 };
 use sqlx::Pool;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, begin_write};
 use crate::error::Result;
 use crate::fold::{FOLD_BATCH, Folder};
 use crate::query::{
@@ -29,7 +29,7 @@ use crate::{fold, hosts, logic, monitors, notify, prune, results, summaries};
 #[derive(Debug)]
 #[allow(private_bounds)] // Sealed: the dialects are this crate's own.
 pub struct SqlStore<B: Backend> {
-    pub(crate) pool: Pool<B::Db>,
+    pool: Pool<B::Db>,
     folder: Option<Arc<Folder>>,
     summary_cache: SummaryCache,
 }
@@ -81,7 +81,7 @@ impl<B: Backend> SqlStore<B> {
     /// benchmarks with a month of history.
     #[cfg(feature = "bench")]
     pub async fn import_rollups(&self, rollups: &[Rollup]) -> Result<()> {
-        let mut tx = B::begin_write(&self.pool).await?;
+        let mut tx = begin_write::<B>(&self.pool).await?;
         let imported = B::import_rollups(&mut tx, rollups).await;
         let committed = match imported {
             Ok(()) => tx.commit().await.map_err(Into::into),
@@ -96,13 +96,13 @@ impl<B: Backend> SqlStore<B> {
 #[async_trait::async_trait]
 impl<B: Backend> Store for SqlStore<B> {
     async fn migrate(&self) -> Result<()> {
-        Ok(B::migrator().run(&self.pool).await?)
+        Ok(B::SQL.migrator.run(&self.pool).await?)
     }
 
     async fn create_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<Monitor> {
         // Checked before the write lock is taken.
         let (checked, next_due_at_ms) = logic::new_monitor(monitor, now)?;
-        let mut tx = B::begin_write(&self.pool).await?;
+        let mut tx = begin_write::<B>(&self.pool).await?;
         let created = monitors::create::<B>(&mut tx, checked, next_due_at_ms).await?;
         tx.commit().await?;
         Ok(created)
@@ -121,14 +121,14 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     async fn update_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<Monitor> {
-        let mut tx = B::begin_write(&self.pool).await?;
+        let mut tx = begin_write::<B>(&self.pool).await?;
         let updated = monitors::update::<B>(&mut tx, monitor, now).await?;
         tx.commit().await?;
         Ok(updated)
     }
 
     async fn delete_monitor(&self, id: MonitorId) -> Result<()> {
-        let mut tx = B::begin_write(&self.pool).await?;
+        let mut tx = begin_write::<B>(&self.pool).await?;
         monitors::delete(&mut *tx, id).await?;
         tx.commit().await?;
         Ok(())
@@ -140,7 +140,7 @@ impl<B: Backend> Store for SqlStore<B> {
         enabled: bool,
         now: SystemTime,
     ) -> Result<Monitor> {
-        let mut tx = B::begin_write(&self.pool).await?;
+        let mut tx = begin_write::<B>(&self.pool).await?;
         let monitor = monitors::set_enabled::<B>(&mut tx, id, enabled, now).await?;
         tx.commit().await?;
         Ok(monitor)
@@ -153,7 +153,7 @@ impl<B: Backend> Store for SqlStore<B> {
         at: SystemTime,
         cause: &str,
     ) -> Result<StateChange> {
-        let mut tx = B::begin_write(&self.pool).await?;
+        let mut tx = begin_write::<B>(&self.pool).await?;
         let change = monitors::set_state::<B>(&mut tx, id, state, at, cause).await?;
         tx.commit().await?;
         Ok(change)

@@ -12,15 +12,82 @@ use std::time::{Duration, SystemTime};
 
 use pulsar_core::{BucketSize, MonitorId, Summary, cover, from_unix_ms, unix_ms, window_start};
 use sqlx::Pool;
+use uuid::Uuid;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, begin_read};
 use crate::error::Result;
+use crate::results;
 use crate::rows::SummarySpans;
 use crate::summary_cache::{DaySpan, Lookup, SummaryCache};
 
 /// Whole past days worth caching start at two: a 24-hour window has none, and a single
 /// cached day row would save little over reading it.
 const MIN_CACHED_DAYS: i64 = 2;
+
+/// How a summary read finds the rows of its monitors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Seek {
+    /// Scan each span's key range once (the key is time first), keeping the requested
+    /// monitors' rows: cheaper from [`Seek::MANY_MONITORS`] monitors on.
+    Ranges,
+    /// Seek per monitor and span in the monitor index.
+    PerMonitor,
+}
+
+impl Seek {
+    const MANY_MONITORS: usize = 64;
+}
+
+/// A dialect's summary statement, in both [`Seek`] forms, built once.
+pub(crate) struct SummaryStatements {
+    ranges: String,
+    per_monitor: String,
+}
+
+impl SummaryStatements {
+    pub(crate) fn new(build: impl Fn(Seek) -> String) -> Self {
+        Self {
+            ranges: build(Seek::Ranges),
+            per_monitor: build(Seek::PerMonitor),
+        }
+    }
+
+    pub(crate) fn get(&self, seek: Seek) -> &str {
+        match seek {
+            Seek::Ranges => &self.ranges,
+            Seek::PerMonitor => &self.per_monitor,
+        }
+    }
+}
+
+/// One statement of a summary read (see
+/// [`Reads::read_rollups`](crate::backend::Reads::read_rollups)): the rollup rows of
+/// `spans` of the monitors `ids`, merged per monitor, with the totals of their day rows in
+/// `checked_days`.
+pub(crate) struct SummaryRead<'a> {
+    pub(crate) ids: &'a [MonitorId],
+    /// `ids` as bound.
+    pub(crate) uuids: Vec<Uuid>,
+    pub(crate) spans: &'a SummarySpans,
+    pub(crate) checked_days: Option<DaySpan>,
+    pub(crate) seek: Seek,
+}
+
+impl<'a> SummaryRead<'a> {
+    fn new(ids: &'a [MonitorId], spans: &'a SummarySpans, checked_days: Option<DaySpan>) -> Self {
+        Self {
+            ids,
+            uuids: ids.iter().map(|id| id.0).collect(),
+            spans,
+            checked_days,
+            seek: if ids.len() >= Seek::MANY_MONITORS {
+                Seek::Ranges
+            } else {
+                Seek::PerMonitor
+            },
+        }
+    }
+}
 
 /// What a summary of `window` ending at `now` reads.
 #[derive(Debug, PartialEq, Eq)]
@@ -96,9 +163,10 @@ pub(crate) async fn summarize<B: Backend>(
     let checked_days = plan
         .cached_days
         .filter(|&days| cache.holds_any(days, &unique));
-    let mut tx = B::begin_read(pool).await?;
-    let mut merged = B::read_rollups(&mut tx, &unique, &plan.read, checked_days).await?;
-    merged.add_results(&B::pending(&mut tx, &unique, plan.slots).await?);
+    let mut tx = begin_read::<B>(pool).await?;
+    let read = SummaryRead::new(&unique, &plan.read, checked_days);
+    let mut merged = B::read_rollups(&mut tx, &read).await?;
+    merged.add_results(&results::pending::<B>(&mut tx, &unique, plan.slots).await?);
     if let Some(days) = plan.cached_days {
         let lookup = match checked_days {
             Some(_) => cache.lookup(days, &unique, |id| merged.day_totals(id)),
@@ -117,9 +185,9 @@ pub(crate) async fn summarize<B: Backend>(
         }
         if !lookup.stale.is_empty() {
             // Their pending results are merged already: the slots above span the days.
-            let fetched = B::read_rollups(&mut tx, &lookup.stale, &days.spans(), None)
-                .await?
-                .into_parts();
+            let spans = days.spans();
+            let read = SummaryRead::new(&lookup.stale, &spans, None);
+            let fetched = B::read_rollups(&mut tx, &read).await?.into_parts();
             for (id, part) in &fetched {
                 merged.merge_part(MonitorId(*id), part);
             }

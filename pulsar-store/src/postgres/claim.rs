@@ -9,8 +9,6 @@ use crate::backend::Claim;
 use crate::error::Result;
 
 impl Claim for PgBackend {
-    const SKIP_LOCKED: &'static str = " FOR NO KEY UPDATE SKIP LOCKED";
-
     async fn set_due_times(tx: &mut PgConnection, due: &[(Uuid, i64)]) -> Result<()> {
         sqlx::query(
             "UPDATE monitors m SET next_due_at_ms = u.next_due_at_ms \

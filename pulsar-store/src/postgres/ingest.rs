@@ -87,30 +87,29 @@ pub(super) fn unnest(rows: &[Vec<Field<'_>>]) -> Result<(String, PgArguments)> {
     let mut arrays = Vec::with_capacity(first.len());
     for (i, field) in first.iter().enumerate() {
         let column = rows.iter().map(|row| row[i].value);
-        let added = match field.value {
-            Value::Int(_) => arguments.add(column.map(int).collect::<Vec<_>>()),
-            Value::Float(_) => arguments.add(column.map(float).collect::<Vec<_>>()),
-            Value::Text(_) => arguments.add(column.map(text).collect::<Vec<_>>()),
-            Value::Bytes(_) => arguments.add(column.map(bytes).collect::<Vec<_>>()),
-            Value::Id(_) => arguments.add(column.map(id).collect::<Vec<_>>()),
-            Value::Bool(_) => arguments.add(column.map(boolean).collect::<Vec<_>>()),
+        let (added, array_type) = match field.value {
+            Value::Int(_) => (arguments.add(column.map(int).collect::<Vec<_>>()), "bigint"),
+            Value::Float(_) => (
+                arguments.add(column.map(float).collect::<Vec<_>>()),
+                "float8",
+            ),
+            Value::Text(_) => (arguments.add(column.map(text).collect::<Vec<_>>()), "text"),
+            Value::Bytes(_) => (
+                arguments.add(column.map(bytes).collect::<Vec<_>>()),
+                "bytea",
+            ),
+            Value::Id(_) => (arguments.add(column.map(id).collect::<Vec<_>>()), "uuid"),
+            Value::Bool(_) => (
+                arguments.add(column.map(boolean).collect::<Vec<_>>()),
+                "bool",
+            ),
+            Value::Ids(_) => return Err(StoreError::internal("a column of id lists")),
         };
         added.map_err(StoreError::internal)?;
-        arrays.push(format!("${}::{}[]", i + 1, array_type(field.value)));
+        arrays.push(format!("${}::{array_type}[]", i + 1));
     }
     let sql = format!("UNNEST({}) AS u({})", arrays.join(", "), column_list(first));
     Ok((sql, arguments))
-}
-
-fn array_type(value: Value<'_>) -> &'static str {
-    match value {
-        Value::Int(_) => "bigint",
-        Value::Float(_) => "float8",
-        Value::Text(_) => "text",
-        Value::Bytes(_) => "bytea",
-        Value::Id(_) => "uuid",
-        Value::Bool(_) => "bool",
-    }
 }
 
 // A column's values are all of its first row's kind: each row's fields come from one

@@ -10,17 +10,13 @@ mod rollups;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use crate::backend::Dialect;
+use crate::backend::PgBackend;
 use crate::error::{Result, StoreError};
 use crate::fold::DEFAULT_FOLD_INTERVAL;
-use crate::prune::PruneStatements;
 use crate::sql_store::SqlStore;
 use crate::summary_cache::DEFAULT_SUMMARY_CACHE_BYTES;
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Connections per process; API replicas and workers each have their own pool.
 pub const DEFAULT_PG_MAX_CONNECTIONS: u32 = 10;
@@ -105,10 +101,6 @@ fn valid_schema(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// The PostgreSQL dialect of [`SqlStore`].
-#[derive(Debug, Clone, Copy)]
-pub struct PgBackend;
-
 /// The [`Store`](crate::Store) on PostgreSQL. Claims use `FOR NO KEY UPDATE SKIP LOCKED`,
 /// so any number of schedulers can share one database; result batches are written with
 /// `UNNEST` arrays.
@@ -144,61 +136,5 @@ impl SqlStore<PgBackend> {
             sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await?;
         }
         Self::start(pool, options.fold_interval, options.summary_cache_bytes).await
-    }
-
-    /// The connection pool, for benchmarks that measure the raw limit beside the store.
-    #[cfg(feature = "bench")]
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-}
-
-impl Dialect for PgBackend {
-    type Db = Postgres;
-    type Conn = PgConnection;
-
-    const LOCK_ROWS: &'static str = " FOR UPDATE";
-    const LEAST_GREATEST: (&'static str, &'static str) = ("LEAST", "GREATEST");
-    /// DELETEs of rows picked by `ctid`, each bounded by a `LIMIT`.
-    const PRUNE: PruneStatements = PruneStatements {
-        results: "DELETE FROM check_results WHERE ctid = ANY(ARRAY(SELECT ctid FROM check_results \
-                  WHERE monitor_id = $1 AND slot_ms < $2 \
-                  AND (seq IS NULL OR seq <= (SELECT folded_seq FROM rollup_cursor)) LIMIT $3))",
-        rollups: "DELETE FROM rollups WHERE ctid = ANY(ARRAY(SELECT ctid FROM rollups \
-                  WHERE bucket_seconds = $1 AND bucket_start_ms < $2 LIMIT $3))",
-        host_samples: "DELETE FROM host_samples WHERE ctid = ANY(ARRAY(SELECT ctid FROM \
-                       host_samples WHERE hostname = $1 AND taken_at_ms < $2 LIMIT $3))",
-        host_rollups: "DELETE FROM host_rollups WHERE ctid = ANY(ARRAY(SELECT ctid FROM \
-                       host_rollups WHERE hostname = $1 AND bucket_seconds = $2 \
-                       AND bucket_start_ms < $3 LIMIT $4))",
-        deliveries: "DELETE FROM deliveries WHERE ctid = ANY(ARRAY(SELECT ctid FROM deliveries \
-                     WHERE attempted_at_ms < $1 LIMIT $2))",
-    };
-
-    fn migrator() -> &'static sqlx::migrate::Migrator {
-        &MIGRATOR
-    }
-
-    /// Row locks taken inside serialize conflicting writers.
-    async fn begin_write(pool: &PgPool) -> Result<Transaction<'static, Postgres>> {
-        Ok(pool.begin().await?)
-    }
-
-    /// Repeatable read, so every statement sees the same data. Grouping a month of
-    /// histograms needs more than the default 4 MB of work memory (without it PostgreSQL
-    /// sorts on disk), and each plan must see its time ranges: a generic plan of the
-    /// prepared statement cannot, and falls back to a full scan.
-    async fn begin_read(pool: &PgPool) -> Result<Transaction<'static, Postgres>> {
-        let mut tx = pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "SELECT set_config('work_mem', '64MB', true), \
-             set_config('plan_cache_mode', 'force_custom_plan', true)",
-        )
-        .execute(&mut *tx)
-        .await?;
-        Ok(tx)
     }
 }

@@ -3,51 +3,18 @@
 
 use std::sync::LazyLock;
 
-use pulsar_core::{MonitorId, RollupSample};
 use sqlx::PgConnection;
-use uuid::Uuid;
 
 use super::PgBackend;
 use crate::backend::Reads;
 use crate::error::Result;
-use crate::rows::{
-    RESULT_SELECT, ResultRow, SAMPLE_SELECT, SampleRow, SummaryAccumulator, SummaryRow,
-    SummarySpans, stats_select,
-};
+use crate::rows::{RESULT_SELECT, SummaryAccumulator, SummaryRow, stats_select};
 use crate::sql::Merge;
-use crate::summary_cache::DaySpan;
-
-/// From this many monitors on, a summary scans whole time ranges instead of seeking per
-/// monitor.
-const MANY_MONITORS: usize = 64;
-
-fn uuids(ids: &[MonitorId]) -> Vec<Uuid> {
-    ids.iter().map(|id| id.0).collect()
-}
+use crate::sql::{Conn, Statement, Value};
+use crate::summaries::{Seek, SummaryRead, SummaryStatements};
 
 impl Reads for PgBackend {
-    async fn pending(
-        conn: &mut PgConnection,
-        ids: &[MonitorId],
-        (from_ms, to_ms): (i64, i64),
-    ) -> Result<Vec<RollupSample>> {
-        static SQL: LazyLock<String> = LazyLock::new(|| {
-            format!(
-                "SELECT {SAMPLE_SELECT} FROM check_results \
-                 WHERE seq > (SELECT folded_seq FROM rollup_cursor) \
-                 AND monitor_id = ANY($1) AND slot_ms >= $2 AND slot_ms < $3"
-            )
-        });
-        let rows: Vec<SampleRow> = sqlx::query_as(SQL.as_str())
-            .bind(uuids(ids))
-            .bind(from_ms)
-            .bind(to_ms)
-            .fetch_all(conn)
-            .await?;
-        rows.into_iter().map(SampleRow::into_sample).collect()
-    }
-
-    async fn latest_results(conn: &mut PgConnection, ids: &[MonitorId]) -> Result<Vec<ResultRow>> {
+    fn latest_results_sql() -> &'static str {
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "SELECT r.* FROM UNNEST($1::uuid[]) AS ids(id) CROSS JOIN LATERAL (SELECT \
@@ -55,32 +22,22 @@ impl Reads for PgBackend {
                  ORDER BY slot_ms DESC LIMIT 1) AS r"
             )
         });
-        Ok(sqlx::query_as(SQL.as_str())
-            .bind(uuids(ids))
-            .fetch_all(conn)
-            .await?)
+        &SQL
     }
 
+    /// Per monitor, its rows grouped by the database.
     async fn read_rollups(
         conn: &mut PgConnection,
-        ids: &[MonitorId],
-        spans: &SummarySpans,
-        checked_days: Option<DaySpan>,
+        read: &SummaryRead<'_>,
     ) -> Result<SummaryAccumulator> {
-        static MANY: LazyLock<String> = LazyLock::new(|| summary_read(Seek::Ranges));
-        static FEW: LazyLock<String> = LazyLock::new(|| summary_read(Seek::PerMonitor));
-        let sql = if ids.len() >= MANY_MONITORS {
-            &MANY
-        } else {
-            &FEW
-        };
-        let mut query = sqlx::query_as::<_, SummaryRow>(sql.as_str()).bind(uuids(ids));
-        for (from_ms, to_ms) in spans.ranges_by_size()? {
-            query = query.bind(from_ms).bind(to_ms);
+        let mut statement = Statement::new(SUMMARY.get(read.seek)).bind(Value::Ids(&read.uuids));
+        for (from_ms, to_ms) in read.spans.ranges_by_size()? {
+            statement = statement.bind(from_ms).bind(to_ms);
         }
-        let (from_ms, to_ms) = checked_days.map_or((0, 0), |days| (days.from_ms, days.to_ms));
-        let rows = query.bind(from_ms).bind(to_ms).fetch_all(conn).await?;
-        let mut merged = SummaryAccumulator::new(ids);
+        let days = read.checked_days;
+        let (from_ms, to_ms) = days.map_or((0, 0), |days| (days.from_ms, days.to_ms));
+        let rows: Vec<SummaryRow> = conn.fetch_all(statement.bind(from_ms).bind(to_ms)).await?;
+        let mut merged = SummaryAccumulator::new(read.ids);
         for row in &rows {
             merged.add(row)?;
         }
@@ -88,14 +45,8 @@ impl Reads for PgBackend {
     }
 }
 
-/// How a summary finds the rows of its monitors.
-#[derive(Clone, Copy)]
-enum Seek {
-    /// Scan the key ranges (the key is time first) and keep the requested monitors' rows.
-    Ranges,
-    /// Read a range of the monitor index per monitor and bucket size.
-    PerMonitor,
-}
+static SUMMARY: LazyLock<SummaryStatements> =
+    LazyLock::new(|| SummaryStatements::new(summary_read));
 
 /// The rows of the monitors `$1` where `ranges` holds, grouped per monitor.
 fn rows_of(seek: Seek, ranges: &str) -> String {

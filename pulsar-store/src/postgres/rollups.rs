@@ -125,7 +125,7 @@ async fn upsert(
     let rows: Vec<RollupRow> = rollups.iter().map(RollupRow::new).collect();
     let fields: Vec<Vec<Field<'_>>> = rows.iter().map(RollupRow::fields).collect();
     let (unnest, arguments) = unnest(&fields)?;
-    let on_conflict = on_conflict("rollups", &fields[0], how, PgBackend::LEAST_GREATEST);
+    let on_conflict = on_conflict("rollups", &fields[0], how, PgBackend::SQL.least_greatest);
     let sql = format!(
         "INSERT INTO rollups ({}) SELECT * FROM {unnest}{on_conflict} \
          RETURNING monitor_id, bucket_seconds, bucket_start_ms, (xmax = 0) AS inserted",

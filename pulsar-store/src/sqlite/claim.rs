@@ -9,8 +9,6 @@ use crate::backend::Claim;
 use crate::error::Result;
 
 impl Claim for SqliteBackend {
-    const SKIP_LOCKED: &'static str = "";
-
     async fn set_due_times(tx: &mut SqliteConnection, due: &[(Uuid, i64)]) -> Result<()> {
         let pairs: Vec<String> = due
             .iter()

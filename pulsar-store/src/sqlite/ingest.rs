@@ -7,30 +7,27 @@ use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::SqliteBackend;
-use super::reads::ids_json;
-use crate::backend::{Dialect, Ingest};
+use crate::backend::{Dialect, Ingest, begin_write};
 use crate::error::Result;
 use crate::rows::{HostSampleColumns, ResultColumns};
-use crate::sql::{Conn, Field, insert_values};
+use crate::sql::{Conn, Field, Statement, Value, insert_values};
 
 /// Rows per multi-row statement: 20 values per result row, 12 per host sample row.
 const ROWS_PER_STATEMENT: usize = 1_000;
 
 impl Ingest for SqliteBackend {
     async fn insert_results(pool: &SqlitePool, rows: &[ResultColumns]) -> Result<u64> {
-        let mut tx = Self::begin_write(pool).await?;
+        let mut tx = begin_write::<Self>(pool).await?;
         // Writers are serialized, so the monitors seen here stay until commit.
         let mut ids: Vec<Uuid> = rows.iter().map(|r| r.monitor_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let known: HashSet<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM monitors WHERE id IN (SELECT unhex(value) FROM json_each($1))",
-        )
-        .bind(ids_json(&ids))
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .collect();
+        let known = Statement::composed(format!(
+            "SELECT id FROM monitors WHERE id{}",
+            Self::SQL.in_ids
+        ));
+        let known: Vec<(Uuid,)> = tx.fetch_all(known.bind(Value::Ids(&ids))).await?;
+        let known: HashSet<Uuid> = known.into_iter().map(|(id,)| id).collect();
         let rows: Vec<&ResultColumns> = rows
             .iter()
             .filter(|r| known.contains(&r.monitor_id))

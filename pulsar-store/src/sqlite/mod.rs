@@ -11,19 +11,13 @@ mod rollups;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::backend::Dialect;
+use crate::backend::SqliteBackend;
 use crate::error::Result;
 use crate::fold::DEFAULT_FOLD_INTERVAL;
-use crate::prune::PruneStatements;
 use crate::sql_store::SqlStore;
 use crate::summary_cache::DEFAULT_SUMMARY_CACHE_BYTES;
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// Pool size of a file database: WAL lets readers run beside the one writer.
 pub const DEFAULT_SQLITE_MAX_CONNECTIONS: u32 = 4;
@@ -94,10 +88,6 @@ impl SqliteOptions {
     }
 }
 
-/// The SQLite dialect of [`SqlStore`].
-#[derive(Debug, Clone, Copy)]
-pub struct SqliteBackend;
-
 /// The [`Store`](crate::Store) on SQLite: WAL journal, `synchronous = NORMAL` (durable
 /// across process crashes; a power loss may drop the last commits), foreign keys on. Writes
 /// run in `BEGIN IMMEDIATE` transactions, so writers queue on the busy timeout instead of
@@ -133,52 +123,5 @@ impl SqlStore<SqliteBackend> {
         }
         let pool = pool.connect_with(connect).await?;
         Self::start(pool, options.fold_interval, options.summary_cache_bytes).await
-    }
-
-    /// The connection pool, for benchmarks that measure the raw limit beside the store.
-    #[cfg(feature = "bench")]
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-}
-
-impl Dialect for SqliteBackend {
-    type Db = Sqlite;
-    type Conn = SqliteConnection;
-
-    const LOCK_ROWS: &'static str = "";
-    const LEAST_GREATEST: (&'static str, &'static str) = ("min", "max");
-    /// DELETEs of rows picked by key or `rowid`, each bounded by a `LIMIT`.
-    const PRUNE: PruneStatements = PruneStatements {
-        results: "DELETE FROM check_results WHERE rowid IN (SELECT rowid FROM check_results \
-                  WHERE monitor_id = $1 AND slot_ms < $2 \
-                  AND (seq IS NULL OR seq <= (SELECT folded_seq FROM rollup_cursor)) LIMIT $3)",
-        rollups: "DELETE FROM rollups WHERE (bucket_seconds, bucket_start_ms, monitor_id) IN ( \
-                  SELECT bucket_seconds, bucket_start_ms, monitor_id FROM rollups \
-                  WHERE bucket_seconds = $1 AND bucket_start_ms < $2 LIMIT $3)",
-        host_samples: "DELETE FROM host_samples WHERE hostname = $1 AND taken_at_ms IN ( \
-                       SELECT taken_at_ms FROM host_samples \
-                       WHERE hostname = $1 AND taken_at_ms < $2 LIMIT $3)",
-        host_rollups: "DELETE FROM host_rollups WHERE hostname = $1 AND bucket_seconds = $2 \
-                       AND bucket_start_ms IN (SELECT bucket_start_ms FROM host_rollups \
-                       WHERE hostname = $1 AND bucket_seconds = $2 AND bucket_start_ms < $3 \
-                       LIMIT $4)",
-        deliveries: "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries \
-                     WHERE attempted_at_ms < $1 LIMIT $2)",
-    };
-
-    fn migrator() -> &'static sqlx::migrate::Migrator {
-        &MIGRATOR
-    }
-
-    /// `BEGIN IMMEDIATE` takes the write lock before the first read, so a transaction that
-    /// reads and then writes never fails on upgrading its lock.
-    async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>> {
-        Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
-    /// In WAL mode, a read transaction reads one snapshot from its first statement on.
-    async fn begin_read(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>> {
-        Ok(pool.begin().await?)
     }
 }

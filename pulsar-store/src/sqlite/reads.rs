@@ -3,69 +3,18 @@
 
 use std::sync::LazyLock;
 
-use pulsar_core::{MonitorId, RollupSample};
 use sqlx::SqliteConnection;
-use uuid::Uuid;
 
 use super::SqliteBackend;
 use crate::backend::Reads;
 use crate::error::Result;
-use crate::rows::{
-    RESULT_SELECT, ResultRow, SAMPLE_SELECT, STATS_COLUMNS, SampleRow, SummaryAccumulator,
-    SummarySpans,
-};
+use crate::rows::{RESULT_SELECT, STATS_COLUMNS, SummaryAccumulator};
+use crate::sql::{Conn, Statement, Value};
+use crate::summaries::{Seek, SummaryRead, SummaryStatements};
 use crate::summary_cache::DaySpan;
 
-/// From this many monitors on, a summary scans whole time ranges instead of seeking per
-/// monitor.
-const MANY_MONITORS: usize = 64;
-
-/// Ids as a JSON array of hex strings, for `json_each` lookups of many ids.
-pub(super) fn ids_json<'a>(ids: impl IntoIterator<Item = &'a Uuid>) -> String {
-    let mut json = String::from("[");
-    for (i, id) in ids.into_iter().enumerate() {
-        if i > 0 {
-            json.push(',');
-        }
-        json.push('"');
-        json.push_str(id.simple().encode_lower(&mut Uuid::encode_buffer()));
-        json.push('"');
-    }
-    json.push(']');
-    json
-}
-
-fn monitor_ids_json(ids: &[MonitorId]) -> String {
-    ids_json(ids.iter().map(|id| &id.0))
-}
-
 impl Reads for SqliteBackend {
-    async fn pending(
-        conn: &mut SqliteConnection,
-        ids: &[MonitorId],
-        (from_ms, to_ms): (i64, i64),
-    ) -> Result<Vec<RollupSample>> {
-        static SQL: LazyLock<String> = LazyLock::new(|| {
-            format!(
-                "SELECT {SAMPLE_SELECT} FROM check_results \
-                 WHERE seq > (SELECT folded_seq FROM rollup_cursor) \
-                 AND monitor_id IN (SELECT unhex(value) FROM json_each($1)) \
-                 AND slot_ms >= $2 AND slot_ms < $3"
-            )
-        });
-        let rows: Vec<SampleRow> = sqlx::query_as(SQL.as_str())
-            .bind(monitor_ids_json(ids))
-            .bind(from_ms)
-            .bind(to_ms)
-            .fetch_all(conn)
-            .await?;
-        rows.into_iter().map(SampleRow::into_sample).collect()
-    }
-
-    async fn latest_results(
-        conn: &mut SqliteConnection,
-        ids: &[MonitorId],
-    ) -> Result<Vec<ResultRow>> {
+    fn latest_results_sql() -> &'static str {
         static SQL: LazyLock<String> = LazyLock::new(|| {
             let columns: Vec<String> = RESULT_SELECT
                 .split(", ")
@@ -79,47 +28,31 @@ impl Reads for SqliteBackend {
                 columns.join(", ")
             )
         });
-        Ok(sqlx::query_as(SQL.as_str())
-            .bind(monitor_ids_json(ids))
-            .fetch_all(conn)
-            .await?)
+        &SQL
     }
 
+    /// Every row packed by the database into one value.
     async fn read_rollups(
         conn: &mut SqliteConnection,
-        ids: &[MonitorId],
-        spans: &SummarySpans,
-        checked_days: Option<DaySpan>,
+        read: &SummaryRead<'_>,
     ) -> Result<SummaryAccumulator> {
-        static MANY: LazyLock<String> = LazyLock::new(|| summary_read(Seek::Ranges));
-        static FEW: LazyLock<String> = LazyLock::new(|| summary_read(Seek::PerMonitor));
-        let sql = if ids.len() >= MANY_MONITORS {
-            &MANY
-        } else {
-            &FEW
-        };
-        let checked_days = checked_days.map(DaySpan::spans).unwrap_or_default();
-        let (rows, day_totals): (Option<Vec<u8>>, Option<Vec<u8>>) = sqlx::query_as(sql.as_str())
-            .bind(monitor_ids_json(ids))
-            .bind(spans.json())
-            .bind(checked_days.json())
-            .fetch_one(conn)
-            .await?;
-        let mut merged = SummaryAccumulator::new(ids);
+        let checked_days = read.checked_days.map(DaySpan::spans).unwrap_or_default();
+        let (spans, checked_days) = (read.spans.json(), checked_days.json());
+        let statement = Statement::new(SUMMARY.get(read.seek))
+            .bind(Value::Ids(&read.uuids))
+            .bind(&spans)
+            .bind(&checked_days);
+        let (rows, day_totals): (Option<Vec<u8>>, Option<Vec<u8>>) =
+            conn.fetch_optional(statement).await?.unwrap_or_default();
+        let mut merged = SummaryAccumulator::new(read.ids);
         merged.add_packed(rows.as_deref().unwrap_or_default())?;
         merged.add_packed_day_totals(day_totals.as_deref().unwrap_or_default())?;
         Ok(merged)
     }
 }
 
-/// How a summary finds the rows of its monitors.
-#[derive(Clone, Copy)]
-enum Seek {
-    /// Scan each span's key range once (the key is time first).
-    Ranges,
-    /// Seek per monitor and span in the monitor index.
-    PerMonitor,
-}
+static SUMMARY: LazyLock<SummaryStatements> =
+    LazyLock::new(|| SummaryStatements::new(summary_read));
 
 /// The rows of the monitors `$1` in the spans of the JSON parameter `spans`
 /// (`[[bucket_seconds, from_ms, to_ms], …]`).

@@ -68,7 +68,12 @@ async fn upsert(tx: &mut SqliteConnection, rollups: &[Rollup], how: Upsert) -> R
     for chunk in rollups.chunks(ROWS_PER_STATEMENT) {
         let rows: Vec<RollupRow> = chunk.iter().map(RollupRow::new).collect();
         let fields: Vec<Vec<Field<'_>>> = rows.iter().map(RollupRow::fields).collect();
-        let on_conflict = on_conflict("rollups", &fields[0], how, SqliteBackend::LEAST_GREATEST);
+        let on_conflict = on_conflict(
+            "rollups",
+            &fields[0],
+            how,
+            SqliteBackend::SQL.least_greatest,
+        );
         written += tx
             .execute(insert_values("rollups", &fields, &on_conflict))
             .await?;

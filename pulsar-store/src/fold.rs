@@ -18,7 +18,8 @@ use std::time::Duration;
 use pulsar_core::{BucketSize, Rollup, RollupSample};
 use sqlx::Pool;
 
-use crate::backend::{Backend, begin_write};
+use crate::backend::Backend;
+use crate::dialect::begin_write;
 use crate::error::Result;
 use crate::rows::{PendingRow, SAMPLE_SELECT, to_u64};
 use crate::sql::{Conn, Statement};

@@ -7,7 +7,8 @@ use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{HostPoint, from_unix_ms};
 use sqlx::Pool;
 
-use crate::backend::{Backend, begin_write};
+use crate::backend::Backend;
+use crate::dialect::begin_write;
 use crate::error::{Result, StoreError};
 use crate::query::{HostSummary, TimeRange};
 use crate::rows::{

@@ -2,6 +2,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod backend;
+mod dialect;
 mod error;
 mod fold;
 mod hosts;
@@ -21,7 +22,7 @@ mod store;
 mod summaries;
 mod summary_cache;
 
-pub use backend::{PgBackend, SqliteBackend};
+pub use dialect::{PgBackend, SqliteBackend};
 pub use error::{Result, StoreError};
 pub use fold::DEFAULT_FOLD_INTERVAL;
 pub use postgres::{DEFAULT_PG_ACQUIRE_TIMEOUT, DEFAULT_PG_MAX_CONNECTIONS, PgOptions, PgStore};

@@ -14,7 +14,8 @@ use pulsar_core::{
 
 use sqlx::Pool;
 
-use crate::backend::{Backend, begin_write};
+use crate::backend::Backend;
+use crate::dialect::begin_write;
 use crate::error::{Result, StoreError, is_unique_violation, violation_mentions};
 use crate::logic;
 use crate::query::{DueCheck, MonitorFilter, Page, PageRequest, StateChange};

@@ -34,61 +34,6 @@ async fn hostnames<C: Conn>(conn: &mut C) -> Result<Vec<String>> {
     Ok(rows.into_iter().map(|(host,)| host).collect())
 }
 
-/// One bounded DELETE per kind of row, in a dialect's SQL. Each binds the [`Scope`]'s
-/// values first, then the cut-off (unix ms; rows older go), then the row limit.
-pub(crate) struct PruneStatements {
-    /// [`Scope::Monitor`]: one monitor's folded results, a range scan of the primary key.
-    /// Results not yet folded stay until they are, as their rollups outlive them.
-    pub(crate) results: &'static str,
-    /// [`Scope::Rollups`]: rollups of one bucket size, a range at the start of the
-    /// time-first key.
-    pub(crate) rollups: &'static str,
-    /// [`Scope::Host`].
-    pub(crate) host_samples: &'static str,
-    /// [`Scope::HostRollups`].
-    pub(crate) host_rollups: &'static str,
-    /// [`Scope::Everything`].
-    pub(crate) deliveries: &'static str,
-}
-
-impl PruneStatements {
-    /// DELETEs of rows picked by `ctid`, each bounded by a `LIMIT`: `= ANY(ARRAY(…))` is a
-    /// TID scan, where `IN (…)` would plan a join over the whole table.
-    pub(crate) const POSTGRES: Self = Self {
-        results: "DELETE FROM check_results WHERE ctid = ANY(ARRAY(SELECT ctid FROM check_results \
-                  WHERE monitor_id = $1 AND slot_ms < $2 \
-                  AND (seq IS NULL OR seq <= (SELECT folded_seq FROM rollup_cursor)) LIMIT $3))",
-        rollups: "DELETE FROM rollups WHERE ctid = ANY(ARRAY(SELECT ctid FROM rollups \
-                  WHERE bucket_seconds = $1 AND bucket_start_ms < $2 LIMIT $3))",
-        host_samples: "DELETE FROM host_samples WHERE ctid = ANY(ARRAY(SELECT ctid FROM \
-                       host_samples WHERE hostname = $1 AND taken_at_ms < $2 LIMIT $3))",
-        host_rollups: "DELETE FROM host_rollups WHERE ctid = ANY(ARRAY(SELECT ctid FROM \
-                       host_rollups WHERE hostname = $1 AND bucket_seconds = $2 \
-                       AND bucket_start_ms < $3 LIMIT $4))",
-        deliveries: "DELETE FROM deliveries WHERE ctid = ANY(ARRAY(SELECT ctid FROM deliveries \
-                     WHERE attempted_at_ms < $1 LIMIT $2))",
-    };
-
-    /// DELETEs of rows picked by key or `rowid`, each bounded by a `LIMIT`.
-    pub(crate) const SQLITE: Self = Self {
-        results: "DELETE FROM check_results WHERE rowid IN (SELECT rowid FROM check_results \
-                  WHERE monitor_id = $1 AND slot_ms < $2 \
-                  AND (seq IS NULL OR seq <= (SELECT folded_seq FROM rollup_cursor)) LIMIT $3)",
-        rollups: "DELETE FROM rollups WHERE (bucket_seconds, bucket_start_ms, monitor_id) IN ( \
-                  SELECT bucket_seconds, bucket_start_ms, monitor_id FROM rollups \
-                  WHERE bucket_seconds = $1 AND bucket_start_ms < $2 LIMIT $3)",
-        host_samples: "DELETE FROM host_samples WHERE hostname = $1 AND taken_at_ms IN ( \
-                       SELECT taken_at_ms FROM host_samples \
-                       WHERE hostname = $1 AND taken_at_ms < $2 LIMIT $3)",
-        host_rollups: "DELETE FROM host_rollups WHERE hostname = $1 AND bucket_seconds = $2 \
-                       AND bucket_start_ms IN (SELECT bucket_start_ms FROM host_rollups \
-                       WHERE hostname = $1 AND bucket_seconds = $2 AND bucket_start_ms < $3 \
-                       LIMIT $4)",
-        deliveries: "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries \
-                     WHERE attempted_at_ms < $1 LIMIT $2)",
-    };
-}
-
 /// The values a prune statement binds before its cut-off and limit.
 #[derive(Clone, Copy)]
 pub(crate) enum Scope<'a> {

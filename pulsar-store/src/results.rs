@@ -9,7 +9,8 @@ use pulsar_core::{BucketSize, CheckResult, MonitorId, Rollup, RollupSample, unix
 use sqlx::Pool;
 use uuid::Uuid;
 
-use crate::backend::{Backend, begin_read};
+use crate::backend::Backend;
+use crate::dialect::begin_read;
 use crate::error::{Result, StoreError};
 use crate::query::{Page, PageRequest, TimeRange};
 use crate::rows::{

@@ -11,7 +11,8 @@ use pulsar_core::{
 };
 use sqlx::Pool;
 
-use crate::backend::{Backend, begin_write};
+use crate::backend::Backend;
+use crate::dialect::begin_write;
 use crate::error::Result;
 use crate::fold::{FOLD_BATCH, Folder};
 use crate::query::{

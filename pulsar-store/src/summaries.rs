@@ -12,9 +12,9 @@ use std::time::{Duration, SystemTime};
 
 use pulsar_core::{BucketSize, MonitorId, Summary, cover, from_unix_ms, unix_ms, window_start};
 use sqlx::Pool;
-use uuid::Uuid;
 
-use crate::backend::{Backend, begin_read};
+use crate::backend::{Backend, SummaryRead};
+use crate::dialect::begin_read;
 use crate::error::Result;
 use crate::results;
 use crate::rows::SummarySpans;
@@ -23,71 +23,6 @@ use crate::summary_cache::{DaySpan, Lookup, SummaryCache};
 /// Whole past days worth caching start at two: a 24-hour window has none, and a single
 /// cached day row would save little over reading it.
 const MIN_CACHED_DAYS: i64 = 2;
-
-/// How a summary read finds the rows of its monitors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Seek {
-    /// Scan each span's key range once (the key is time first), keeping the requested
-    /// monitors' rows: cheaper from [`Seek::MANY_MONITORS`] monitors on.
-    Ranges,
-    /// Seek per monitor and span in the monitor index.
-    PerMonitor,
-}
-
-impl Seek {
-    const MANY_MONITORS: usize = 64;
-}
-
-/// A dialect's summary statement, in both [`Seek`] forms, built once.
-pub(crate) struct SummaryStatements {
-    ranges: String,
-    per_monitor: String,
-}
-
-impl SummaryStatements {
-    pub(crate) fn new(build: impl Fn(Seek) -> String) -> Self {
-        Self {
-            ranges: build(Seek::Ranges),
-            per_monitor: build(Seek::PerMonitor),
-        }
-    }
-
-    pub(crate) fn get(&self, seek: Seek) -> &str {
-        match seek {
-            Seek::Ranges => &self.ranges,
-            Seek::PerMonitor => &self.per_monitor,
-        }
-    }
-}
-
-/// One statement of a summary read (see
-/// [`Reads::read_rollups`](crate::backend::Reads::read_rollups)): the rollup rows of
-/// `spans` of the monitors `ids`, merged per monitor, with the totals of their day rows in
-/// `checked_days`.
-pub(crate) struct SummaryRead<'a> {
-    pub(crate) ids: &'a [MonitorId],
-    /// `ids` as bound.
-    pub(crate) uuids: Vec<Uuid>,
-    pub(crate) spans: &'a SummarySpans,
-    pub(crate) checked_days: Option<DaySpan>,
-    pub(crate) seek: Seek,
-}
-
-impl<'a> SummaryRead<'a> {
-    fn new(ids: &'a [MonitorId], spans: &'a SummarySpans, checked_days: Option<DaySpan>) -> Self {
-        Self {
-            ids,
-            uuids: ids.iter().map(|id| id.0).collect(),
-            spans,
-            checked_days,
-            seek: if ids.len() >= Seek::MANY_MONITORS {
-                Seek::Ranges
-            } else {
-                Seek::PerMonitor
-            },
-        }
-    }
-}
 
 /// What a summary of `window` ending at `now` reads.
 #[derive(Debug, PartialEq, Eq)]

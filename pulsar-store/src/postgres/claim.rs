@@ -4,8 +4,8 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::PgBackend;
 use crate::backend::Claim;
+use crate::dialect::PgBackend;
 use crate::error::Result;
 
 impl Claim for PgBackend {

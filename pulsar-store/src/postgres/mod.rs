@@ -2,6 +2,7 @@
 //! What differs from SQLite: row locks (`claim`), array binds (`ingest`, `reads`), and a
 //! fold that waits for ingest transactions still open (`rollups`).
 
+mod arrays;
 mod claim;
 mod ingest;
 mod reads;
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use crate::backend::PgBackend;
+use crate::dialect::PgBackend;
 use crate::error::{Result, StoreError};
 use crate::fold::DEFAULT_FOLD_INTERVAL;
 use crate::sql_store::SqlStore;

@@ -5,13 +5,13 @@ use std::sync::LazyLock;
 
 use sqlx::PgConnection;
 
-use super::PgBackend;
 use crate::backend::Reads;
+use crate::backend::{Seek, SummaryRead, SummaryStatements};
+use crate::dialect::PgBackend;
 use crate::error::Result;
 use crate::rows::{RESULT_SELECT, SummaryAccumulator, SummaryRow, stats_select};
 use crate::sql::Merge;
 use crate::sql::{Conn, Statement, Value};
-use crate::summaries::{Seek, SummaryRead, SummaryStatements};
 
 impl Reads for PgBackend {
     fn latest_results_sql() -> &'static str {

@@ -13,9 +13,10 @@ use pulsar_core::{Rollup, RollupSample};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::PgBackend;
-use super::ingest::unnest;
-use crate::backend::{Dialect, Rollups};
+use super::arrays::unnest;
+use crate::backend::Rollups;
+use crate::dialect::Dialect;
+use crate::dialect::PgBackend;
 use crate::error::{Result, StoreError};
 use crate::rows::{HistogramRow, RollupKey, RollupRow, merge_stored_histograms};
 use crate::sql::{Field, Upsert, column_list, on_conflict};

@@ -4,8 +4,8 @@
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
-use super::SqliteBackend;
 use crate::backend::Claim;
+use crate::dialect::SqliteBackend;
 use crate::error::Result;
 
 impl Claim for SqliteBackend {

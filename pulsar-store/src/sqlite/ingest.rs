@@ -6,8 +6,9 @@ use std::collections::HashSet;
 use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-use super::SqliteBackend;
-use crate::backend::{Dialect, Ingest, begin_write};
+use crate::backend::Ingest;
+use crate::dialect::SqliteBackend;
+use crate::dialect::{Dialect, begin_write};
 use crate::error::Result;
 use crate::rows::{HostSampleColumns, ResultColumns};
 use crate::sql::{Conn, Field, Statement, Value, insert_values};

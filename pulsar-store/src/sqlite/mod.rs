@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::backend::SqliteBackend;
+use crate::dialect::SqliteBackend;
 use crate::error::Result;
 use crate::fold::DEFAULT_FOLD_INTERVAL;
 use crate::sql_store::SqlStore;

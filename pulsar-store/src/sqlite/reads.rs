@@ -5,12 +5,12 @@ use std::sync::LazyLock;
 
 use sqlx::SqliteConnection;
 
-use super::SqliteBackend;
 use crate::backend::Reads;
+use crate::backend::{Seek, SummaryRead, SummaryStatements};
+use crate::dialect::SqliteBackend;
 use crate::error::Result;
 use crate::rows::{RESULT_SELECT, STATS_COLUMNS, SummaryAccumulator};
 use crate::sql::{Conn, Statement, Value};
-use crate::summaries::{Seek, SummaryRead, SummaryStatements};
 use crate::summary_cache::DaySpan;
 
 impl Reads for SqliteBackend {

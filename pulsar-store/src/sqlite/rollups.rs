@@ -5,8 +5,9 @@
 use pulsar_core::{Rollup, RollupSample, unix_ms};
 use sqlx::{SqliteConnection, SqlitePool};
 
-use super::SqliteBackend;
-use crate::backend::{Dialect, Rollups};
+use crate::backend::Rollups;
+use crate::dialect::Dialect;
+use crate::dialect::SqliteBackend;
 use crate::error::Result;
 use crate::rows::{HistogramRow, RollupRow, merge_stored_histograms};
 use crate::sql::{Conn, Field, Upsert, insert_values, on_conflict};

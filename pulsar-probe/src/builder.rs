@@ -1,11 +1,12 @@
 //! [`Prober`] and its builder, with every default documented as a constant.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use hickory_resolver::TokioResolver;
 use rustls::pki_types::CertificateDer;
 
+use crate::dns::IpFamily;
 use crate::error::ProbeError;
 use crate::tls::{self, TlsConfigs};
 
@@ -24,34 +25,6 @@ pub const DEFAULT_EXTRA_CA_FILE: Option<&Path> = None;
 pub const DEFAULT_IP_FAMILY: IpFamily = IpFamily::Any;
 /// Sent unless a check sets its own `User-Agent` header.
 pub const DEFAULT_USER_AGENT: &str = concat!("pulsar/", env!("CARGO_PKG_VERSION"));
-
-/// Which address families a check may connect to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum IpFamily {
-    /// IPv4 and IPv6, IPv4 addresses tried first.
-    #[default]
-    Any,
-    V4,
-    V6,
-}
-
-impl IpFamily {
-    pub fn allows(self, ip: IpAddr) -> bool {
-        match self {
-            Self::Any => true,
-            Self::V4 => ip.is_ipv4(),
-            Self::V6 => ip.is_ipv6(),
-        }
-    }
-
-    pub(crate) fn describe(self) -> &'static str {
-        match self {
-            Self::Any => "IP",
-            Self::V4 => "IPv4",
-            Self::V6 => "IPv6",
-        }
-    }
-}
 
 /// Runs phase-timed checks. Cheap to share: clone it or put it in an `Arc`; every check
 /// opens its own connection, so checks never affect each other's timings through a pool.

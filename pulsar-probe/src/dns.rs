@@ -12,8 +12,35 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::{ResolverBuilder, TokioResolver};
 use pulsar_core::{Failure, FailureKind};
 
-use crate::builder::IpFamily;
 use crate::error::ProbeError;
+
+/// Which address families a check may connect to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum IpFamily {
+    /// IPv4 and IPv6, IPv4 addresses tried first.
+    #[default]
+    Any,
+    V4,
+    V6,
+}
+
+impl IpFamily {
+    pub fn allows(self, ip: IpAddr) -> bool {
+        match self {
+            Self::Any => true,
+            Self::V4 => ip.is_ipv4(),
+            Self::V6 => ip.is_ipv6(),
+        }
+    }
+
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Self::Any => "IP",
+            Self::V4 => "IPv4",
+            Self::V6 => "IPv6",
+        }
+    }
+}
 
 /// Builds the resolver a prober uses for every check.
 ///

@@ -15,8 +15,9 @@ pub mod testkit;
 
 pub use builder::{
     DEFAULT_BODY_LIMIT_BYTES, DEFAULT_DNS_SERVER, DEFAULT_EXTRA_CA_FILE, DEFAULT_IP_FAMILY,
-    DEFAULT_MAX_REDIRECTS, DEFAULT_USER_AGENT, IpFamily, Prober, ProberBuilder,
+    DEFAULT_MAX_REDIRECTS, DEFAULT_USER_AGENT, Prober, ProberBuilder,
 };
+pub use dns::IpFamily;
 pub use error::ProbeError;
 pub use pulsar_core::{
     BodyAssertion, CheckSpec, Failure, FailureKind, Header, HopReport, Phases, ProbeReport, TlsInfo,

@@ -36,11 +36,6 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long enqueue, ack, nack, publish and stats retry a lost connection before they
 /// report [`QueueError::Unavailable`].
 pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(2);
-/// First pause of a background consumer or subscriber after a failure; it doubles up to
-/// [`DEFAULT_RECONNECT_BACKOFF_MAX`].
-pub const DEFAULT_RECONNECT_BACKOFF_MIN: Duration = Duration::from_millis(50);
-/// Longest pause between reconnect attempts of a background consumer or subscriber.
-pub const DEFAULT_RECONNECT_BACKOFF_MAX: Duration = Duration::from_secs(2);
 /// Events a subscriber may fall behind by before it is told it lagged.
 pub const DEFAULT_SUBSCRIBER_BUFFER: usize = 1024;
 
@@ -236,31 +231,6 @@ impl BusBuilder {
     }
 }
 
-/// Exponential pauses between reconnect attempts of a background loop.
-#[derive(Debug)]
-pub(crate) struct Backoff {
-    next: Duration,
-}
-
-impl Backoff {
-    pub(crate) fn new() -> Self {
-        Self {
-            next: DEFAULT_RECONNECT_BACKOFF_MIN,
-        }
-    }
-
-    /// The pause to take now; the next one is twice as long, up to the maximum.
-    pub(crate) fn next_delay(&mut self) -> Duration {
-        let delay = self.next;
-        self.next = (self.next * 2).min(DEFAULT_RECONNECT_BACKOFF_MAX);
-        delay
-    }
-
-    pub(crate) fn reset(&mut self) {
-        self.next = DEFAULT_RECONNECT_BACKOFF_MIN;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,17 +244,5 @@ mod tests {
             .collect();
         assert_eq!(delays, [100, 200, 400, 800, 1000, 1000]);
         assert_eq!(builder.retry_delay(u32::MAX), Duration::from_secs(1));
-    }
-
-    #[test]
-    fn reconnect_backoff_grows_and_resets() {
-        let mut backoff = Backoff::new();
-        let first = backoff.next_delay();
-        assert!(backoff.next_delay() > first);
-        for _ in 0..20 {
-            assert!(backoff.next_delay() <= DEFAULT_RECONNECT_BACKOFF_MAX);
-        }
-        backoff.reset();
-        assert_eq!(backoff.next_delay(), first);
     }
 }

@@ -1,6 +1,6 @@
 //! The one error type of the crate, sorted by what the caller does about it.
 
-use crate::task::TaskId;
+use crate::task_id::TaskId;
 
 /// Everything that can go wrong in the queue or the bus.
 ///

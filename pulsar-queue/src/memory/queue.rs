@@ -12,7 +12,8 @@ use tokio::sync::Notify;
 use crate::config::QueueBuilder;
 use crate::error::QueueError;
 use crate::queue::{Consumer, Delivery, Settle, SlotBatch, Slots, Source, TaskQueue};
-use crate::task::{DeadLetter, Enqueued, Nacked, NewTask, QueueStats, Task, TaskId};
+use crate::task::{DeadLetter, Enqueued, Nacked, NewTask, QueueStats, Task};
+use crate::task_id::TaskId;
 
 /// The in-process [`TaskQueue`]; cheap to clone (clones share the queue).
 #[derive(Clone)]

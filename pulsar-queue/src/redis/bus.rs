@@ -14,8 +14,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::{Pool, classify, open_redis, pooled, with_retry};
+use crate::backoff::Backoff;
 use crate::bus::{EventBus, Hub, Subscription};
-use crate::config::{Backoff, BusBuilder};
+use crate::config::BusBuilder;
 use crate::error::QueueError;
 
 /// How often the subscriber connection is checked, so a connection that died without a

@@ -10,9 +10,9 @@ use tokio::task::JoinHandle;
 
 use super::classify;
 use super::lease::{RedisLease, counted_lease};
-use super::queue::{GROUP, Inner, Shared};
 use super::reply::{self, Entry};
-use crate::config::Backoff;
+use super::shared::{GROUP, Inner, Shared};
+use crate::backoff::Backoff;
 use crate::error::QueueError;
 use crate::queue::{Delivery, DeliverySender, Slots};
 

@@ -8,21 +8,13 @@ use async_trait::async_trait;
 use redis::Value;
 use tokio::sync::{mpsc, oneshot};
 
-use super::queue::{GROUP, Inner, Shared};
 use super::reply;
+use super::shared::{AckRequest, GROUP, Inner, Shared};
 use super::{HeldConnection, classify, with_retry};
-use crate::config::Backoff;
+use crate::backoff::Backoff;
 use crate::error::QueueError;
 use crate::queue::Settle;
 use crate::task::{Nacked, Task};
-
-pub(crate) struct AckRequest {
-    entry: String,
-    consumer: Arc<str>,
-    task_id: String,
-    key: String,
-    reply: oneshot::Sender<Result<i64, QueueError>>,
-}
 
 /// Sends queued acks to Redis together: one script call acks everything that arrived while
 /// the previous call was in flight.

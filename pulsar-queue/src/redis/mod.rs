@@ -8,6 +8,7 @@ mod lease;
 mod queue;
 mod reply;
 mod scripts;
+mod shared;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -129,7 +130,7 @@ where
     Fut: Future<Output = Result<T, QueueError>>,
 {
     let give_up_at = Instant::now() + budget;
-    let mut backoff = crate::config::Backoff::new();
+    let mut backoff = crate::backoff::Backoff::new();
     loop {
         match attempt().await {
             Err(error) if error.is_transient() => {

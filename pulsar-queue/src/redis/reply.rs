@@ -9,7 +9,8 @@ use bytes::Bytes;
 use redis::Value;
 
 use crate::error::QueueError;
-use crate::task::{DeadLetter, Task, TaskId};
+use crate::task::{DeadLetter, Task};
+use crate::task_id::TaskId;
 
 /// One stream entry: its id and its fields.
 #[derive(Debug)]

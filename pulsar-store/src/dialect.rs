@@ -5,7 +5,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{PgConnection, Pool, Postgres, Sqlite, SqliteConnection, Transaction};
 
 use crate::error::Result;
-use crate::sql::{Conn, Statement};
+use crate::sql::{Conn, Placeholders, Statement};
 
 /// A dialect's driver, and its SQL where the text differs.
 pub(crate) trait Dialect: Send + Sync + Clone + std::fmt::Debug + 'static {
@@ -35,6 +35,8 @@ pub(crate) struct DialectSql {
     pub(crate) in_ids: &'static str,
     /// The two-argument minimum and maximum, for rollup upserts.
     pub(crate) least_greatest: (&'static str, &'static str),
+    /// How a multi-row insert writes its placeholders (`sql::insert_values`).
+    pub(crate) placeholders: Placeholders,
     /// The bounded DELETEs of a retention run (see `prune`), whose row addressing differs.
     pub(crate) prune: PruneStatements,
 }
@@ -60,6 +62,7 @@ pub(crate) const POSTGRES: DialectSql = DialectSql {
     skip_locked: " FOR NO KEY UPDATE SKIP LOCKED",
     in_ids: " = ANY($1)",
     least_greatest: ("LEAST", "GREATEST"),
+    placeholders: Placeholders::Numbered,
     prune: PruneStatements::POSTGRES,
 };
 
@@ -75,6 +78,7 @@ pub(crate) const SQLITE: DialectSql = DialectSql {
     skip_locked: "",
     in_ids: " IN (SELECT unhex(value) FROM json_each($1))",
     least_greatest: ("min", "max"),
+    placeholders: Placeholders::InOrder,
     prune: PruneStatements::SQLITE,
 };
 

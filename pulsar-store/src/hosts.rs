@@ -52,8 +52,13 @@ pub(crate) async fn insert<B: Backend>(
             Upsert::Merge,
             B::SQL.least_greatest,
         );
-        tx.execute(insert_values("host_rollups", &rows, &merge))
-            .await?;
+        tx.execute(insert_values(
+            "host_rollups",
+            &rows,
+            &merge,
+            B::SQL.placeholders,
+        ))
+        .await?;
     }
     tx.commit().await?;
     Ok(new.len() as u64)

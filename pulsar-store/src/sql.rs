@@ -325,6 +325,17 @@ pub(crate) fn column_list(fields: &[Field<'_>]) -> String {
     names.join(", ")
 }
 
+/// How a multi-row insert writes its placeholders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placeholders {
+    /// `$1`, `$2`, …: PostgreSQL's only form.
+    Numbered,
+    /// `?`, bound in order. SQLite records a numbered or named parameter in a list it scans
+    /// for each new one while preparing the statement: quadratic in a batch of thousands of
+    /// values, where plain `?` is linear.
+    InOrder,
+}
+
 /// What an insert does with a row whose key is stored already.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Upsert {
@@ -383,7 +394,13 @@ pub(crate) fn on_conflict(
 
 /// `INSERT INTO … VALUES ($1, …), (…), …` of `rows` (each the fields of one row, in the
 /// same columns), with `tail` after the values: a multi-row insert both dialects run.
-pub(crate) fn insert_values<'a>(table: &str, rows: &[Vec<Field<'a>>], tail: &str) -> Statement<'a> {
+/// Placeholders are written as [`DialectSql::placeholders`](crate::dialect::DialectSql) says.
+pub(crate) fn insert_values<'a>(
+    table: &str,
+    rows: &[Vec<Field<'a>>],
+    tail: &str,
+    placeholders: Placeholders,
+) -> Statement<'a> {
     let Some(first) = rows.first() else {
         return Statement::new("SELECT 1 WHERE 1 = 0");
     };
@@ -396,8 +413,13 @@ pub(crate) fn insert_values<'a>(table: &str, rows: &[Vec<Field<'a>>], tail: &str
             if j > 0 {
                 sql.push_str(", ");
             }
-            sql.push('$');
-            sql.push_str(&values.len().to_string());
+            match placeholders {
+                Placeholders::Numbered => {
+                    sql.push('$');
+                    sql.push_str(&values.len().to_string());
+                }
+                Placeholders::InOrder => sql.push('?'),
+            }
         }
         sql.push(')');
     }
@@ -421,7 +443,8 @@ mod tests {
     #[test]
     fn multi_row_inserts_number_their_placeholders_in_row_order() {
         let rows = [row(1, "a"), row(2, "b")];
-        let statement = insert_values("t", &rows, " ON CONFLICT DO NOTHING");
+        let tail = " ON CONFLICT DO NOTHING";
+        let statement = insert_values("t", &rows, tail, Placeholders::Numbered);
         assert_eq!(
             statement.sql.as_str(),
             "INSERT INTO t (id, total, low, name) VALUES ($1, $2, $3, $4), ($5, $6, $7, $8) \
@@ -429,6 +452,11 @@ mod tests {
         );
         assert_eq!(statement.values[4], Value::Int(Some(2)));
         assert_eq!(statement.values[7], Value::Text(Some("b")));
+        let statement = insert_values("t", &rows[..1], "", Placeholders::InOrder);
+        assert_eq!(
+            statement.sql.as_str(),
+            "INSERT INTO t (id, total, low, name) VALUES (?, ?, ?, ?)"
+        );
     }
 
     #[test]

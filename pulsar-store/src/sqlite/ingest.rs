@@ -55,7 +55,12 @@ impl Ingest for SqliteBackend {
             // A redelivered result keeps its first row; rollups see each result once.
             let tail = " ON CONFLICT (monitor_id, slot_ms) DO NOTHING";
             inserted += tx
-                .execute(insert_values("check_results", &fields, tail))
+                .execute(insert_values(
+                    "check_results",
+                    &fields,
+                    tail,
+                    Self::SQL.placeholders,
+                ))
                 .await?;
         }
         tx.commit().await?;
@@ -72,7 +77,12 @@ impl Ingest for SqliteBackend {
             let tail = " ON CONFLICT (hostname, taken_at_ms) DO NOTHING \
                         RETURNING hostname, taken_at_ms";
             let keys: Vec<(String, i64)> = tx
-                .fetch_all(insert_values("host_samples", &fields, tail))
+                .fetch_all(insert_values(
+                    "host_samples",
+                    &fields,
+                    tail,
+                    Self::SQL.placeholders,
+                ))
                 .await?;
             inserted.extend(keys);
         }

@@ -76,7 +76,12 @@ async fn upsert(tx: &mut SqliteConnection, rollups: &[Rollup], how: Upsert) -> R
             SqliteBackend::SQL.least_greatest,
         );
         written += tx
-            .execute(insert_values("rollups", &fields, &on_conflict))
+            .execute(insert_values(
+                "rollups",
+                &fields,
+                &on_conflict,
+                SqliteBackend::SQL.placeholders,
+            ))
             .await?;
     }
     Ok(written)

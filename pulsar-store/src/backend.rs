@@ -27,7 +27,7 @@ pub(crate) trait Backend: Claim + Ingest + Rollups + Reads {}
 
 impl<B: Claim + Ingest + Rollups + Reads> Backend for B {}
 
-/// The scheduler's claim (`monitors::claim_due`): the batch update of due times.
+/// The scheduler's claim (`monitors::due`): the batch update of due times.
 pub(crate) trait Claim: Dialect {
     /// Sets the due time of each claimed monitor, in one statement.
     fn set_due_times(
@@ -49,7 +49,7 @@ pub(crate) trait Ingest: Dialect {
     /// (hostname, time) of those that were new.
     fn insert_host_samples(
         tx: &mut Self::Conn,
-        rows: &[&HostSampleColumns],
+        rows: &[HostSampleColumns],
     ) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
 }
 

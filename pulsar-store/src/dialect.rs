@@ -28,7 +28,7 @@ pub(crate) struct DialectSql {
     pub(crate) read_settings: Option<&'static str>,
     /// Appended to a `SELECT` of rows the transaction then writes.
     pub(crate) lock_rows: &'static str,
-    /// Appended to the scheduler's `SELECT` of due monitors (`monitors::claim_due`).
+    /// Appended to the scheduler's `SELECT` of due monitors (`monitors::due`).
     pub(crate) skip_locked: &'static str,
     /// A predicate on a column, true for the ids of the [`Value::Ids`](crate::sql::Value)
     /// bound as `$1`: `monitor_id{in_ids}`.

@@ -3,46 +3,46 @@
 
 use std::collections::HashSet;
 
-use pulsar_core::proto::v1::HostSnapshot;
-use pulsar_core::{HostPoint, from_unix_ms};
-use sqlx::Pool;
-
 use crate::backend::Backend;
-use crate::dialect::begin_write;
 use crate::error::{Result, StoreError};
 use crate::query::{HostSummary, TimeRange};
 use crate::rows::{
-    HostPointRow, HostSampleColumns, METRIC_COLUMNS, decode_snapshot, first_per_key,
-    host_rollup_deltas, series_plan, to_u64,
+    HostPointRow, HostSampleColumns, METRIC_COLUMNS, decode_snapshot, host_rollup_deltas,
+    series_plan, to_u64,
 };
 use crate::sql::{Conn, Statement, Upsert, insert_values, on_conflict};
+use pulsar_core::proto::v1::HostSnapshot;
+use pulsar_core::{HostPoint, from_unix_ms};
 
 /// Host-average rows per statement: 20 values each stay under SQLite's bound-value limit.
 const ROLLUP_ROWS_PER_STATEMENT: usize = 1_000;
 
-/// Stores snapshots, ignoring any already stored for the same host and time, and adds the
-/// new ones to their minute and hour averages in the same transaction.
-pub(crate) async fn insert<B: Backend>(
-    pool: &Pool<B::Db>,
-    samples: &[HostSnapshot],
-) -> Result<u64> {
+/// The rows of `samples` to store: each checked, the first of each (host, time) only.
+pub(crate) fn sample_rows(samples: &[HostSnapshot]) -> Result<Vec<HostSampleColumns>> {
     let all = samples
         .iter()
         .map(HostSampleColumns::new)
         .collect::<Result<Vec<_>>>()?;
-    let unique = first_per_key(&all, |s| (s.hostname.clone(), s.taken_at_ms));
-    if unique.is_empty() {
-        return Ok(0);
-    }
-    let mut tx = begin_write::<B>(pool).await?;
-    let inserted: HashSet<(String, i64)> = B::insert_host_samples(&mut tx, &unique)
-        .await?
+    let mut seen = HashSet::new();
+    Ok(all
         .into_iter()
+        .filter(|s| seen.insert((s.hostname.clone(), s.taken_at_ms)))
+        .collect())
+}
+
+/// Adds the samples of `rows` whose keys are in `inserted` (the new ones) to their minute
+/// and hour averages, in the caller's transaction; returns how many samples that was.
+pub(crate) async fn add_to_averages<B: Backend>(
+    tx: &mut B::Conn,
+    rows: &[HostSampleColumns],
+    inserted: &[(String, i64)],
+) -> Result<u64> {
+    let inserted: HashSet<(&str, i64)> = inserted.iter().map(|(h, t)| (h.as_str(), *t)).collect();
+    let new: Vec<&HostSampleColumns> = rows
+        .iter()
+        .filter(|s| inserted.contains(&(s.hostname.as_str(), s.taken_at_ms)))
         .collect();
-    let new: Vec<&HostSampleColumns> = unique
-        .into_iter()
-        .filter(|s| inserted.contains(&(s.hostname.clone(), s.taken_at_ms)))
-        .collect();
+    // Averages are sums and counts, so a delta adds to the stored row in SQL.
     let deltas = host_rollup_deltas(&new);
     for chunk in deltas.chunks(ROLLUP_ROWS_PER_STATEMENT) {
         let rows: Vec<_> = chunk.iter().map(|d| d.fields()).collect();
@@ -52,15 +52,9 @@ pub(crate) async fn insert<B: Backend>(
             Upsert::Merge,
             B::SQL.least_greatest,
         );
-        tx.execute(insert_values(
-            "host_rollups",
-            &rows,
-            &merge,
-            B::SQL.placeholders,
-        ))
-        .await?;
+        let statement = insert_values("host_rollups", &rows, &merge, B::SQL.placeholders);
+        tx.execute(statement).await?;
     }
-    tx.commit().await?;
     Ok(new.len() as u64)
 }
 

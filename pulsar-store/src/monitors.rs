@@ -12,10 +12,9 @@ use pulsar_core::{
     unix_ms,
 };
 
-use sqlx::Pool;
+use uuid::Uuid;
 
 use crate::backend::Backend;
-use crate::dialect::begin_write;
 use crate::error::{Result, StoreError, is_unique_violation, violation_mentions};
 use crate::logic;
 use crate::query::{DueCheck, MonitorFilter, Page, PageRequest, StateChange};
@@ -88,18 +87,19 @@ pub(crate) async fn list<C: Conn>(
 
 // ---- the scheduler's claim ----
 
-/// Claims up to `limit` enabled monitors due at `now` (earliest first) and moves each one's
-/// due time to its first slot after `now`, in one transaction. The slot claimed is the
-/// latest at or before `now`: after downtime, missed slots are skipped, not replayed.
-/// Concurrent claimers never claim the same slot: PostgreSQL skips rows another claimer
-/// has locked, whose due times lie after `now` once it commits; on SQLite a second claimer
-/// waits for the write lock and then sees the moved due times.
-pub(crate) async fn claim_due<B: Backend>(
-    pool: &Pool<B::Db>,
+/// Reads up to `limit` enabled monitors due at `now` (earliest first), in the caller's write
+/// transaction, and returns them with the slot each runs and the due time it leaves
+/// behind; the caller writes those due times
+/// ([`Claim::set_due_times`](crate::backend::Claim::set_due_times)) before it commits.
+/// The slot claimed is the latest at or before `now`: after downtime, missed slots are
+/// skipped, not replayed. Concurrent claimers never claim the same slot: PostgreSQL skips
+/// rows another claimer has locked, whose due times lie after `now` once it commits; on
+/// SQLite a second claimer waits for the write lock and then sees the moved due times.
+pub(crate) async fn due<B: Backend>(
+    tx: &mut B::Conn,
     now: SystemTime,
     limit: u32,
-) -> Result<Vec<DueCheck>> {
-    let mut tx = begin_write::<B>(pool).await?;
+) -> Result<(Vec<DueCheck>, Vec<(Uuid, i64)>)> {
     let sql = format!(
         "SELECT {MONITOR_SELECT} FROM monitors WHERE enabled AND next_due_at_ms <= $1 \
          ORDER BY next_due_at_ms LIMIT $2{}",
@@ -109,9 +109,6 @@ pub(crate) async fn claim_due<B: Backend>(
         .bind(unix_ms(now))
         .bind(i64::from(limit));
     let rows: Vec<MonitorRow> = tx.fetch_all(statement).await?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
     let mut due = Vec::with_capacity(rows.len());
     let mut next_due = Vec::with_capacity(rows.len());
     for row in rows {
@@ -120,9 +117,7 @@ pub(crate) async fn claim_due<B: Backend>(
         next_due.push((monitor.id.0, next_due_at_ms));
         due.push(DueCheck { monitor, slot });
     }
-    B::set_due_times(&mut tx, &next_due).await?;
-    tx.commit().await?;
-    Ok(due)
+    Ok((due, next_due))
 }
 
 // ---- writes ----

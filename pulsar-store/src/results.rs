@@ -19,15 +19,12 @@ use crate::rows::{
 };
 use crate::sql::{Conn, Statement, Value};
 
-/// Stores results, ignoring any whose `(monitor_id, slot)` is stored already (or repeated
-/// in the batch) or whose monitor does not exist; returns how many were new.
-pub(crate) async fn insert<B: Backend>(pool: &Pool<B::Db>, results: &[CheckResult]) -> Result<u64> {
-    let unique = first_per_key(results, |r| (r.monitor_id, r.slot));
-    if unique.is_empty() {
-        return Ok(0);
-    }
-    let rows: Vec<ResultColumns> = unique.iter().map(|r| ResultColumns::new(r)).collect();
-    B::insert_results(pool, &rows).await
+/// The rows of `results` to store: the first of each `(monitor_id, slot)` only.
+pub(crate) fn result_rows(results: &[CheckResult]) -> Vec<ResultColumns> {
+    first_per_key(results, |r| (r.monitor_id, r.slot))
+        .into_iter()
+        .map(ResultColumns::new)
+        .collect()
 }
 
 /// One monitor's results with slots in `range`, newest first, by keyset pages on the slot.

@@ -161,11 +161,22 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     async fn claim_due(&self, now: SystemTime, limit: u32) -> Result<Vec<DueCheck>> {
-        monitors::claim_due::<B>(&self.pool, now, limit).await
+        let mut tx = begin_write::<B>(&self.pool).await?;
+        let (due, next_due) = monitors::due::<B>(&mut tx, now, limit).await?;
+        if due.is_empty() {
+            return Ok(due);
+        }
+        B::set_due_times(&mut tx, &next_due).await?;
+        tx.commit().await?;
+        Ok(due)
     }
 
     async fn insert_results(&self, results: &[CheckResult]) -> Result<u64> {
-        results::insert::<B>(&self.pool, results).await
+        let rows = results::result_rows(results);
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        B::insert_results(&self.pool, &rows).await
     }
 
     async fn list_results(
@@ -220,7 +231,15 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     async fn insert_host_samples(&self, samples: &[HostSnapshot]) -> Result<u64> {
-        hosts::insert::<B>(&self.pool, samples).await
+        let rows = hosts::sample_rows(samples)?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = begin_write::<B>(&self.pool).await?;
+        let inserted = B::insert_host_samples(&mut tx, &rows).await?;
+        let new = hosts::add_to_averages::<B>(&mut tx, &rows, &inserted).await?;
+        tx.commit().await?;
+        Ok(new)
     }
 
     async fn list_hosts(&self) -> Result<Vec<HostSummary>> {

@@ -1,4 +1,4 @@
-//! The scheduler's claim on PostgreSQL (`monitors::claim_due`): due rows are locked, and
+//! The scheduler's claim on PostgreSQL (`monitors::due`): due rows are locked, and
 //! those another claimer holds are skipped, not waited for.
 
 use sqlx::PgConnection;

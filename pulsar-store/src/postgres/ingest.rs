@@ -31,7 +31,7 @@ impl Ingest for PgBackend {
 
     async fn insert_host_samples(
         tx: &mut PgConnection,
-        rows: &[&HostSampleColumns],
+        rows: &[HostSampleColumns],
     ) -> Result<Vec<(String, i64)>> {
         let fields: Vec<Vec<Field<'_>>> = rows.iter().map(|s| s.fields()).collect();
         let (unnest, arguments) = unnest(&fields)?;

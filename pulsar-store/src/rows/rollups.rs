@@ -43,38 +43,38 @@ pub(crate) struct StatsColumns([Option<i64>; STATS_COLUMNS.len()]);
 
 impl StatsColumns {
     pub(crate) fn new(stats: &RollupStats) -> Self {
-        let mut columns = Self::default();
-        let mut set = |name, value: Option<u64>| columns.set(name, value.map(to_i64));
-        set("up_count", Some(stats.up));
-        set("degraded_count", Some(stats.degraded));
-        set("down_count", Some(stats.down));
-        set("total_min_us", stats.total_min_us);
-        set("total_max_us", stats.total_max_us);
-        let [dns, connect, tls, ttfb, download, total] = stats.phase_sums_us;
-        set("dns_sum_us", Some(dns));
-        set("connect_sum_us", Some(connect));
-        set("tls_sum_us", Some(tls));
-        set("ttfb_sum_us", Some(ttfb));
-        set("download_sum_us", Some(download));
-        set("total_sum_us", Some(total));
-        columns
+        let mut c = [None; STATS_COLUMNS.len()];
+        let [dns, connect, tls, ttfb, download, total] = stats.phase_sums_us.map(to_i64);
+        c[const { column("up_count") }] = Some(to_i64(stats.up));
+        c[const { column("degraded_count") }] = Some(to_i64(stats.degraded));
+        c[const { column("down_count") }] = Some(to_i64(stats.down));
+        c[const { column("total_min_us") }] = stats.total_min_us.map(to_i64);
+        c[const { column("total_max_us") }] = stats.total_max_us.map(to_i64);
+        c[const { column("dns_sum_us") }] = Some(dns);
+        c[const { column("connect_sum_us") }] = Some(connect);
+        c[const { column("tls_sum_us") }] = Some(tls);
+        c[const { column("ttfb_sum_us") }] = Some(ttfb);
+        c[const { column("download_sum_us") }] = Some(download);
+        c[const { column("total_sum_us") }] = Some(total);
+        Self(c)
     }
 
     pub(crate) fn stats(&self) -> RollupStats {
-        let count = |name| self.get(name).map_or(0, to_u64);
+        let c = &self.0;
+        let count = |value: Option<i64>| value.map_or(0, to_u64);
         RollupStats {
-            up: count("up_count"),
-            degraded: count("degraded_count"),
-            down: count("down_count"),
-            total_min_us: self.get("total_min_us").map(to_u64),
-            total_max_us: self.get("total_max_us").map(to_u64),
+            up: count(c[const { column("up_count") }]),
+            degraded: count(c[const { column("degraded_count") }]),
+            down: count(c[const { column("down_count") }]),
+            total_min_us: c[const { column("total_min_us") }].map(to_u64),
+            total_max_us: c[const { column("total_max_us") }].map(to_u64),
             phase_sums_us: [
-                count("dns_sum_us"),
-                count("connect_sum_us"),
-                count("tls_sum_us"),
-                count("ttfb_sum_us"),
-                count("download_sum_us"),
-                count("total_sum_us"),
+                count(c[const { column("dns_sum_us") }]),
+                count(c[const { column("connect_sum_us") }]),
+                count(c[const { column("tls_sum_us") }]),
+                count(c[const { column("ttfb_sum_us") }]),
+                count(c[const { column("download_sum_us") }]),
+                count(c[const { column("total_sum_us") }]),
             ],
         }
     }
@@ -82,14 +82,6 @@ impl StatsColumns {
     /// The counters from values in [`STATS_COLUMNS`] order (a packed read).
     pub(crate) fn from_values(values: [Option<i64>; STATS_COLUMNS.len()]) -> Self {
         Self(values)
-    }
-
-    pub(crate) fn get(&self, name: &str) -> Option<i64> {
-        self.0[position(name)]
-    }
-
-    fn set(&mut self, name: &str, value: Option<i64>) {
-        self.0[position(name)] = value;
     }
 
     /// The counters as written columns.
@@ -101,13 +93,32 @@ impl StatsColumns {
     }
 }
 
-/// A name of [`STATS_COLUMNS`]; names are constants of this crate, so a miss is a typo
-/// that the unit tests catch.
-fn position(name: &str) -> usize {
-    STATS_COLUMNS
-        .iter()
-        .position(|(c, _)| *c == name)
-        .unwrap_or_else(|| unreachable!("{name} is not a rollup counter"))
+/// The place of the counter `name` in [`STATS_COLUMNS`], found while the crate compiles
+/// (`const { column("…") }`): a name that is not there fails the build, and reads by name
+/// cost an index.
+const fn column(name: &str) -> usize {
+    let mut i = 0;
+    while i < STATS_COLUMNS.len() {
+        if equal(STATS_COLUMNS[i].0.as_bytes(), name.as_bytes()) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not a rollup counter")
+}
+
+const fn equal(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for StatsColumns
@@ -248,8 +259,8 @@ mod tests {
         };
         let columns = StatsColumns::new(&stats);
         assert_eq!(columns.stats(), stats);
-        assert_eq!(columns.get("down_count"), Some(3));
-        assert_eq!(columns.get("total_max_us"), None);
+        assert_eq!(columns.0[column("down_count")], Some(3));
+        assert_eq!(columns.0[column("total_max_us")], None);
         let written: Vec<&str> = columns.fields().map(|f| f.column).collect();
         assert_eq!(written.len(), STATS_COLUMNS.len());
         assert_eq!(written[0], "up_count");

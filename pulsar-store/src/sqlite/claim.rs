@@ -1,4 +1,4 @@
-//! The scheduler's claim on SQLite (`monitors::claim_due`): the write transaction already
+//! The scheduler's claim on SQLite (`monitors::due`): the write transaction already
 //! excludes other claimers, so rows need no lock; the new due times bind as one JSON array.
 
 use sqlx::SqliteConnection;

@@ -69,7 +69,7 @@ impl Ingest for SqliteBackend {
 
     async fn insert_host_samples(
         tx: &mut SqliteConnection,
-        rows: &[&HostSampleColumns],
+        rows: &[HostSampleColumns],
     ) -> Result<Vec<(String, i64)>> {
         let mut inserted = Vec::new();
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {

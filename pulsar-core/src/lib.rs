@@ -8,6 +8,7 @@ mod event;
 mod histogram;
 mod host_series;
 mod incident;
+mod lifecycle;
 mod monitor;
 mod notification;
 mod outcome;
@@ -30,6 +31,7 @@ pub use event::{TOPIC_CHECKS, TOPIC_HOSTS, TOPIC_MONITOR_STATES, TOPIC_MONITORS,
 pub use histogram::{HISTOGRAM_RELATIVE_ERROR, LatencyHistogram, PhaseHistograms};
 pub use host_series::{HostMetrics, HostPoint, series_step};
 pub use incident::{Incident, IncidentAction, IncidentId, RESOLUTION_PAUSED, RESOLUTION_RECOVERED};
+pub use lifecycle::{MonitorUpdate, NewMonitor, claimed_slot, state_change, truncate_to_ms};
 pub use monitor::{
     BodyAssertion, CheckSpec, DEFAULT_FAILURE_THRESHOLD, DEFAULT_MAX_REDIRECTS,
     DEFAULT_RECOVERY_THRESHOLD, Expectations, Header, Monitor, MonitorId, MonitorState,

@@ -6,7 +6,6 @@ mod dialect;
 mod error;
 mod fold;
 mod hosts;
-mod logic;
 mod monitors;
 mod notify;
 mod postgres;

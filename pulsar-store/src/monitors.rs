@@ -8,15 +8,14 @@
 use std::time::SystemTime;
 
 use pulsar_core::{
-    Incident, IncidentAction, IncidentId, Monitor, MonitorId, MonitorState, RESOLUTION_PAUSED,
-    unix_ms,
+    Incident, IncidentAction, IncidentId, Monitor, MonitorId, MonitorState, MonitorUpdate,
+    NewMonitor, RESOLUTION_PAUSED, claimed_slot, state_change, truncate_to_ms, unix_ms,
 };
 
 use uuid::Uuid;
 
 use crate::backend::Backend;
 use crate::error::{Result, StoreError, is_unique_violation, violation_mentions};
-use crate::logic;
 use crate::query::{DueCheck, MonitorFilter, Page, PageRequest, StateChange};
 use crate::rows::{
     INCIDENT_SELECT, IncidentRow, MONITOR_SELECT, MonitorRow, interval_ms, monitor_definition,
@@ -113,8 +112,8 @@ pub(crate) async fn due<B: Backend>(
     let mut next_due = Vec::with_capacity(rows.len());
     for row in rows {
         let monitor = row.into_monitor()?;
-        let (slot, next_due_at_ms) = logic::claimed_slot(&monitor, now);
-        next_due.push((monitor.id.0, next_due_at_ms));
+        let (slot, next) = claimed_slot(&monitor, now);
+        next_due.push((monitor.id.0, unix_ms(next)));
         due.push(DueCheck { monitor, slot });
     }
     Ok((due, next_due))
@@ -186,19 +185,16 @@ async fn write_labels<C: Conn>(conn: &mut C, monitor: &Monitor) -> Result<()> {
     Ok(())
 }
 
-/// Writes a monitor checked by `logic::new_monitor` (which the caller runs before taking the
+/// Writes a monitor checked by [`NewMonitor::new`] (which the caller runs before taking the
 /// write lock, so a bad monitor never waits for it); returns it.
-pub(crate) async fn create<B: Backend>(
-    conn: &mut B::Conn,
-    checked: Monitor,
-    next_due_at_ms: i64,
-) -> Result<Monitor> {
-    write_row(conn, RowWrite::Insert, &checked, Some(next_due_at_ms)).await?;
-    write_labels(conn, &checked).await?;
-    Ok(checked)
+pub(crate) async fn create<B: Backend>(conn: &mut B::Conn, new: NewMonitor) -> Result<Monitor> {
+    let first_due = unix_ms(new.first_due);
+    write_row(conn, RowWrite::Insert, &new.monitor, Some(first_due)).await?;
+    write_labels(conn, &new.monitor).await?;
+    Ok(new.monitor)
 }
 
-/// Updates a monitor (see `logic::updated_monitor` for what may change); pausing it closes
+/// Updates a monitor (see [`MonitorUpdate::new`] for what may change); pausing it closes
 /// its open incident.
 pub(crate) async fn update<B: Backend>(
     conn: &mut B::Conn,
@@ -215,9 +211,10 @@ async fn rewrite<C: Conn>(
     new: &Monitor,
     now: SystemTime,
 ) -> Result<Monitor> {
-    let update = logic::updated_monitor(old, new, now)?;
+    let update = MonitorUpdate::new(old, new, now)?;
     let stored = update.monitor;
-    write_row(conn, RowWrite::Rewrite, &stored, update.next_due_at_ms).await?;
+    let next_due = update.next_due.map(unix_ms);
+    write_row(conn, RowWrite::Rewrite, &stored, next_due).await?;
     write_labels(conn, &stored).await?;
     if update.pauses {
         close_open_incident(conn, stored.id, now, RESOLUTION_PAUSED).await?;
@@ -286,7 +283,7 @@ async fn close<C: Conn>(
     at: SystemTime,
     resolution: &str,
 ) -> Result<Incident> {
-    let at = logic::truncate_ms(at);
+    let at = truncate_to_ms(at);
     let statement =
         Statement::new("UPDATE incidents SET closed_at_ms = $2, resolution = $3 WHERE id = $1")
             .bind(open.id.0)
@@ -300,7 +297,7 @@ async fn close<C: Conn>(
     })
 }
 
-/// Records a check's verdict `to` for the monitor at `at` (see `logic::state_change` for
+/// Records a check's verdict `to` for the monitor at `at` (see [`state_change`] for
 /// the rule) and opens, escalates or closes its incident accordingly. The monitor's row is
 /// read with [`DialectSql::lock_rows`](crate::backend::DialectSql), which serializes the state changes of one monitor.
 pub(crate) async fn set_state<B: Backend>(
@@ -320,8 +317,7 @@ pub(crate) async fn set_state<B: Backend>(
         .ok_or_else(|| StoreError::not_found("monitor", id))?;
     let previous = parse_state(&state)?;
     let open = open_incident(conn, id).await?;
-    let (current, action) =
-        logic::state_change(enabled, previous, open.as_ref().map(|i| i.state), to);
+    let (current, action) = state_change(enabled, previous, open.as_ref().map(|i| i.state), to);
     if current != previous {
         let statement = Statement::new("UPDATE monitors SET state = $2 WHERE id = $1")
             .bind(id.0)
@@ -360,7 +356,7 @@ async fn open_new_incident<C: Conn>(
     at: SystemTime,
     cause: &str,
 ) -> Result<Incident> {
-    let opened_at = logic::truncate_ms(at);
+    let opened_at = truncate_to_ms(at);
     let statement = Statement::new(
         "INSERT INTO incidents (monitor_id, state, opened_at_ms, closed_at_ms, cause, \
          resolution) VALUES ($1, $2, $3, NULL, $4, '') RETURNING id",

@@ -3,10 +3,11 @@
 
 use std::time::SystemTime;
 
-use pulsar_core::{ChannelId, Delivery, Incident, IncidentId, NotificationChannel, unix_ms};
+use pulsar_core::{
+    ChannelId, Delivery, Incident, IncidentId, NotificationChannel, truncate_to_ms, unix_ms,
+};
 
 use crate::error::{Result, StoreError, is_foreign_key_violation, is_unique_violation};
-use crate::logic;
 use crate::query::{DeliveryFilter, IncidentFilter, Page, PageRequest};
 use crate::rows::{
     CHANNEL_SELECT, ChannelRow, DELIVERY_SELECT, DeliveryRow, INCIDENT_SELECT, IncidentRow,
@@ -67,7 +68,7 @@ pub(crate) async fn create_channel<C: Conn>(
     now: SystemTime,
 ) -> Result<NotificationChannel> {
     channel.validate()?;
-    let now = logic::truncate_ms(now);
+    let now = truncate_to_ms(now);
     let config = channel_config_json(channel)?;
     let statement = Statement::new(
         "INSERT INTO notification_channels (name, kind, config, enabled, created_at_ms, \

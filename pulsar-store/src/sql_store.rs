@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{
     BucketSize, ChannelId, CheckResult, Delivery, HostPoint, Incident, IncidentId, Monitor,
-    MonitorId, MonitorState, NotificationChannel, Rollup, Summary,
+    MonitorId, MonitorState, NewMonitor, NotificationChannel, Rollup, Summary,
 };
 use sqlx::Pool;
 
@@ -22,7 +22,7 @@ use crate::query::{
 use crate::retention::{PruneReport, Retention};
 use crate::store::Store;
 use crate::summary_cache::SummaryCache;
-use crate::{fold, hosts, logic, monitors, notify, prune, results, summaries};
+use crate::{fold, hosts, monitors, notify, prune, results, summaries};
 
 /// The [`Store`] on a SQL database: [`PgStore`](crate::PgStore) or
 /// [`SqliteStore`](crate::SqliteStore). Clones share the pool, the background fold and the
@@ -102,9 +102,9 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn create_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<Monitor> {
         // Checked before the write lock is taken.
-        let (checked, next_due_at_ms) = logic::new_monitor(monitor, now)?;
+        let new = NewMonitor::new(monitor, now)?;
         let mut tx = begin_write::<B>(&self.pool).await?;
-        let created = monitors::create::<B>(&mut tx, checked, next_due_at_ms).await?;
+        let created = monitors::create::<B>(&mut tx, new).await?;
         tx.commit().await?;
         Ok(created)
     }

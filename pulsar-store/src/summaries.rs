@@ -10,7 +10,9 @@
 
 use std::time::{Duration, SystemTime};
 
-use pulsar_core::{BucketSize, MonitorId, Summary, cover, from_unix_ms, unix_ms, window_start};
+use pulsar_core::{
+    BucketSize, MonitorId, Summary, cover, from_unix_ms, truncate_to_ms, unix_ms, window_start,
+};
 use sqlx::Pool;
 
 use crate::backend::{Backend, SummaryRead};
@@ -64,7 +66,7 @@ impl SummaryPlan {
         };
         Self {
             from,
-            to: crate::logic::truncate_ms(now),
+            to: truncate_to_ms(now),
             read: SummarySpans::new(read),
             cached_days,
             slots,

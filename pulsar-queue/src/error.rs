@@ -48,7 +48,7 @@ pub enum QueueError {
 
 impl QueueError {
     /// Whether retrying the same call later can succeed without any change.
-    pub fn is_transient(&self) -> bool {
+    pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Unavailable { .. })
     }
 

@@ -23,7 +23,7 @@ pub use config::{
 };
 pub use error::QueueError;
 pub use memory::{MemoryBus, MemoryQueue};
-pub use queue::{Consumer, Delivery, TaskQueue};
+pub use queue::{Consumer, LeasedTask, TaskQueue};
 pub use redis::{RedisBus, RedisQueue};
 pub use task::{DeadLetter, Enqueued, Nacked, NewTask, QueueStats, Task};
 pub use task_id::TaskId;

@@ -63,7 +63,7 @@ pub(crate) trait Settle: Send + Sync {
 
 /// One leased task. Settle it with [`ack`](Self::ack) or [`nack`](Self::nack); dropping it
 /// unsettled leaves the task leased until the lease expires, then it is delivered again.
-pub struct Delivery {
+pub struct LeasedTask {
     task: Task,
     leased_until: Instant,
     settle: Box<dyn Settle>,
@@ -71,16 +71,16 @@ pub struct Delivery {
     _slot: Slot,
 }
 
-impl std::fmt::Debug for Delivery {
+impl std::fmt::Debug for LeasedTask {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Delivery")
+        f.debug_struct("LeasedTask")
             .field("task", &self.task)
             .field("leased_until", &self.leased_until)
             .finish_non_exhaustive()
     }
 }
 
-impl Delivery {
+impl LeasedTask {
     pub(crate) fn new(
         task: Task,
         leased_until: Instant,
@@ -132,9 +132,9 @@ impl Delivery {
 #[async_trait]
 pub(crate) trait Source: Send {
     /// The next delivery or backend failure; must be cancel safe (used in `select!`).
-    async fn next(&mut self) -> Option<Result<Delivery, QueueError>>;
+    async fn next(&mut self) -> Option<Result<LeasedTask, QueueError>>;
     /// Stops fetching; returns the deliveries already leased to this consumer.
-    fn stop(&mut self) -> Vec<Delivery>;
+    fn stop(&mut self) -> Vec<LeasedTask>;
 }
 
 /// A running consumer: deliveries come from [`next`](Self::next), or a handler runs for each
@@ -164,7 +164,7 @@ impl Consumer {
     /// The next delivery, waiting while `concurrency` deliveries are unsettled. An `Err`
     /// reports a backend failure; the consumer keeps retrying with backoff and recovers by
     /// itself. `None` only once the queue has shut down.
-    pub async fn next(&mut self) -> Option<Result<Delivery, QueueError>> {
+    pub async fn next(&mut self) -> Option<Result<LeasedTask, QueueError>> {
         self.source.next().await
     }
 
@@ -214,7 +214,7 @@ impl Consumer {
     }
 }
 
-async fn handle<H, Fut, E>(handler: Arc<H>, delivery: Delivery)
+async fn handle<H, Fut, E>(handler: Arc<H>, delivery: LeasedTask)
 where
     H: Fn(Task) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<(), E>> + Send + 'static,
@@ -232,8 +232,8 @@ where
 }
 
 /// Where a fetch loop sends deliveries and backend failures.
-pub(crate) type DeliverySender = mpsc::Sender<Result<Delivery, QueueError>>;
-pub(crate) type DeliveryReceiver = mpsc::Receiver<Result<Delivery, QueueError>>;
+pub(crate) type LeasedSender = mpsc::Sender<Result<LeasedTask, QueueError>>;
+pub(crate) type DeliveryReceiver = mpsc::Receiver<Result<LeasedTask, QueueError>>;
 
 /// Concurrency slots of one consumer: a fetch takes as many as are free (at least one,
 /// waiting for it) so it never leases more tasks than the consumer may hold. Each delivery
@@ -377,11 +377,11 @@ impl Drop for ChannelSource {
 
 #[async_trait]
 impl Source for ChannelSource {
-    async fn next(&mut self) -> Option<Result<Delivery, QueueError>> {
+    async fn next(&mut self) -> Option<Result<LeasedTask, QueueError>> {
         self.deliveries.recv().await
     }
 
-    fn stop(&mut self) -> Vec<Delivery> {
+    fn stop(&mut self) -> Vec<LeasedTask> {
         self.fetcher.abort();
         let mut held = Vec::new();
         while let Ok(next) = self.deliveries.try_recv() {
@@ -393,7 +393,7 @@ impl Source for ChannelSource {
 
 /// The channel between a fetch loop and its consumer. Its capacity covers every slot plus
 /// room for error reports, so a fetch loop never waits on it for a delivery.
-pub(crate) fn delivery_channel(concurrency: usize) -> (DeliverySender, DeliveryReceiver) {
+pub(crate) fn leased_channel(concurrency: usize) -> (LeasedSender, DeliveryReceiver) {
     mpsc::channel(concurrency.saturating_add(8))
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use pulsar_core::proto::v1;
 use pulsar_queue::{
-    BusBuilder, BusItem, Consumer, Delivery, Enqueued, Nacked, NewTask, QueueBuilder, QueueError,
+    BusBuilder, BusItem, Consumer, Enqueued, LeasedTask, Nacked, NewTask, QueueBuilder, QueueError,
 };
 use support::{Harness, within};
 
@@ -24,7 +24,7 @@ fn fast() -> QueueBuilder {
         .promote_interval(Duration::from_millis(20))
 }
 
-async fn next(consumer: &mut Consumer) -> Delivery {
+async fn next(consumer: &mut Consumer) -> LeasedTask {
     match within(20, "a delivery", consumer.next()).await {
         Some(Ok(delivery)) => delivery,
         Some(Err(error)) => panic!("consumer failed: {error}"),
@@ -36,7 +36,7 @@ fn numbered(n: u32) -> NewTask {
     NewTask::new(n.to_be_bytes().to_vec())
 }
 
-fn number(delivery: &Delivery) -> u32 {
+fn number(delivery: &LeasedTask) -> u32 {
     let bytes: [u8; 4] = delivery.task().payload[..]
         .try_into()
         .expect("4-byte payload");

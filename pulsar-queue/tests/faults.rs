@@ -35,7 +35,7 @@ async fn produce(queue: Arc<dyn TaskQueue>, errors: Arc<AtomicUsize>) {
             match queue.enqueue_many(batch.clone()).await {
                 Ok(_) => break,
                 Err(error) => {
-                    assert!(error.is_transient(), "enqueue failed for good: {error}");
+                    assert!(error.is_retryable(), "enqueue failed for good: {error}");
                     errors.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }

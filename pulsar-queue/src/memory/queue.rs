@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 
 use crate::config::QueueBuilder;
 use crate::error::QueueError;
-use crate::queue::{Consumer, Delivery, Settle, SlotBatch, Slots, Source, TaskQueue};
+use crate::queue::{Consumer, LeasedTask, Settle, SlotBatch, Slots, Source, TaskQueue};
 use crate::task::{DeadLetter, Enqueued, Nacked, NewTask, QueueStats, Task};
 use crate::task_id::TaskId;
 
@@ -404,7 +404,7 @@ struct MemorySource {
     name: Arc<str>,
     slots: Slots,
     // Taken in one go when several slots were free, handed out one by one.
-    leased: VecDeque<Delivery>,
+    leased: VecDeque<LeasedTask>,
 }
 
 impl MemorySource {
@@ -422,7 +422,7 @@ impl MemorySource {
                 token: AtomicU64::new(token),
             };
             self.leased
-                .push_back(Delivery::new(task, expires_at, Box::new(lease), slot));
+                .push_back(LeasedTask::new(task, expires_at, Box::new(lease), slot));
         }
         Ok(())
     }
@@ -430,7 +430,7 @@ impl MemorySource {
 
 #[async_trait]
 impl Source for MemorySource {
-    async fn next(&mut self) -> Option<Result<Delivery, QueueError>> {
+    async fn next(&mut self) -> Option<Result<LeasedTask, QueueError>> {
         if let Some(delivery) = self.leased.pop_front() {
             return Some(Ok(delivery));
         }
@@ -460,7 +460,7 @@ impl Source for MemorySource {
         self.leased.pop_front().map(Ok)
     }
 
-    fn stop(&mut self) -> Vec<Delivery> {
+    fn stop(&mut self) -> Vec<LeasedTask> {
         self.leased.drain(..).collect()
     }
 }

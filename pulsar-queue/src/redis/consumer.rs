@@ -14,7 +14,7 @@ use super::reply::{self, Entry};
 use super::shared::{GROUP, Inner, Shared};
 use crate::backoff::Backoff;
 use crate::error::QueueError;
-use crate::queue::{Delivery, DeliverySender, Slots};
+use crate::queue::{LeasedSender, LeasedTask, Slots};
 
 /// Extra wait on a blocking read beyond its BLOCK time before the connection is presumed
 /// dead (the blocking connection has no response timeout of its own).
@@ -32,7 +32,7 @@ pub(crate) async fn fetch_loop(
     queue: Arc<Inner>,
     name: Arc<str>,
     slots: Slots,
-    deliveries: DeliverySender,
+    deliveries: LeasedSender,
 ) {
     let shared = Arc::clone(&queue.shared);
     let _promoter = AbortOnDrop(tokio::spawn(promote_loop(
@@ -69,7 +69,7 @@ pub(crate) async fn fetch_loop(
                         entry: entry.id,
                         consumer: Arc::clone(&name),
                     };
-                    let delivery = Delivery::new(task, leased_until, Box::new(lease), slot);
+                    let delivery = LeasedTask::new(task, leased_until, Box::new(lease), slot);
                     if deliveries.send(Ok(delivery)).await.is_err() {
                         return;
                     }
@@ -149,7 +149,7 @@ async fn open_reader(shared: &Shared) -> Result<MultiplexedConnection, QueueErro
 
 /// Moves due delayed and retrying tasks into the stream, sleeping until the next is due
 /// (at most the promote interval, since other processes schedule tasks too).
-async fn promote_loop(shared: Arc<Shared>, errors: DeliverySender) {
+async fn promote_loop(shared: Arc<Shared>, errors: LeasedSender) {
     let mut backoff = Backoff::new();
     let interval = shared.config.promote_interval;
     loop {

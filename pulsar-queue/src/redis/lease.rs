@@ -49,7 +49,7 @@ pub(crate) async fn ack_loop(
                 .collect::<Result<Vec<_>, _>>()
         }
         .await;
-        if outcome.as_ref().is_err_and(QueueError::is_transient) {
+        if outcome.as_ref().is_err_and(QueueError::is_retryable) {
             held.failed();
         }
         match outcome {
@@ -111,7 +111,7 @@ impl RedisLease {
                     });
                 }
                 Ok(code) => return Ok(code),
-                Err(error) if error.is_transient() => {
+                Err(error) if error.is_retryable() => {
                     let pause = backoff.next_delay();
                     if Instant::now() + pause >= leased_until {
                         return Err(error);

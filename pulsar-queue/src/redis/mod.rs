@@ -133,7 +133,7 @@ where
     let mut backoff = crate::backoff::Backoff::new();
     loop {
         match attempt().await {
-            Err(error) if error.is_transient() => {
+            Err(error) if error.is_retryable() => {
                 let pause = backoff.next_delay();
                 if Instant::now() + pause > give_up_at {
                     return Err(error);

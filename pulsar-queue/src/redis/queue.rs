@@ -13,7 +13,7 @@ use super::shared::{Inner, Keys, Shared};
 use super::{classify, open_redis, pooled, with_retry};
 use crate::config::QueueBuilder;
 use crate::error::QueueError;
-use crate::queue::{ChannelSource, Consumer, Slots, TaskQueue, delivery_channel};
+use crate::queue::{ChannelSource, Consumer, Slots, TaskQueue, leased_channel};
 use crate::task::{DeadLetter, Enqueued, NewTask, QueueStats};
 use crate::task_id::TaskId;
 
@@ -138,7 +138,7 @@ impl TaskQueue for RedisQueue {
         }
         let slots = Slots::new(concurrency, self.inner.shared.config.batch_size)?;
         let name: Arc<str> = Arc::from(name);
-        let (sender, receiver) = delivery_channel(concurrency);
+        let (sender, receiver) = leased_channel(concurrency);
         let fetcher = tokio::spawn(super::consumer::fetch_loop(
             Arc::clone(&self.inner),
             Arc::clone(&name),

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod alert;
 mod body;
 mod check;
 mod error;
@@ -23,6 +24,7 @@ mod validate;
 
 pub mod proto;
 
+pub use alert::{AlertMemory, AlertStep, AlertThresholds, SlotVerdict, alert_step};
 pub use body::BodyMatcher;
 pub use body::REGEX_WINDOW_BYTES;
 pub use check::CheckResult;

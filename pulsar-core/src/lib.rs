@@ -35,9 +35,9 @@ pub use host_series::{HostMetrics, HostPoint, series_step};
 pub use incident::{Incident, IncidentAction, IncidentId, RESOLUTION_PAUSED, RESOLUTION_RECOVERED};
 pub use lifecycle::{MonitorUpdate, NewMonitor, claimed_slot, state_change, truncate_to_ms};
 pub use monitor::{
-    BodyAssertion, CheckSpec, DEFAULT_FAILURE_THRESHOLD, DEFAULT_MAX_REDIRECTS,
-    DEFAULT_RECOVERY_THRESHOLD, Expectations, Header, Monitor, MonitorId, MonitorState,
-    StatusRange,
+    BodyAssertion, CheckSpec, DEFAULT_ENABLED, DEFAULT_FAILURE_THRESHOLD, DEFAULT_FOLLOW_REDIRECTS,
+    DEFAULT_INTERVAL, DEFAULT_MAX_REDIRECTS, DEFAULT_RECOVERY_THRESHOLD, DEFAULT_TIMEOUT,
+    Expectations, Header, Monitor, MonitorId, MonitorState, StatusRange,
 };
 pub use notification::{
     ChannelId, Delivery, DeliveryId, NotificationChannel, REDACTED, channel_limits,

@@ -17,6 +17,14 @@ pub const DEFAULT_FAILURE_THRESHOLD: u32 = 3;
 pub const DEFAULT_RECOVERY_THRESHOLD: u32 = 2;
 /// Redirect hops followed before a check fails with "too many redirects".
 pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
+/// How often a monitor is checked when a request leaves the interval unset.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
+/// A check's overall timeout when a request leaves it unset.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A new monitor is checked at once unless a request says otherwise.
+pub const DEFAULT_ENABLED: bool = true;
+/// Redirects are followed (up to [`DEFAULT_MAX_REDIRECTS`]) unless a request says otherwise.
+pub const DEFAULT_FOLLOW_REDIRECTS: bool = true;
 
 /// A monitor's identity: a UUID, shown and parsed in its hyphenated form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -118,8 +126,8 @@ impl CheckSpec {
             method: "GET".to_owned(),
             headers: Vec::new(),
             body: String::new(),
-            timeout: Duration::from_secs(10),
-            follow_redirects: true,
+            timeout: DEFAULT_TIMEOUT,
+            follow_redirects: DEFAULT_FOLLOW_REDIRECTS,
             max_redirects: DEFAULT_MAX_REDIRECTS,
             verify_tls: true,
             body_assertion: None,
@@ -184,11 +192,11 @@ impl Monitor {
             id: MonitorId::new(),
             name: name.into(),
             check: CheckSpec::get(url),
-            interval: Duration::from_secs(60),
+            interval: DEFAULT_INTERVAL,
             expect: Expectations::default(),
             failure_threshold: DEFAULT_FAILURE_THRESHOLD,
             recovery_threshold: DEFAULT_RECOVERY_THRESHOLD,
-            enabled: true,
+            enabled: DEFAULT_ENABLED,
             labels: BTreeMap::new(),
             state: MonitorState::Unknown,
             created_at: UNIX_EPOCH,
@@ -288,13 +296,13 @@ impl From<Monitor> for v1::Monitor {
                 })
                 .collect(),
             body_assertion: m.check.body_assertion.map(Into::into),
-            follow_redirects: m.check.follow_redirects,
+            follow_redirects: Some(m.check.follow_redirects),
             max_redirects: m.check.max_redirects,
             skip_tls_verify: !m.check.verify_tls,
             degraded_above_ms: m.expect.degraded_above.map_or(0, duration_ms),
             failure_threshold: m.failure_threshold,
             recovery_threshold: m.recovery_threshold,
-            enabled: m.enabled,
+            enabled: Some(m.enabled),
             labels: m.labels,
             created_at_unix_ms: unix_ms(m.created_at),
             updated_at_unix_ms: unix_ms(m.updated_at),
@@ -306,8 +314,11 @@ impl From<Monitor> for v1::Monitor {
 impl TryFrom<v1::Monitor> for Monitor {
     type Error = CoreError;
 
-    /// Builds the domain value; an empty id gets a fresh one (a create request), zero
-    /// thresholds get their defaults. Call [`Monitor::validate`] for the user-facing rules.
+    /// Builds the domain value; an empty id gets a fresh one (a create request; see
+    /// [`Monitor::from_update`] for updates), and unset fields get their documented defaults
+    /// (`DEFAULT_*`: enabled, following redirects, every 60 s with a 10 s timeout, 200–399
+    /// accepted, DOWN after 3 failures, UP after 2 successes). Call [`Monitor::validate`] for
+    /// the user-facing rules.
     fn try_from(w: v1::Monitor) -> Result<Self, CoreError> {
         let id = if w.id.is_empty() {
             MonitorId::new()
@@ -352,13 +363,19 @@ impl TryFrom<v1::Monitor> for Monitor {
                     .map(|h| Header::new(h.name, h.value))
                     .collect(),
                 body: w.body,
-                timeout: Duration::from_millis(w.timeout_ms.into()),
-                follow_redirects: w.follow_redirects,
+                timeout: match w.timeout_ms {
+                    0 => DEFAULT_TIMEOUT,
+                    ms => Duration::from_millis(ms.into()),
+                },
+                follow_redirects: w.follow_redirects.unwrap_or(DEFAULT_FOLLOW_REDIRECTS),
                 max_redirects: or_default(w.max_redirects, DEFAULT_MAX_REDIRECTS),
                 verify_tls: !w.skip_tls_verify,
                 body_assertion: body_assertion_from_wire(w.body_assertion)?,
             },
-            interval: Duration::from_secs(w.interval_seconds.into()),
+            interval: match w.interval_seconds {
+                0 => DEFAULT_INTERVAL,
+                seconds => Duration::from_secs(seconds.into()),
+            },
             expect: Expectations {
                 status,
                 degraded_above: (w.degraded_above_ms > 0)
@@ -366,12 +383,23 @@ impl TryFrom<v1::Monitor> for Monitor {
             },
             failure_threshold: or_default(w.failure_threshold, DEFAULT_FAILURE_THRESHOLD),
             recovery_threshold: or_default(w.recovery_threshold, DEFAULT_RECOVERY_THRESHOLD),
-            enabled: w.enabled,
+            enabled: w.enabled.unwrap_or(DEFAULT_ENABLED),
             labels: w.labels,
             state: state.into(),
             created_at: from_unix_ms(w.created_at_unix_ms),
             updated_at: from_unix_ms(w.updated_at_unix_ms),
         })
+    }
+}
+
+impl Monitor {
+    /// The monitor of an update request: as [`TryFrom`], but the request must name the
+    /// monitor it changes, so an update never mints an id.
+    pub fn from_update(w: v1::Monitor) -> Result<Self, CoreError> {
+        if w.id.is_empty() {
+            return Err(CoreError::invalid("id", "required to update a monitor"));
+        }
+        Self::try_from(w)
     }
 }
 
@@ -431,16 +459,60 @@ mod tests {
     #[test]
     fn zero_values_on_the_wire_get_documented_defaults() {
         let wire = v1::Monitor {
+            name: "x".into(),
             url: "http://x".into(),
             ..Default::default()
         };
         let m = Monitor::try_from(wire).unwrap();
+        assert!(m.enabled);
+        assert!(m.check.follow_redirects);
+        assert_eq!(m.interval, DEFAULT_INTERVAL);
+        assert_eq!(m.check.timeout, DEFAULT_TIMEOUT);
+        assert!(m.expect.accepts_status(200) && m.expect.accepts_status(399));
+        assert!(!m.expect.accepts_status(400));
+        assert_eq!(m.validate(), Ok(()));
         assert_eq!(m.check.method, "GET");
         assert_eq!(m.failure_threshold, DEFAULT_FAILURE_THRESHOLD);
         assert_eq!(m.recovery_threshold, DEFAULT_RECOVERY_THRESHOLD);
         assert_eq!(m.check.max_redirects, DEFAULT_MAX_REDIRECTS);
         assert!(m.check.verify_tls);
         assert_eq!(m.expect.degraded_above, None);
+    }
+
+    #[test]
+    fn explicit_false_stays_false() {
+        let wire = v1::Monitor {
+            url: "http://x".into(),
+            enabled: Some(false),
+            follow_redirects: Some(false),
+            ..Default::default()
+        };
+        let m = Monitor::try_from(wire).unwrap();
+        assert!(!m.enabled && !m.check.follow_redirects);
+        let back = v1::Monitor::from(m);
+        assert_eq!(
+            (back.enabled, back.follow_redirects),
+            (Some(false), Some(false))
+        );
+    }
+
+    #[test]
+    fn an_update_never_mints_an_id() {
+        let wire = v1::Monitor {
+            url: "http://x".into(),
+            ..Default::default()
+        };
+        let error = Monitor::from_update(wire.clone()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid input: id: required to update a monitor"
+        );
+        let id = MonitorId::new();
+        let with_id = v1::Monitor {
+            id: id.to_string(),
+            ..wire
+        };
+        assert_eq!(Monitor::from_update(with_id).unwrap().id, id);
     }
 
     #[test]

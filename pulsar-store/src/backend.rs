@@ -38,12 +38,14 @@ pub(crate) trait Claim: Dialect {
 
 /// Batch writes: each column of a batch bound at once.
 pub(crate) trait Ingest: Dialect {
-    /// Inserts result rows (first copies per key), skipping those of monitors that do not
-    /// exist, each with its arrival `seq`; returns how many were new.
+    /// Inserts result rows (first copies per key) in the write transaction `tx`, skipping
+    /// those stored already and those of monitors that do not exist, each with its arrival
+    /// `seq`; returns the keys (monitor, slot) of the new ones. A monitor deleted while the
+    /// batch is written is a `Conflict`: the caller retries, and its results are skipped.
     fn insert_results(
-        pool: &Pool<Self::Db>,
+        tx: &mut Self::Conn,
         rows: &[ResultColumns],
-    ) -> impl Future<Output = Result<u64>> + Send;
+    ) -> impl Future<Output = Result<Vec<(Uuid, i64)>>> + Send;
 
     /// Inserts host sample rows in `tx`, skipping those stored already; returns the keys
     /// (hostname, time) of those that were new.

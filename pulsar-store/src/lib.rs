@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod alerts;
 mod backend;
 mod dialect;
 mod error;
@@ -27,7 +28,7 @@ pub use fold::DEFAULT_FOLD_INTERVAL;
 pub use postgres::{DEFAULT_PG_ACQUIRE_TIMEOUT, DEFAULT_PG_MAX_CONNECTIONS, PgOptions, PgStore};
 pub use query::{
     DEFAULT_PAGE_LIMIT, DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MAX_PAGE_LIMIT,
-    MonitorFilter, Page, PageRequest, StateChange, TimeRange,
+    MonitorFilter, Page, PageRequest, Recorded, StateChange, TimeRange,
 };
 pub use retention::{
     DEFAULT_BATCH_ROWS, DEFAULT_DELIVERIES, DEFAULT_HOST_SAMPLES, DEFAULT_HOUR_ROLLUPS,

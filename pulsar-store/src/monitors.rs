@@ -299,7 +299,8 @@ async fn close<C: Conn>(
 
 /// Records a check's verdict `to` for the monitor at `at` (see [`state_change`] for
 /// the rule) and opens, escalates or closes its incident accordingly. The monitor's row is
-/// read with [`DialectSql::lock_rows`](crate::backend::DialectSql), which serializes the state changes of one monitor.
+/// read with [`DialectSql::lock_rows`](crate::dialect::DialectSql), which serializes the
+/// state changes of one monitor.
 pub(crate) async fn set_state<B: Backend>(
     conn: &mut B::Conn,
     id: MonitorId,
@@ -316,6 +317,20 @@ pub(crate) async fn set_state<B: Backend>(
         .await?
         .ok_or_else(|| StoreError::not_found("monitor", id))?;
     let previous = parse_state(&state)?;
+    change_state(conn, id, enabled, previous, to, at, cause).await
+}
+
+/// Moves a monitor (locked by the caller) from `previous` to `to` as [`state_change`]
+/// says, and opens, escalates or closes its incident accordingly.
+pub(crate) async fn change_state<C: Conn>(
+    conn: &mut C,
+    id: MonitorId,
+    enabled: bool,
+    previous: MonitorState,
+    to: MonitorState,
+    at: SystemTime,
+    cause: &str,
+) -> Result<StateChange> {
     let open = open_incident(conn, id).await?;
     let (current, action) = state_change(enabled, previous, open.as_ref().map(|i| i.state), to);
     if current != previous {
@@ -342,10 +357,12 @@ pub(crate) async fn set_state<B: Backend>(
         _ => None,
     };
     Ok(StateChange {
+        monitor_id: id,
         previous,
         current,
         action,
         incident,
+        cause: cause.to_owned(),
     })
 }
 

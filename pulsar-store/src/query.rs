@@ -161,14 +161,27 @@ pub struct DueCheck {
     pub slot: SystemTime,
 }
 
-/// What [`Store::set_monitor_state`](crate::Store::set_monitor_state) changed.
+/// A monitor's change of state ([`Store::set_monitor_state`](crate::Store::set_monitor_state),
+/// [`Store::record_results`](crate::Store::record_results)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateChange {
+    pub monitor_id: MonitorId,
     pub previous: MonitorState,
     pub current: MonitorState,
     pub action: IncidentAction,
     /// The incident that was opened, escalated or closed (as it is now).
     pub incident: Option<Incident>,
+    /// Why: the reason of the deciding check, or of the rule that fired.
+    pub cause: String,
+}
+
+/// What [`Store::record_results`](crate::Store::record_results) did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// Results that were new (not stored before, of a monitor that exists).
+    pub inserted: u64,
+    /// Every state change the new results caused, in the order they happened.
+    pub changes: Vec<StateChange>,
 }
 
 /// Which incidents to list.

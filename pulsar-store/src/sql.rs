@@ -404,8 +404,21 @@ pub(crate) fn insert_values<'a>(
     let Some(first) = rows.first() else {
         return Statement::new("SELECT 1 WHERE 1 = 0");
     };
-    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", column_list(first));
-    let mut values = Vec::with_capacity(rows.len() * first.len());
+    let (list, values) = values_list(rows, placeholders);
+    let sql = format!(
+        "INSERT INTO {table} ({}) VALUES {list}{tail}",
+        column_list(first)
+    );
+    Statement::composed(sql).bind_all(values)
+}
+
+/// `($1, …), (…), …` of `rows`, and their values in order.
+fn values_list<'a>(
+    rows: &[Vec<Field<'a>>],
+    placeholders: Placeholders,
+) -> (String, Vec<Value<'a>>) {
+    let mut sql = String::new();
+    let mut values = Vec::with_capacity(rows.len() * rows.first().map_or(0, Vec::len));
     for (i, row) in rows.iter().enumerate() {
         sql.push_str(if i == 0 { "(" } else { ", (" });
         for (j, field) in row.iter().enumerate() {
@@ -423,7 +436,32 @@ pub(crate) fn insert_values<'a>(
         }
         sql.push(')');
     }
-    sql.push_str(tail);
+    (sql, values)
+}
+
+/// `UPDATE table SET … FROM (VALUES …) AS v WHERE table.key = v.column1` of `rows`, each
+/// the fields of one row with its key first: one statement updates many rows, on both
+/// dialects (their `VALUES` columns are both named `column1`, `column2`, …).
+pub(crate) fn update_values<'a>(
+    table: &str,
+    rows: &[Vec<Field<'a>>],
+    placeholders: Placeholders,
+) -> Statement<'a> {
+    let Some(first) = rows.first() else {
+        return Statement::new("SELECT 1 WHERE 1 = 0");
+    };
+    let sets: Vec<String> = first
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(i, f)| format!("{} = v.column{}", f.column, i + 1))
+        .collect();
+    let (list, values) = values_list(rows, placeholders);
+    let sql = format!(
+        "UPDATE {table} SET {} FROM (VALUES {list}) AS v WHERE {table}.{} = v.column1",
+        sets.join(", "),
+        first[0].column
+    );
     Statement::composed(sql).bind_all(values)
 }
 
@@ -451,6 +489,12 @@ mod tests {
              ON CONFLICT DO NOTHING"
         );
         assert_eq!(statement.values[4], Value::Int(Some(2)));
+        let update = update_values("t", &rows, Placeholders::Numbered);
+        assert_eq!(
+            update.sql.as_str(),
+            "UPDATE t SET total = v.column2, low = v.column3, name = v.column4 FROM \
+             (VALUES ($1, $2, $3, $4), ($5, $6, $7, $8)) AS v WHERE t.id = v.column1"
+        );
         assert_eq!(statement.values[7], Value::Text(Some("b")));
         let statement = insert_values("t", &rows[..1], "", Placeholders::InOrder);
         assert_eq!(

@@ -13,16 +13,17 @@ use sqlx::Pool;
 
 use crate::backend::Backend;
 use crate::dialect::begin_write;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::fold::{FOLD_BATCH, Folder};
 use crate::query::{
     DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, Page, PageRequest,
-    StateChange, TimeRange,
+    Recorded, StateChange, TimeRange,
 };
 use crate::retention::{PruneReport, Retention};
+use crate::rows::ResultColumns;
 use crate::store::Store;
 use crate::summary_cache::SummaryCache;
-use crate::{fold, hosts, monitors, notify, prune, results, summaries};
+use crate::{alerts, fold, hosts, monitors, notify, prune, results, summaries};
 
 /// The [`Store`] on a SQL database: [`PgStore`](crate::PgStore) or
 /// [`SqliteStore`](crate::SqliteStore). Clones share the pool, the background fold and the
@@ -91,6 +92,55 @@ impl<B: Backend> SqlStore<B> {
         // Imported rows may replace day rows with the same counts: cached days cannot tell.
         self.summary_cache.clear();
         committed
+    }
+}
+
+/// Attempts of a result batch that keeps meeting concurrent writers (a deadlock, a monitor
+/// deleted under it) before the conflict is reported.
+const WRITE_ATTEMPTS: usize = 5;
+
+#[allow(private_bounds)]
+impl<B: Backend> SqlStore<B> {
+    /// Inserts results and, with `alerts`, applies their verdicts to their monitors, in one
+    /// write transaction, retried while it meets concurrent writers.
+    async fn write_results(&self, results: &[CheckResult], alerts: bool) -> Result<Recorded> {
+        let rows = results::result_rows(results);
+        if rows.is_empty() {
+            return Ok(Recorded::default());
+        }
+        let mut attempt = 1;
+        loop {
+            match self.try_write_results(results, &rows, alerts).await {
+                Err(StoreError::Conflict(source)) if attempt < WRITE_ATTEMPTS => {
+                    tracing::debug!(attempt, error = %source, "result batch met a concurrent writer; retrying");
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn try_write_results(
+        &self,
+        results: &[CheckResult],
+        rows: &[ResultColumns],
+        alerts: bool,
+    ) -> Result<Recorded> {
+        let mut tx = begin_write::<B>(&self.pool).await?;
+        let locked = match alerts {
+            true => Some(alerts::lock::<B>(&mut tx, results).await?),
+            false => None,
+        };
+        let new = B::insert_results(&mut tx, rows).await?;
+        let changes = match locked {
+            Some(locked) => alerts::apply::<B>(&mut tx, locked, results, &new).await?,
+            None => Vec::new(),
+        };
+        tx.commit().await?;
+        Ok(Recorded {
+            inserted: new.len() as u64,
+            changes,
+        })
     }
 }
 
@@ -172,11 +222,11 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     async fn insert_results(&self, results: &[CheckResult]) -> Result<u64> {
-        let rows = results::result_rows(results);
-        if rows.is_empty() {
-            return Ok(0);
-        }
-        B::insert_results(&self.pool, &rows).await
+        Ok(self.write_results(results, false).await?.inserted)
+    }
+
+    async fn record_results(&self, results: &[CheckResult]) -> Result<Recorded> {
+        self.write_results(results, true).await
     }
 
     async fn list_results(

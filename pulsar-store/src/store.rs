@@ -12,7 +12,7 @@ use pulsar_core::{
 use crate::error::Result;
 use crate::query::{
     DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, Page, PageRequest,
-    StateChange, TimeRange,
+    Recorded, StateChange, TimeRange,
 };
 use crate::retention::{PruneReport, Retention};
 
@@ -86,6 +86,16 @@ pub trait Store: Send + Sync + 'static {
     /// [`Store::fold_rollups`]), each exactly once, so late results count and redelivered
     /// ones do not count twice.
     async fn insert_results(&self, results: &[CheckResult]) -> Result<u64>;
+
+    /// Stores results as [`Store::insert_results`] does and, in the same transaction, moves
+    /// each monitor with new results through the alert rule ([`pulsar_core::alert_step`]),
+    /// one result at a time in slot order, with the memory the store keeps for it: its
+    /// state changes (DOWN after `failure_threshold` failures in a row, UP again after
+    /// `recovery_threshold` good checks, …) open, escalate and close its incidents as
+    /// [`Store::set_monitor_state`] does. A result for a slot at or before the newest one
+    /// applied (late, or delivered again) is stored but changes no state; a duplicate changes
+    /// nothing. Returns how many results were new and every state change.
+    async fn record_results(&self, results: &[CheckResult]) -> Result<Recorded>;
 
     /// A monitor's results with slots in `range`, newest first.
     async fn list_results(

@@ -8,12 +8,13 @@ use std::time::Duration;
 use prost::Message;
 use pulsar_core::proto::v1;
 use pulsar_core::{
-    ChannelId, Delivery, DeliveryId, Incident, IncidentId, Monitor, MonitorId, MonitorState,
-    NotificationChannel, from_unix_ms, unix_ms,
+    AlertMemory, ChannelId, Delivery, DeliveryId, Incident, IncidentId, Monitor, MonitorId,
+    MonitorState, NotificationChannel, from_unix_ms, unix_ms,
 };
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
+use crate::sql::Field;
 
 pub(crate) fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
@@ -89,6 +90,47 @@ impl MonitorRow {
         monitor.updated_at = from_unix_ms(self.updated_at_ms);
         Ok(monitor)
     }
+}
+
+/// The alert memory columns of a monitor ([`AlertRow`]).
+pub(crate) const ALERT_SELECT: &str =
+    "alert_last_slot_ms, alert_down, alert_degraded, alert_up, alert_working";
+
+/// A monitor with the memory the alert rule keeps for it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AlertRow {
+    #[sqlx(flatten)]
+    pub(crate) monitor: MonitorRow,
+    alert_last_slot_ms: Option<i64>,
+    alert_down: i64,
+    alert_degraded: i64,
+    alert_up: i64,
+    alert_working: i64,
+}
+
+impl AlertRow {
+    pub(crate) fn memory(&self) -> AlertMemory {
+        let run = |count: i64| u32::try_from(count).unwrap_or(u32::MAX);
+        AlertMemory {
+            last_slot: self.alert_last_slot_ms.map(from_unix_ms),
+            down: run(self.alert_down),
+            degraded: run(self.alert_degraded),
+            up: run(self.alert_up),
+            working: run(self.alert_working),
+        }
+    }
+}
+
+/// A monitor's alert memory as written columns, keyed by its id.
+pub(crate) fn alert_fields(id: Uuid, memory: &AlertMemory) -> Vec<Field<'static>> {
+    vec![
+        Field::key("id", id),
+        Field::plain("alert_last_slot_ms", memory.last_slot.map(unix_ms)),
+        Field::plain("alert_down", i64::from(memory.down)),
+        Field::plain("alert_degraded", i64::from(memory.degraded)),
+        Field::plain("alert_up", i64::from(memory.up)),
+        Field::plain("alert_working", i64::from(memory.working)),
+    ]
 }
 
 pub(crate) fn monitor_definition(monitor: &Monitor) -> Vec<u8> {

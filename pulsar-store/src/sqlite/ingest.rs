@@ -3,12 +3,12 @@
 
 use std::collections::HashSet;
 
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use crate::backend::Ingest;
+use crate::dialect::Dialect;
 use crate::dialect::SqliteBackend;
-use crate::dialect::{Dialect, begin_write};
 use crate::error::Result;
 use crate::rows::{HostSampleColumns, ResultColumns};
 use crate::sql::{Conn, Field, Statement, Value, insert_values};
@@ -17,9 +17,12 @@ use crate::sql::{Conn, Field, Statement, Value, insert_values};
 const ROWS_PER_STATEMENT: usize = 1_000;
 
 impl Ingest for SqliteBackend {
-    async fn insert_results(pool: &SqlitePool, rows: &[ResultColumns]) -> Result<u64> {
-        let mut tx = begin_write::<Self>(pool).await?;
-        // Writers are serialized, so the monitors seen here stay until commit.
+    /// The write transaction holds the database, so the monitors seen here stay until
+    /// commit and seqs are handed out in commit order.
+    async fn insert_results(
+        tx: &mut SqliteConnection,
+        rows: &[ResultColumns],
+    ) -> Result<Vec<(Uuid, i64)>> {
         let mut ids: Vec<Uuid> = rows.iter().map(|r| r.monitor_id).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -40,7 +43,7 @@ impl Ingest for SqliteBackend {
         .bind(i64::try_from(rows.len()).unwrap_or(i64::MAX))
         .fetch_one(&mut *tx)
         .await?;
-        let mut inserted = 0;
+        let mut inserted = Vec::with_capacity(rows.len());
         for (chunk_index, chunk) in rows.chunks(ROWS_PER_STATEMENT).enumerate() {
             let chunk_seq = first_seq + (chunk_index * ROWS_PER_STATEMENT) as i64;
             let fields: Vec<Vec<Field<'_>>> = chunk
@@ -53,17 +56,12 @@ impl Ingest for SqliteBackend {
                 })
                 .collect();
             // A redelivered result keeps its first row; rollups see each result once.
-            let tail = " ON CONFLICT (monitor_id, slot_ms) DO NOTHING";
-            inserted += tx
-                .execute(insert_values(
-                    "check_results",
-                    &fields,
-                    tail,
-                    Self::SQL.placeholders,
-                ))
-                .await?;
+            let tail =
+                " ON CONFLICT (monitor_id, slot_ms) DO NOTHING RETURNING monitor_id, slot_ms";
+            let statement = insert_values("check_results", &fields, tail, Self::SQL.placeholders);
+            let keys: Vec<(Uuid, i64)> = tx.fetch_all(statement).await?;
+            inserted.extend(keys);
         }
-        tx.commit().await?;
         Ok(inserted)
     }
 

@@ -5,6 +5,7 @@
 #[macro_use]
 mod support;
 
+mod alerts;
 mod cached_summaries;
 mod fold;
 mod hosts;
@@ -42,6 +43,10 @@ conformance! {
     fold::the_background_task_folds_new_results,
     fold::folds_merge_into_minute_rows_folded_before,
     incidents::state_changes_open_escalate_and_close_incidents,
+    alerts::failures_in_a_row_take_a_monitor_down_and_good_checks_bring_it_back,
+    alerts::late_and_redelivered_results_never_flip_the_state,
+    alerts::a_batch_is_applied_in_slot_order,
+    alerts::paused_monitors_store_results_but_keep_their_state,
     incidents::incidents_list_per_monitor_and_globally,
     hosts::host_samples_store_latest_and_downsample,
     notifications::channels_crud_and_delivery_log,

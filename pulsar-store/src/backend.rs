@@ -40,12 +40,15 @@ pub(crate) trait Claim: Dialect {
 pub(crate) trait Ingest: Dialect {
     /// Inserts result rows (first copies per key) in the write transaction `tx`, skipping
     /// those stored already and those of monitors that do not exist, each with its arrival
-    /// `seq`; returns the keys (monitor, slot) of the new ones. A monitor deleted while the
-    /// batch is written is a `Conflict`: the caller retries, and its results are skipped.
+    /// `seq`; returns how many were new and, with `keys`, which (monitor, slot) they were
+    /// (returning them costs a row each through the driver: the plain insert does without).
+    /// A monitor deleted while the batch is written is a `Conflict`: the caller retries, and
+    /// its results are skipped.
     fn insert_results(
         tx: &mut Self::Conn,
         rows: &[ResultColumns],
-    ) -> impl Future<Output = Result<Vec<(Uuid, i64)>>> + Send;
+        keys: bool,
+    ) -> impl Future<Output = Result<Inserted>> + Send;
 
     /// Inserts host sample rows in `tx`, skipping those stored already; returns the keys
     /// (hostname, time) of those that were new.
@@ -53,6 +56,14 @@ pub(crate) trait Ingest: Dialect {
         tx: &mut Self::Conn,
         rows: &[HostSampleColumns],
     ) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
+}
+
+/// What [`Ingest::insert_results`] wrote.
+#[derive(Debug, Default)]
+pub(crate) struct Inserted {
+    pub(crate) count: u64,
+    /// The new rows' (monitor, slot), when asked for.
+    pub(crate) keys: Vec<(Uuid, i64)>,
 }
 
 /// Folding: which results have committed, and rollup upserts.

@@ -131,14 +131,14 @@ impl<B: Backend> SqlStore<B> {
             true => Some(alerts::lock::<B>(&mut tx, results).await?),
             false => None,
         };
-        let new = B::insert_results(&mut tx, rows).await?;
+        let new = B::insert_results(&mut tx, rows, alerts).await?;
         let changes = match locked {
-            Some(locked) => alerts::apply::<B>(&mut tx, locked, results, &new).await?,
+            Some(locked) => alerts::apply::<B>(&mut tx, locked, results, &new.keys).await?,
             None => Vec::new(),
         };
         tx.commit().await?;
         Ok(Recorded {
-            inserted: new.len() as u64,
+            inserted: new.count,
             changes,
         })
     }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
-use crate::backend::Ingest;
+use crate::backend::{Ingest, Inserted};
 use crate::dialect::Dialect;
 use crate::dialect::SqliteBackend;
 use crate::error::Result;
@@ -22,7 +22,8 @@ impl Ingest for SqliteBackend {
     async fn insert_results(
         tx: &mut SqliteConnection,
         rows: &[ResultColumns],
-    ) -> Result<Vec<(Uuid, i64)>> {
+        keys: bool,
+    ) -> Result<Inserted> {
         let mut ids: Vec<Uuid> = rows.iter().map(|r| r.monitor_id).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -43,7 +44,7 @@ impl Ingest for SqliteBackend {
         .bind(i64::try_from(rows.len()).unwrap_or(i64::MAX))
         .fetch_one(&mut *tx)
         .await?;
-        let mut inserted = Vec::with_capacity(rows.len());
+        let mut inserted = Inserted::default();
         for (chunk_index, chunk) in rows.chunks(ROWS_PER_STATEMENT).enumerate() {
             let chunk_seq = first_seq + (chunk_index * ROWS_PER_STATEMENT) as i64;
             let fields: Vec<Vec<Field<'_>>> = chunk
@@ -56,11 +57,19 @@ impl Ingest for SqliteBackend {
                 })
                 .collect();
             // A redelivered result keeps its first row; rollups see each result once.
-            let tail =
-                " ON CONFLICT (monitor_id, slot_ms) DO NOTHING RETURNING monitor_id, slot_ms";
+            let tail = if keys {
+                " ON CONFLICT (monitor_id, slot_ms) DO NOTHING RETURNING monitor_id, slot_ms"
+            } else {
+                " ON CONFLICT (monitor_id, slot_ms) DO NOTHING"
+            };
             let statement = insert_values("check_results", &fields, tail, Self::SQL.placeholders);
-            let keys: Vec<(Uuid, i64)> = tx.fetch_all(statement).await?;
-            inserted.extend(keys);
+            if keys {
+                let new: Vec<(Uuid, i64)> = tx.fetch_all(statement).await?;
+                inserted.count += new.len() as u64;
+                inserted.keys.extend(new);
+            } else {
+                inserted.count += tx.execute(statement).await?;
+            }
         }
         Ok(inserted)
     }

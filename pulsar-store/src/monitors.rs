@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::backend::Backend;
 use crate::error::{Result, StoreError, is_unique_violation, violation_mentions};
-use crate::query::{DueCheck, MonitorFilter, Page, PageRequest, StateChange};
+use crate::query::{DueCheck, MonitorFilter, MonitorWrite, Page, PageRequest, StateChange};
 use crate::rows::{
     INCIDENT_SELECT, IncidentRow, MONITOR_SELECT, MonitorRow, interval_ms, monitor_definition,
     parse_state, state_name,
@@ -200,26 +200,51 @@ pub(crate) async fn update<B: Backend>(
     conn: &mut B::Conn,
     monitor: &Monitor,
     now: SystemTime,
-) -> Result<Monitor> {
+) -> Result<MonitorWrite> {
     let old = fetch(conn, monitor.id, B::SQL.lock_rows).await?;
     rewrite(conn, &old, monitor, now).await
 }
+
+/// The cause of the state change a pause or a resume makes.
+const RESUMED: &str = "resumed";
 
 async fn rewrite<C: Conn>(
     conn: &mut C,
     old: &Monitor,
     new: &Monitor,
     now: SystemTime,
-) -> Result<Monitor> {
+) -> Result<MonitorWrite> {
     let update = MonitorUpdate::new(old, new, now)?;
     let stored = update.monitor;
     let next_due = update.next_due.map(unix_ms);
     write_row(conn, RowWrite::Rewrite, &stored, next_due).await?;
     write_labels(conn, &stored).await?;
-    if update.pauses {
-        close_open_incident(conn, stored.id, now, RESOLUTION_PAUSED).await?;
-    }
-    Ok(stored)
+    let closed = match update.pauses {
+        true => close_open_incident(conn, stored.id, now, RESOLUTION_PAUSED).await?,
+        false => None,
+    };
+    // A pause or a resume is a change of state, told like one the checks cause.
+    let state_change =
+        (stored.state != old.state && old.enabled != stored.enabled).then(|| StateChange {
+            monitor_id: stored.id,
+            previous: old.state,
+            current: stored.state,
+            action: match closed {
+                Some(_) => IncidentAction::Close,
+                None => IncidentAction::None,
+            },
+            incident: closed,
+            cause: if update.pauses {
+                RESOLUTION_PAUSED
+            } else {
+                RESUMED
+            }
+            .to_owned(),
+        });
+    Ok(MonitorWrite {
+        monitor: stored,
+        state_change,
+    })
 }
 
 /// Enables or disables a monitor, as [`update`] does.
@@ -228,7 +253,7 @@ pub(crate) async fn set_enabled<B: Backend>(
     id: MonitorId,
     enabled: bool,
     now: SystemTime,
-) -> Result<Monitor> {
+) -> Result<MonitorWrite> {
     let old = fetch(conn, id, B::SQL.lock_rows).await?;
     let new = Monitor {
         enabled,
@@ -263,17 +288,17 @@ async fn open_incident<C: Conn>(conn: &mut C, id: MonitorId) -> Result<Option<In
         .transpose()
 }
 
-/// Closes the monitor's open incident, if any, at `at`.
+/// Closes the monitor's open incident, if any, at `at`; returns it closed.
 async fn close_open_incident<C: Conn>(
     conn: &mut C,
     id: MonitorId,
     at: SystemTime,
     resolution: &str,
-) -> Result<()> {
-    if let Some(open) = open_incident(conn, id).await? {
-        close(conn, open, at, resolution).await?;
+) -> Result<Option<Incident>> {
+    match open_incident(conn, id).await? {
+        Some(open) => Ok(Some(close(conn, open, at, resolution).await?)),
+        None => Ok(None),
     }
-    Ok(())
 }
 
 /// Closes `open` at `at`; returns it closed.

@@ -175,6 +175,17 @@ pub struct StateChange {
     pub cause: String,
 }
 
+/// What an update of a monitor did ([`Store::update_monitor`](crate::Store::update_monitor),
+/// [`Store::set_monitor_enabled`](crate::Store::set_monitor_enabled)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitorWrite {
+    /// The monitor as stored.
+    pub monitor: Monitor,
+    /// Its change of state when the update paused it (closing its open incident, cause
+    /// "paused") or resumed it (PAUSED → UNKNOWN, cause "resumed").
+    pub state_change: Option<StateChange>,
+}
+
 /// What [`Store::record_results`](crate::Store::record_results) did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Recorded {

@@ -16,8 +16,8 @@ use crate::dialect::begin_write;
 use crate::error::{Result, StoreError};
 use crate::fold::{FOLD_BATCH, Folder};
 use crate::query::{
-    DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, Page, PageRequest,
-    Recorded, StateChange, TimeRange,
+    DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, MonitorWrite, Page,
+    PageRequest, Recorded, StateChange, TimeRange,
 };
 use crate::retention::{PruneReport, Retention};
 use crate::rows::ResultColumns;
@@ -171,7 +171,7 @@ impl<B: Backend> Store for SqlStore<B> {
         monitors::list(&mut *self.pool.acquire().await?, filter, page).await
     }
 
-    async fn update_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<Monitor> {
+    async fn update_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<MonitorWrite> {
         let mut tx = begin_write::<B>(&self.pool).await?;
         let updated = monitors::update::<B>(&mut tx, monitor, now).await?;
         tx.commit().await?;
@@ -190,7 +190,7 @@ impl<B: Backend> Store for SqlStore<B> {
         id: MonitorId,
         enabled: bool,
         now: SystemTime,
-    ) -> Result<Monitor> {
+    ) -> Result<MonitorWrite> {
         let mut tx = begin_write::<B>(&self.pool).await?;
         let monitor = monitors::set_enabled::<B>(&mut tx, id, enabled, now).await?;
         tx.commit().await?;

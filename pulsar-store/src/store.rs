@@ -11,8 +11,8 @@ use pulsar_core::{
 
 use crate::error::Result;
 use crate::query::{
-    DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, Page, PageRequest,
-    Recorded, StateChange, TimeRange,
+    DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, MonitorWrite, Page,
+    PageRequest, Recorded, StateChange, TimeRange,
 };
 use crate::retention::{PruneReport, Retention};
 
@@ -44,20 +44,22 @@ pub trait Store: Send + Sync + 'static {
 
     /// Replaces a monitor's definition (keeping its creation time and, unless it is
     /// enabled or disabled by the update, its state). A changed interval restarts the
-    /// schedule at the first slot at or after `now`.
-    async fn update_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<Monitor>;
+    /// schedule at the first slot at or after `now`. A pause or a resume comes back as a
+    /// state change (see [`MonitorWrite`]).
+    async fn update_monitor(&self, monitor: &Monitor, now: SystemTime) -> Result<MonitorWrite>;
 
     /// Deletes a monitor with its results, rollups and incidents.
     async fn delete_monitor(&self, id: MonitorId) -> Result<()>;
 
     /// Disabling pauses the monitor (state Paused, open incident closed, never claimed);
-    /// enabling sets it Unknown and schedules it from the first slot at or after `now`.
+    /// enabling sets it Unknown and schedules it from the first slot at or after `now`. Either
+    /// comes back as a state change (see [`MonitorWrite`]).
     async fn set_monitor_enabled(
         &self,
         id: MonitorId,
         enabled: bool,
         now: SystemTime,
-    ) -> Result<Monitor>;
+    ) -> Result<MonitorWrite>;
 
     /// Records a monitor's new state, opening, escalating or closing its incident per
     /// [`IncidentAction::on_state_change`](pulsar_core::IncidentAction::on_state_change).

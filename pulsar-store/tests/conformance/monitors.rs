@@ -35,7 +35,12 @@ pub(crate) async fn create_get_update_delete_with_validation_errors(store: Arc<d
     changed.check.url = "https://api.example.com/v2/health".into();
     changed.labels.insert("tier".into(), "1".into());
     let later = at(NOW_MS + 5_000);
-    let updated = store.update_monitor(&changed, later).await.unwrap();
+    let write = store.update_monitor(&changed, later).await.unwrap();
+    assert_eq!(
+        write.state_change, None,
+        "an update that neither pauses nor resumes"
+    );
+    let updated = write.monitor;
     assert_eq!(updated.created_at, created.created_at);
     assert_eq!(updated.updated_at, later);
     assert_eq!(store.get_monitor(new.id).await.unwrap(), updated);
@@ -163,13 +168,29 @@ pub(crate) async fn disabling_pauses_and_enabling_reschedules(store: Arc<dyn Sto
         .await
         .unwrap();
 
-    let paused = store
+    let pause = store
         .set_monitor_enabled(m.id, false, at(NOW_MS + 1_000))
         .await
         .unwrap();
+    let paused = &pause.monitor;
     assert_eq!(
         (paused.enabled, paused.state),
         (false, MonitorState::Paused)
+    );
+    // The pause is told as a state change, with the incident it closed.
+    let change = pause.state_change.expect("a pause changes the state");
+    assert_eq!(
+        (change.previous, change.current, change.action),
+        (
+            MonitorState::Down,
+            MonitorState::Paused,
+            IncidentAction::Close
+        )
+    );
+    assert_eq!(change.cause, "paused");
+    assert_eq!(
+        change.incident.expect("closed incident").resolution,
+        "paused"
     );
     let incidents = store
         .list_incidents(
@@ -200,13 +221,29 @@ pub(crate) async fn disabling_pauses_and_enabling_reschedules(store: Arc<dyn Sto
     );
 
     let resumed_at = at(NOW_MS + 2 * DAY_MS);
-    let resumed = store
+    let resume = store
         .set_monitor_enabled(m.id, true, resumed_at)
         .await
         .unwrap();
+    let resumed = &resume.monitor;
     assert_eq!(
         (resumed.enabled, resumed.state),
         (true, MonitorState::Unknown)
+    );
+    let change = resume.state_change.expect("a resume changes the state");
+    assert_eq!(
+        (
+            change.previous,
+            change.current,
+            change.action,
+            change.cause.as_str()
+        ),
+        (
+            MonitorState::Paused,
+            MonitorState::Unknown,
+            IncidentAction::None,
+            "resumed"
+        )
     );
     let due = store
         .claim_due(at(NOW_MS + 2 * DAY_MS + 60_000), 100)

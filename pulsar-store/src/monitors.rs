@@ -5,11 +5,11 @@
 //! claim, how due rows are locked and their new due times bound
 //! ([`Claim`](crate::backend::Claim)).
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use pulsar_core::{
     Incident, IncidentAction, IncidentId, Monitor, MonitorId, MonitorState, MonitorUpdate,
-    NewMonitor, RESOLUTION_PAUSED, claimed_slot, state_change, truncate_to_ms, unix_ms,
+    NewMonitor, RESOLUTION_PAUSED, claimed_slot, slot_after, state_change, truncate_to_ms, unix_ms,
 };
 
 use uuid::Uuid;
@@ -21,7 +21,7 @@ use crate::rows::{
     INCIDENT_SELECT, IncidentRow, MONITOR_SELECT, MonitorRow, interval_ms, monitor_definition,
     parse_state, state_name,
 };
-use crate::sql::{Conn, Statement};
+use crate::sql::{Conn, Field, Statement, update_values};
 
 fn name_or_id_taken(error: sqlx::Error, monitor: &Monitor) -> StoreError {
     if !is_unique_violation(&error) {
@@ -94,29 +94,76 @@ pub(crate) async fn list<C: Conn>(
 /// skipped, not replayed. Concurrent claimers never claim the same slot: PostgreSQL skips
 /// rows another claimer has locked, whose due times lie after `now` once it commits; on
 /// SQLite a second claimer waits for the write lock and then sees the moved due times.
+///
+/// A monitor whose stored definition no longer decodes is skipped and reported in the log,
+/// and its due time still moves on (by the interval column), so it neither stalls the
+/// claims of the others nor is read again on every tick.
 pub(crate) async fn due<B: Backend>(
     tx: &mut B::Conn,
     now: SystemTime,
     limit: u32,
 ) -> Result<(Vec<DueCheck>, Vec<(Uuid, i64)>)> {
     let sql = format!(
-        "SELECT {MONITOR_SELECT} FROM monitors WHERE enabled AND next_due_at_ms <= $1 \
-         ORDER BY next_due_at_ms LIMIT $2{}",
+        "SELECT {MONITOR_SELECT}, interval_ms FROM monitors \
+         WHERE enabled AND next_due_at_ms <= $1 ORDER BY next_due_at_ms LIMIT $2{}",
         B::SQL.skip_locked
     );
     let statement = Statement::composed(sql)
         .bind(unix_ms(now))
         .bind(i64::from(limit));
-    let rows: Vec<MonitorRow> = tx.fetch_all(statement).await?;
+    let rows: Vec<ClaimRow> = tx.fetch_all(statement).await?;
     let mut due = Vec::with_capacity(rows.len());
     let mut next_due = Vec::with_capacity(rows.len());
     for row in rows {
-        let monitor = row.into_monitor()?;
-        let (slot, next) = claimed_slot(&monitor, now);
-        next_due.push((monitor.id.0, unix_ms(next)));
-        due.push(DueCheck { monitor, slot });
+        let id = MonitorId(row.monitor.id);
+        let interval = Duration::from_millis(u64::try_from(row.interval_ms).unwrap_or(0));
+        match row.monitor.into_monitor() {
+            Ok(monitor) => {
+                let (slot, next) = claimed_slot(&monitor, now);
+                next_due.push((id.0, unix_ms(next)));
+                due.push(DueCheck { monitor, slot });
+            }
+            Err(error) => {
+                tracing::error!(monitor = %id, %error, "skipping a monitor whose stored definition does not decode");
+                next_due.push((id.0, unix_ms(slot_after(id, interval, now))));
+            }
+        }
     }
     Ok((due, next_due))
+}
+
+/// Hands claimed slots back, for a scheduler that could not enqueue them: each monitor whose
+/// due time is still the one its claim left (the slot after the claimed one) is due at the
+/// claimed slot again, so the next claim takes it — or, if that claim comes after the next
+/// slot, the newer slot. A monitor changed since (rescheduled, paused, deleted) is left as
+/// it is. Returns how many slots were handed back.
+pub(crate) async fn release<B: Backend>(tx: &mut B::Conn, claims: &[DueCheck]) -> Result<u64> {
+    let rows: Vec<Vec<Field<'static>>> = claims
+        .iter()
+        .map(|claim| {
+            let left = unix_ms(claim.slot + claim.monitor.interval);
+            vec![
+                Field::key("id", claim.monitor.id.0),
+                Field::plain("next_due_at_ms", unix_ms(claim.slot)),
+                Field::key("next_due_at_ms", left),
+            ]
+        })
+        .collect();
+    let mut released = 0;
+    for chunk in rows.chunks(1_000) {
+        let statement = update_values("monitors", chunk, B::SQL.placeholders);
+        released += tx.execute(statement).await?;
+    }
+    Ok(released)
+}
+
+/// A claimed monitor's row, with its interval as a column: what moves its schedule on even
+/// when its definition does not decode.
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    #[sqlx(flatten)]
+    monitor: MonitorRow,
+    interval_ms: i64,
 }
 
 // ---- writes ----

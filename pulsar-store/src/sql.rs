@@ -439,9 +439,10 @@ fn values_list<'a>(
     (sql, values)
 }
 
-/// `UPDATE table SET … FROM (VALUES …) AS v WHERE table.key = v.column1` of `rows`, each
-/// the fields of one row with its key first: one statement updates many rows, on both
-/// dialects (their `VALUES` columns are both named `column1`, `column2`, …).
+/// `UPDATE table SET … FROM (VALUES …) AS v WHERE …` of `rows`, each the fields of one row in
+/// the same columns: the [`Merge::Key`] fields select the row to update (all must equal), the
+/// others are written. One statement updates many rows, on both dialects (their `VALUES`
+/// columns are both named `column1`, `column2`, …).
 pub(crate) fn update_values<'a>(
     table: &str,
     rows: &[Vec<Field<'a>>],
@@ -450,17 +451,21 @@ pub(crate) fn update_values<'a>(
     let Some(first) = rows.first() else {
         return Statement::new("SELECT 1 WHERE 1 = 0");
     };
-    let sets: Vec<String> = first
+    let (keys, sets): (Vec<_>, Vec<_>) = first
         .iter()
         .enumerate()
-        .skip(1)
-        .map(|(i, f)| format!("{} = v.column{}", f.column, i + 1))
+        .map(|(i, f)| (f, format!("{} = v.column{}", f.column, i + 1)))
+        .partition(|(f, _)| f.merge == Merge::Key);
+    let sets: Vec<String> = sets.into_iter().map(|(_, set)| set).collect();
+    let keys: Vec<String> = keys
+        .into_iter()
+        .map(|(_, key)| format!("{table}.{key}"))
         .collect();
     let (list, values) = values_list(rows, placeholders);
     let sql = format!(
-        "UPDATE {table} SET {} FROM (VALUES {list}) AS v WHERE {table}.{} = v.column1",
+        "UPDATE {table} SET {} FROM (VALUES {list}) AS v WHERE {}",
         sets.join(", "),
-        first[0].column
+        keys.join(" AND ")
     );
     Statement::composed(sql).bind_all(values)
 }

@@ -221,6 +221,16 @@ impl<B: Backend> Store for SqlStore<B> {
         Ok(due)
     }
 
+    async fn release_claims(&self, claims: &[DueCheck]) -> Result<u64> {
+        if claims.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = begin_write::<B>(&self.pool).await?;
+        let released = monitors::release::<B>(&mut tx, claims).await?;
+        tx.commit().await?;
+        Ok(released)
+    }
+
     async fn insert_results(&self, results: &[CheckResult]) -> Result<u64> {
         Ok(self.write_results(results, false).await?.inserted)
     }

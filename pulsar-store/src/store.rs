@@ -80,6 +80,12 @@ pub trait Store: Send + Sync + 'static {
     /// replayed. Concurrent claimers never claim the same slot.
     async fn claim_due(&self, now: SystemTime, limit: u32) -> Result<Vec<DueCheck>>;
 
+    /// Hands claimed slots back, for a scheduler that could not enqueue them, so the next
+    /// claim takes each again (or the newer slot, if it comes after the next one). A monitor
+    /// changed since its claim (rescheduled, paused, deleted) is left as it is. Returns how
+    /// many slots were handed back.
+    async fn release_claims(&self, claims: &[DueCheck]) -> Result<u64>;
+
     // ---- results and rollups ----
 
     /// Stores results, ignoring any whose `(monitor_id, slot)` is already stored or whose

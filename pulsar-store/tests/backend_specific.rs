@@ -136,3 +136,70 @@ async fn postgres_names_sort_byte_by_byte_whatever_the_database_locale() {
     store.close().await;
     schema.drop().await;
 }
+
+/// Corrupts the stored definition of `bad`, claims, and checks that only `good` is claimed
+/// and that `bad` is not read again at the same time (its due time moved on).
+async fn claims_skip_an_undecodable_monitor(
+    store: &dyn Store,
+    corrupt: impl std::future::Future<Output = ()>,
+    good: pulsar_core::MonitorId,
+) {
+    corrupt.await;
+    let tick = at(NOW_MS + 60_000);
+    let claimed = store
+        .claim_due(tick, 10)
+        .await
+        .expect("claim despite a bad row");
+    let ids: Vec<_> = claimed.iter().map(|due| due.monitor.id).collect();
+    assert_eq!(ids, [good]);
+    assert!(store.claim_due(tick, 10).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_claims_skip_a_monitor_whose_definition_does_not_decode() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("pulsar.db");
+    let store = SqliteStore::open(&path).await.expect("open");
+    let bad = store.create_monitor(&monitor("bad"), now()).await.unwrap();
+    let good = store.create_monitor(&monitor("good"), now()).await.unwrap();
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("raw connection");
+    let corrupt = async {
+        sqlx::query("UPDATE monitors SET definition = x'ff00ff' WHERE id = ?1")
+            .bind(bad.id.0)
+            .execute(&raw)
+            .await
+            .expect("corrupt");
+    };
+    claims_skip_an_undecodable_monitor(&store, corrupt, good.id).await;
+    raw.close().await;
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_claims_skip_a_monitor_whose_definition_does_not_decode() {
+    let Some(schema) = support::postgres::TestSchema::create().await else {
+        return;
+    };
+    let store = schema.store().await;
+    let bad = store.create_monitor(&monitor("bad"), now()).await.unwrap();
+    let good = store.create_monitor(&monitor("good"), now()).await.unwrap();
+    let mut raw = sqlx::PgConnection::connect(&support::postgres::url())
+        .await
+        .expect("connect");
+    let corrupt = async {
+        let sql = format!(
+            "UPDATE {}.monitors SET definition = '\\xff00ff'::bytea WHERE id = $1",
+            schema.name
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(bad.id.0)
+            .execute(&mut raw)
+            .await
+            .expect("corrupt");
+    };
+    claims_skip_an_undecodable_monitor(&store, corrupt, good.id).await;
+    store.close().await;
+    schema.drop().await;
+}

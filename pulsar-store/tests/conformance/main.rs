@@ -27,6 +27,7 @@ conformance! {
     schedule::two_claimers_never_claim_a_slot_twice,
     schedule::missed_slots_are_skipped_after_downtime,
     schedule::interval_change_restarts_the_schedule,
+    schedule::a_slot_handed_back_is_claimed_again,
     results::inserts_are_idempotent_per_monitor_and_slot,
     results::results_page_newest_first_within_a_range,
     results::latest_results_of_many_monitors,

@@ -124,3 +124,33 @@ pub(crate) async fn interval_change_restarts_the_schedule(store: Arc<dyn Store>)
     assert_eq!(due[0].slot, first);
     assert_eq!(due[0].monitor.interval, slower.interval);
 }
+
+pub(crate) async fn a_slot_handed_back_is_claimed_again(store: Arc<dyn Store>) {
+    let a = store.create_monitor(&monitor("a"), now()).await.unwrap();
+    let b = store.create_monitor(&monitor("b"), now()).await.unwrap();
+    let tick = at(NOW_MS + 60_000);
+    let claimed = store.claim_due(tick, 10).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert!(store.claim_due(tick, 10).await.unwrap().is_empty());
+
+    // The enqueue failed: both slots go back, and the next claim takes them again.
+    assert_eq!(store.release_claims(&claimed).await.unwrap(), 2);
+    let again = store.claim_due(tick, 10).await.unwrap();
+    let slots = |claims: &[pulsar_store::DueCheck]| {
+        let mut slots: Vec<_> = claims.iter().map(|c| (c.monitor.id, c.slot)).collect();
+        slots.sort();
+        slots
+    };
+    assert_eq!(slots(&again), slots(&claimed));
+
+    // A monitor changed since its claim keeps its new schedule; handing back twice is a
+    // no-op the second time.
+    let mut slower = store.get_monitor(a.id).await.unwrap();
+    slower.interval = Duration::from_secs(300);
+    store.update_monitor(&slower, tick).await.unwrap();
+    assert_eq!(store.release_claims(&again).await.unwrap(), 1);
+    assert_eq!(store.release_claims(&again).await.unwrap(), 0);
+    let last = store.claim_due(tick, 10).await.unwrap();
+    let ids: Vec<MonitorId> = last.iter().map(|c| c.monitor.id).collect();
+    assert_eq!(ids, [b.id]);
+}

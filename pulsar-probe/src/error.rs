@@ -7,8 +7,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProbeError {
-    /// The extra CA file could not be read: fix the path or its permissions.
-    #[error("cannot read CA file {}: {source}", path.display())]
+    /// The extra CA file could not be read: fix the path or its permissions. The OS error
+    /// is the `source()`, so a report of the chain names it once.
+    #[error("cannot read CA file {}", path.display())]
     CaFileUnreadable {
         path: PathBuf,
         #[source]

@@ -158,6 +158,31 @@ async fn bad_url_and_bad_options_get_one_line_and_exit_2() {
     let output = pulsar(&["probe", "--timeout", "soon", "http://127.0.0.1/"]).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--timeout"));
+    // Errors of the argument parser are one line too.
+    for args in [
+        vec!["probe", "--timeout", "0s", "http://127.0.0.1/"],
+        vec!["probe", "--bogus", "http://127.0.0.1/"],
+        vec!["probe"],
+    ] {
+        let output = pulsar(&args).await;
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("pulsar: "), "{stderr}");
+    }
+    // The OS error of a missing CA file is said once.
+    let output = pulsar(&[
+        "probe",
+        "--ca-file",
+        "/nonexistent/ca.pem",
+        "http://127.0.0.1/",
+    ])
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("No such file").count(), 1, "{stderr}");
+    // --timeout takes hours, up to the 24 h it promises (the check itself runs at once).
+    let output = pulsar(&["probe", "--timeout", "24h", "--json", "http://127.0.0.1:9/"]).await;
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -26,7 +26,7 @@ pub(crate) struct ProbeArgs {
     /// Request body (makes the default method POST).
     #[arg(short = 'd', long)]
     data: Option<String>,
-    /// Overall deadline of one check, e.g. 5s, 500ms, 1m.
+    /// Overall deadline of one check, e.g. 5s, 500ms, 1m (at most 24h).
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     timeout: Duration,
     /// Report a redirect instead of following it.
@@ -166,7 +166,7 @@ fn spec(args: &ProbeArgs) -> anyhow::Result<CheckSpec> {
     Ok(spec)
 }
 
-/// `250ms`, `5s`, `1.5s`, `2m`; a bare number is seconds.
+/// `250ms`, `5s`, `1.5s`, `2m`, `1h`; a bare number is seconds.
 fn parse_duration(raw: &str) -> Result<Duration, String> {
     let raw = raw.trim();
     let split = raw
@@ -180,7 +180,8 @@ fn parse_duration(raw: &str) -> Result<Duration, String> {
         "ms" => value / 1000.0,
         "" | "s" => value,
         "m" => value * 60.0,
-        other => return Err(format!("unknown unit {other:?} (use ms, s or m)")),
+        "h" => value * 3600.0,
+        other => return Err(format!("unknown unit {other:?} (use ms, s, m or h)")),
     };
     if !(seconds > 0.0 && seconds <= 86_400.0) {
         return Err(format!("{raw:?} must be above zero and at most 24h"));
@@ -205,6 +206,8 @@ mod tests {
         assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert!(parse_duration("25h").is_err());
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("5 parsecs").is_err());

@@ -19,6 +19,7 @@ mod rollup;
 mod schedule;
 mod stats;
 mod summary;
+mod text;
 mod time;
 mod validate;
 
@@ -50,5 +51,6 @@ pub use rollup::{BucketSize, BucketSpan, Rollup, RollupSample, RollupStats, cove
 pub use schedule::{slot_after, slot_at_or_after, slot_at_or_before, slot_phase};
 pub use stats::{PhasePercentiles, percentile};
 pub use summary::{PhaseLatency, SUMMARY_WINDOWS, Summary, uptime_pct};
+pub use text::printable;
 pub use time::{from_unix_ms, unix_ms};
 pub use validate::limits;

@@ -318,3 +318,40 @@ async fn dns_server_option_uses_that_nameserver() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(json_lines(&output)[0]["error"]["kind"], "dns_no_such_name");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_codes_from_the_server_reach_the_terminal_as_plain_text() {
+    let pki = TestPki::new().unwrap();
+    let options = ServerOptions {
+        tls: Some(Leaf::HostileNames),
+        ..Default::default()
+    };
+    let server = TestServer::start(&pki, options).await.unwrap();
+    let ca = ca_file(&pki, "hostile");
+    let output = pulsar(&["probe", "--ca-file", ca.to_str().unwrap(), &server.url("/")]).await;
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // Every line is plain text: no ESC, BEL or CR from the certificate reach the terminal.
+    let controls: Vec<char> = stdout
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect();
+    assert!(controls.is_empty(), "{controls:?} in {stdout}");
+    assert!(stdout.contains("\\u{1b}]0;pwned\\u{7}evil"), "{stdout}");
+    assert!(stdout.contains("\\rok"), "{stdout}");
+    // The JSON contract escapes them as JSON does, and keeps the text whole.
+    let output = pulsar(&[
+        "probe",
+        "--json",
+        "--ca-file",
+        ca.to_str().unwrap(),
+        &server.url("/"),
+    ])
+    .await;
+    let lines = json_lines(&output);
+    let subject = lines[0]["tls"]["subject"].as_str().unwrap_or_default();
+    assert!(
+        subject.contains(pulsar_probe::testkit::HOSTILE_NAME),
+        "{subject:?}"
+    );
+}

@@ -8,7 +8,7 @@ mod raw;
 mod server;
 
 pub use dns::{DnsAnswer, TestDns};
-pub use pki::{Identity, LEAF_NAMES, Leaf, TestPki};
+pub use pki::{HOSTILE_NAME, Identity, LEAF_NAMES, Leaf, TestPki};
 pub use raw::{FullBacklog, Misbehaviour, RawServer};
 pub use server::{Delays, ROOT_BODY, ServerOptions, TestServer};
 

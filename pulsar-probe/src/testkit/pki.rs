@@ -31,7 +31,14 @@ pub enum Leaf {
     WrongHost,
     /// Self-signed for [`LEAF_NAMES`]: no CA vouches for it.
     SelfSigned,
+    /// Signed by the test CA for [`LEAF_NAMES`], its subject's names holding terminal
+    /// control codes ([`HOSTILE_NAME`]): what a hostile server can put in front of a user.
+    HostileNames,
 }
+
+/// The common name of [`Leaf::HostileNames`]: an OSC title change, a screen clear, a
+/// carriage return over the line before it, and a bell.
+pub const HOSTILE_NAME: &str = "\u{1b}]0;pwned\u{7}evil\u{1b}[2J\rok\u{7}";
 
 /// A certificate chain and its key, ready for a rustls server.
 #[derive(Debug)]
@@ -55,6 +62,7 @@ pub struct TestPki {
     expired: Arc<Identity>,
     wrong_host: Arc<Identity>,
     self_signed: Arc<Identity>,
+    hostile_names: Arc<Identity>,
 }
 
 type Result<T> = std::result::Result<T, rcgen::Error>;
@@ -74,20 +82,32 @@ impl TestPki {
         let ca_pem = ca_cert.pem();
         let issuer = Issuer::new(ca_params, ca_key);
 
-        let signed = |names: &[&str], from: i32, until: i32| -> Result<Arc<Identity>> {
+        let signed_as = |names: &[&str], subject: DistinguishedName, from: i32, until: i32| {
             let key = KeyPair::generate()?;
             let mut params = leaf_params(names)?;
+            params.distinguished_name = subject;
             params.not_before = date_time_ymd(from, 1, 1);
             params.not_after = date_time_ymd(until, 1, 1);
             let cert = params.signed_by(&key, &issuer)?;
-            Ok(Arc::new(Identity {
+            Ok::<_, rcgen::Error>(Arc::new(Identity {
                 chain: vec![cert.der().clone(), ca_der.clone()],
                 key: PrivatePkcs8KeyDer::from(key.serialize_der()),
             }))
         };
+        let signed = |names: &[&str], from: i32, until: i32| {
+            signed_as(
+                names,
+                name(names.first().copied().unwrap_or("leaf")),
+                from,
+                until,
+            )
+        };
         let valid = signed(&LEAF_NAMES, this_year - 1, this_year + 2)?;
         let expired = signed(&LEAF_NAMES, 2020, 2021)?;
         let wrong_host = signed(&["other.invalid"], this_year - 1, this_year + 2)?;
+        let mut hostile = name(HOSTILE_NAME);
+        hostile.push(DnType::OrganizationName, HOSTILE_NAME);
+        let hostile_names = signed_as(&LEAF_NAMES, hostile, this_year - 1, this_year + 2)?;
 
         let key = KeyPair::generate()?;
         let mut params = leaf_params(&LEAF_NAMES)?;
@@ -106,6 +126,7 @@ impl TestPki {
             expired,
             wrong_host,
             self_signed,
+            hostile_names,
         })
     }
 
@@ -125,6 +146,7 @@ impl TestPki {
             Leaf::Expired => self.expired.clone(),
             Leaf::WrongHost => self.wrong_host.clone(),
             Leaf::SelfSigned => self.self_signed.clone(),
+            Leaf::HostileNames => self.hostile_names.clone(),
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
-use pulsar_core::{Outcome, PhasePercentiles, Phases, ProbeReport, Verdict};
+use pulsar_core::{Outcome, PhasePercentiles, Phases, ProbeReport, Verdict, printable};
 
 /// Columns the whole check spans; each phase gets its share, at least one if it took time.
 const BAR_COLUMNS: usize = 48;
@@ -36,7 +36,7 @@ pub(crate) fn render(report: &ProbeReport, verdict: &Verdict, style: Style) -> S
     for (i, hop) in report.hops.iter().enumerate() {
         let arrow = if i == 0 { " " } else { "↳" };
         let status = hop.status.map_or("---".to_owned(), |s| s.to_string());
-        let _ = writeln!(out, "{arrow} {status} {}", hop.url);
+        let _ = writeln!(out, "{arrow} {status} {}", printable(&hop.url));
     }
     if let Some(hop) = report.final_hop() {
         if let Some(addr) = hop.remote_addr {
@@ -53,10 +53,10 @@ pub(crate) fn render(report: &ProbeReport, verdict: &Verdict, style: Style) -> S
     if let Some(tls) = report.tls() {
         let alpn = tls.alpn.as_deref().unwrap_or("none");
         let _ = writeln!(out, "  {} {} (ALPN {alpn})", tls.version, tls.cipher);
-        let _ = writeln!(out, "  Certificate {}", tls.subject);
-        let _ = writeln!(out, "    issued by {}", tls.issuer);
+        let _ = writeln!(out, "  Certificate {}", printable(&tls.subject));
+        let _ = writeln!(out, "    issued by {}", printable(&tls.issuer));
         if !tls.sans.is_empty() {
-            let _ = writeln!(out, "    names {}", tls.sans.join(", "));
+            let _ = writeln!(out, "    names {}", printable(&tls.sans.join(", ")));
         }
         if let (Some(not_after), Some(days)) =
             (tls.not_after, tls.days_to_expiry(SystemTime::now()))
@@ -78,10 +78,13 @@ pub(crate) fn render(report: &ProbeReport, verdict: &Verdict, style: Style) -> S
     out.push('\n');
     let line = match verdict.outcome {
         Outcome::Up => style.paint("32", "✓ up"),
-        Outcome::Degraded => style.paint("33", &format!("~ degraded: {}", verdict.reason)),
+        Outcome::Degraded => {
+            let reason = printable(&verdict.reason);
+            style.paint("33", &format!("~ degraded: {reason}"))
+        }
         Outcome::Down => {
             let kind = verdict.failure_kind.map_or("down", |k| k.as_str());
-            style.paint("31", &format!("✗ {kind}: {}", verdict.reason))
+            style.paint("31", &format!("✗ {kind}: {}", printable(&verdict.reason)))
         }
     };
     let _ = writeln!(out, "{line}");
@@ -139,7 +142,11 @@ pub(crate) fn line(n: usize, report: &ProbeReport, verdict: &Verdict) -> String 
         phase(p.total),
     );
     if verdict.outcome != Outcome::Up {
-        text.push_str(&format!("  {}: {}", verdict.outcome, verdict.reason));
+        text.push_str(&format!(
+            "  {}: {}",
+            verdict.outcome,
+            printable(&verdict.reason)
+        ));
     }
     text
 }

@@ -161,15 +161,7 @@ pub(crate) async fn drain(
     counted: &mut u64,
 ) -> Result<(), Failure> {
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| {
-            Failure::new(
-                FailureKind::BodyReset,
-                format!(
-                    "the body broke off after {counted} bytes: {}",
-                    error_chain(&e)
-                ),
-            )
-        })?;
+        let frame = frame.map_err(|e| body_failure(&e, *counted))?;
         let Some(data) = frame.data_ref() else {
             continue;
         };
@@ -185,6 +177,37 @@ pub(crate) async fn drain(
         }
     }
     Ok(())
+}
+
+/// A body that could not be read to its end: malformed framing (a chunk-size line that is
+/// not a number, …) is the server breaking the protocol; anything else is the body breaking
+/// off (a reset, an early close).
+fn body_failure(e: &hyper::Error, counted: u64) -> Failure {
+    let malformed = e.is_parse() || {
+        let mut source = std::error::Error::source(e);
+        let mut invalid = false;
+        while let Some(inner) = source {
+            // hyper reports bad framing (a chunk-size line, a chunk's end) as invalid input.
+            invalid |= inner.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                matches!(
+                    io.kind(),
+                    std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData
+                )
+            });
+            source = inner.source();
+        }
+        invalid
+    };
+    if malformed {
+        let message = format!("malformed body after {counted} bytes: {}", error_chain(e));
+        Failure::new(FailureKind::HttpProtocol, message)
+    } else {
+        let message = format!(
+            "the body broke off after {counted} bytes: {}",
+            error_chain(e)
+        );
+        Failure::new(FailureKind::BodyReset, message)
+    }
 }
 
 /// "outer: inner: innermost", the way a user wants to read a nested error on one line.

@@ -264,6 +264,20 @@ async fn body_reset_midway() {
 }
 
 #[tokio::test]
+async fn a_malformed_chunk_size_is_a_protocol_error_not_a_reset() {
+    let pki = pki();
+    let server = RawServer::start(Misbehaviour::BadChunkSize).await.unwrap();
+    let report = prober(&pki, None).get(&server.url("/")).await;
+    assert_eq!(kind(&report), FailureKind::HttpProtocol, "{report:?}");
+    let message = &report.failure.as_ref().unwrap().message;
+    assert!(
+        message.starts_with("malformed body after 5 bytes"),
+        "{message}"
+    );
+    assert_eq!(report.status(), Some(200), "the head arrived and is kept");
+}
+
+#[tokio::test]
 async fn body_that_stalls_is_a_body_timeout() {
     let pki = pki();
     let server = RawServer::start(Misbehaviour::StallMidBody).await.unwrap();

@@ -20,6 +20,8 @@ pub enum Misbehaviour {
     ResetMidBody,
     /// Sends a head announcing 100 000 bytes, 1 000 of them, then nothing, holding on.
     StallMidBody,
+    /// Sends a chunked body whose second chunk-size line is not hexadecimal, then closes.
+    BadChunkSize,
 }
 
 const HEAD_100K: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n";
@@ -65,6 +67,13 @@ async fn misbehave(mut stream: TcpStream, behaviour: Misbehaviour) -> Option<Tcp
         Misbehaviour::Silent => Some(stream),
         Misbehaviour::Garbage => {
             let _ = stream.write_all(b"SSH-2.0-not-http\r\n\r\n").await;
+            None
+        }
+        Misbehaviour::BadChunkSize => {
+            let response = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n\
+                             5\r\nhello\r\nzz-not-a-size\r\nmore\r\n0\r\n\r\n";
+            let _ = stream.write_all(response).await;
+            let _ = stream.flush().await;
             None
         }
         Misbehaviour::ResetMidBody | Misbehaviour::StallMidBody => {

@@ -29,9 +29,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .compile_fds(descriptors)?;
 
     let descriptor_bytes = std::fs::read(&descriptor_path)?;
+    // An older server must accept a newer client's requests: fields it does not know are
+    // skipped, as binary protobuf skips them.
     pbjson_build::Builder::new()
         .register_descriptors(&descriptor_bytes)?
         .btree_map(["."])
+        .ignore_unknown_fields()
         .build(&[".pulsar.v1"])?;
     Ok(())
 }

@@ -19,6 +19,25 @@ impl FieldError {
     }
 }
 
+/// The API's error detail for a request that broke validation: every field error, with the
+/// path of the field under `prefix` (the request's field that holds the value, e.g.
+/// `"monitor"`; empty for none).
+pub fn bad_request(prefix: &str, errors: &[FieldError]) -> crate::proto::v1::BadRequest {
+    let path = |field: &str| match prefix {
+        "" => field.to_owned(),
+        _ => format!("{prefix}.{field}"),
+    };
+    crate::proto::v1::BadRequest {
+        field_violations: errors
+            .iter()
+            .map(|e| crate::proto::v1::FieldViolation {
+                field: path(&e.field),
+                description: e.message.clone(),
+            })
+            .collect(),
+    }
+}
+
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.field, self.message)

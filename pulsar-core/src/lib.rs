@@ -29,7 +29,7 @@ pub use alert::{AlertMemory, AlertStep, AlertThresholds, SlotVerdict, alert_step
 pub use body::BodyMatcher;
 pub use body::REGEX_WINDOW_BYTES;
 pub use check::CheckResult;
-pub use error::{CoreError, FieldError};
+pub use error::{CoreError, FieldError, bad_request};
 pub use event::{TOPIC_CHECKS, TOPIC_HOSTS, TOPIC_MONITOR_STATES, TOPIC_MONITORS, check_task_key};
 pub use histogram::{HISTOGRAM_RELATIVE_ERROR, LatencyHistogram, PhaseHistograms};
 pub use host_series::{HostMetrics, HostPoint, series_step};

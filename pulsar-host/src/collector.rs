@@ -128,6 +128,7 @@ impl Sampler {
         let buf = &mut self.text;
         let mut snapshot = HostSnapshot {
             hostname: sysinfo::System::host_name().unwrap_or_default(),
+            host: config.host.clone().unwrap_or_default(),
             taken_at_unix_ms,
             rate_interval_ms: elapsed
                 .map_or(0, |e| u64::try_from(e.as_millis()).unwrap_or(u64::MAX)),

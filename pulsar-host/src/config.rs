@@ -121,6 +121,8 @@ pub(crate) struct Config {
     pub(crate) root_fs: PathBuf,
     pub(crate) excluded_fs_types: Vec<String>,
     pub(crate) excluded_mount_points: Vec<String>,
+    /// The identity snapshots report under; `None` leaves it to the hostname.
+    pub(crate) host: Option<String>,
 }
 
 impl Config {
@@ -176,6 +178,7 @@ impl Default for HostCollectorBuilder {
                 root_fs: PathBuf::from(DEFAULT_ROOT_FS),
                 excluded_fs_types: owned(DEFAULT_EXCLUDED_FS_TYPES),
                 excluded_mount_points: owned(DEFAULT_EXCLUDED_MOUNT_POINTS),
+                host: None,
             },
         }
     }
@@ -200,6 +203,14 @@ impl HostCollectorBuilder {
         } else {
             self.config.sections &= !section.bit();
         }
+        self
+    }
+
+    /// The identity every snapshot reports under (`HostSnapshot::host`), e.g. a worker's
+    /// name. By default it is left empty, which means the hostname; in a container the
+    /// kernel's hostname is the container's, and can be empty.
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.config.host = Some(host.into());
         self
     }
 

@@ -465,3 +465,17 @@ fn odd_content_everywhere_never_panics() {
         assert!(!snapshot.hostname.is_empty());
     }
 }
+
+#[test]
+fn snapshots_report_under_the_host_identity_the_caller_sets() {
+    let host = FakeHost::new();
+    // Unset: empty, which stores read as "the hostname".
+    assert_eq!(collector(&host).collect().host, "");
+    let mut named = HostCollector::builder()
+        .proc_root(host.proc_root())
+        .sys_root(host.sys_root())
+        .sections([Section::Info])
+        .host("worker-eu-1")
+        .build();
+    assert_eq!(named.collect().host, "worker-eu-1");
+}

@@ -33,11 +33,15 @@ pub(crate) struct HostSampleColumns {
 
 impl HostSampleColumns {
     pub(crate) fn new(snapshot: &v1::HostSnapshot) -> Result<Self> {
-        if snapshot.hostname.is_empty() {
-            return Err(StoreError::invalid("hostname", "must not be empty"));
+        let host = host_identity(snapshot);
+        if host.is_empty() {
+            return Err(StoreError::invalid(
+                "host",
+                "no host identity: the hostname is empty, so set `host`",
+            ));
         }
         Ok(Self {
-            hostname: snapshot.hostname.clone(),
+            hostname: host.to_owned(),
             taken_at_ms: snapshot.taken_at_unix_ms,
             metrics: HostMetrics::from_snapshot(snapshot).to_array(),
             snapshot: snapshot.encode_to_vec(),
@@ -57,6 +61,16 @@ impl HostSampleColumns {
         }
         fields.push(Field::plain("snapshot", &self.snapshot));
         fields
+    }
+}
+
+/// Who a snapshot is from: its `host`, or its hostname when that is unset. Stored in the
+/// `hostname` columns, which key a host's samples and averages.
+pub(crate) fn host_identity(snapshot: &v1::HostSnapshot) -> &str {
+    if snapshot.host.is_empty() {
+        &snapshot.hostname
+    } else {
+        &snapshot.host
     }
 }
 

@@ -116,3 +116,31 @@ pub(crate) async fn host_samples_store_latest_and_downsample(store: Arc<dyn Stor
     );
     let _ = Duration::ZERO;
 }
+
+pub(crate) async fn samples_are_kept_under_the_host_identity_the_caller_sets(
+    store: Arc<dyn Store>,
+) {
+    // A container's kernel hostname can be empty: the caller's identity keys the samples.
+    let mut named = snapshot("", NOW_MS, 10.0, None);
+    named.host = "worker-eu-1".into();
+    let mut renamed = snapshot("3f2a9c1b7d44", NOW_MS + 10_000, 20.0, None);
+    renamed.host = "worker-eu-1".into();
+    assert_eq!(
+        store.insert_host_samples(&[named, renamed]).await.unwrap(),
+        2
+    );
+    let hosts = store.list_hosts().await.unwrap();
+    let names: Vec<&str> = hosts.iter().map(|h| h.hostname.as_str()).collect();
+    assert_eq!(names, ["worker-eu-1"]);
+    let latest = store.latest_host_sample("worker-eu-1").await.unwrap();
+    assert_eq!(
+        latest.hostname, "3f2a9c1b7d44",
+        "the snapshot keeps its hostname"
+    );
+    // Without either, the error says what to set.
+    let error = store
+        .insert_host_samples(&[snapshot("", NOW_MS, 1.0, None)])
+        .await
+        .unwrap_err();
+    assert_eq!(error.field_errors()[0].field, "host");
+}

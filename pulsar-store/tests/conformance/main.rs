@@ -50,6 +50,7 @@ conformance! {
     alerts::paused_monitors_store_results_but_keep_their_state,
     incidents::incidents_list_per_monitor_and_globally,
     hosts::host_samples_store_latest_and_downsample,
+    hosts::samples_are_kept_under_the_host_identity_the_caller_sets,
     notifications::channels_crud_and_delivery_log,
     retention::prune_removes_only_what_retention_drops,
 }

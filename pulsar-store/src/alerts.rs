@@ -15,10 +15,7 @@ use crate::error::Result;
 use crate::monitors::change_state;
 use crate::query::StateChange;
 use crate::rows::{ALERT_SELECT, AlertRow, MONITOR_SELECT, alert_fields};
-use crate::sql::{Conn, Statement, Value, update_values};
-
-/// Monitors per memory update statement: 6 values each.
-const ROWS_PER_STATEMENT: usize = 1_000;
+use crate::sql::{Conn, ROWS_PER_STATEMENT, Statement, Value, update_values};
 
 /// The monitors of a batch of results, locked for the transaction, with their memory.
 pub(crate) struct Locked(Vec<(Monitor, AlertMemory)>);

@@ -7,15 +7,12 @@ use crate::backend::Backend;
 use crate::error::{Result, StoreError};
 use crate::query::{HostSummary, TimeRange};
 use crate::rows::{
-    HostPointRow, HostSampleColumns, METRIC_COLUMNS, decode_snapshot, host_rollup_deltas,
-    series_plan, to_u64,
+    HostPointRow, HostSampleColumns, METRIC_COLUMNS, decode_snapshot, first_per_key,
+    host_rollup_deltas, series_plan, to_u64,
 };
-use crate::sql::{Conn, Statement, Upsert, insert_values, on_conflict};
+use crate::sql::{Conn, ROWS_PER_STATEMENT, Statement, Upsert, insert_values, on_conflict};
 use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{HostPoint, from_unix_ms};
-
-/// Host-average rows per statement: 20 values each stay under SQLite's bound-value limit.
-const ROLLUP_ROWS_PER_STATEMENT: usize = 1_000;
 
 /// The rows of `samples` to store: each checked, the first of each (host, time) only.
 pub(crate) fn sample_rows(samples: &[HostSnapshot]) -> Result<Vec<HostSampleColumns>> {
@@ -23,11 +20,7 @@ pub(crate) fn sample_rows(samples: &[HostSnapshot]) -> Result<Vec<HostSampleColu
         .iter()
         .map(HostSampleColumns::new)
         .collect::<Result<Vec<_>>>()?;
-    let mut seen = HashSet::new();
-    Ok(all
-        .into_iter()
-        .filter(|s| seen.insert((s.hostname.clone(), s.taken_at_ms)))
-        .collect())
+    Ok(first_per_key(all, |s| (s.hostname.clone(), s.taken_at_ms)))
 }
 
 /// Adds the samples of `rows` whose keys are in `inserted` (the new ones) to their minute
@@ -44,7 +37,7 @@ pub(crate) async fn add_to_averages<B: Backend>(
         .collect();
     // Averages are sums and counts, so a delta adds to the stored row in SQL.
     let deltas = host_rollup_deltas(&new);
-    for chunk in deltas.chunks(ROLLUP_ROWS_PER_STATEMENT) {
+    for chunk in deltas.chunks(ROWS_PER_STATEMENT) {
         let rows: Vec<_> = chunk.iter().map(|d| d.fields()).collect();
         let merge = on_conflict(
             "host_rollups",

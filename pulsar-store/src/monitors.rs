@@ -21,7 +21,7 @@ use crate::rows::{
     INCIDENT_SELECT, IncidentRow, MONITOR_SELECT, MonitorRow, interval_ms, monitor_definition,
     parse_state, state_name,
 };
-use crate::sql::{Conn, Field, Statement, update_values};
+use crate::sql::{Conn, Field, ROWS_PER_STATEMENT, Statement, update_values};
 
 fn name_or_id_taken(error: sqlx::Error, monitor: &Monitor) -> StoreError {
     if !is_unique_violation(&error) {
@@ -150,7 +150,7 @@ pub(crate) async fn release<B: Backend>(tx: &mut B::Conn, claims: &[DueCheck]) -
         })
         .collect();
     let mut released = 0;
-    for chunk in rows.chunks(1_000) {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let statement = update_values("monitors", chunk, B::SQL.placeholders);
         released += tx.execute(statement).await?;
     }

@@ -325,6 +325,10 @@ pub(crate) fn column_list(fields: &[Field<'_>]) -> String {
     names.join(", ")
 }
 
+/// Rows per multi-row statement: SQLite binds at most 32,766 values per statement, and the
+/// widest row written this way (a result, with its `seq`) has 20.
+pub(crate) const ROWS_PER_STATEMENT: usize = 1_000;
+
 /// How a multi-row insert writes its placeholders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Placeholders {

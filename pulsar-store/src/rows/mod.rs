@@ -49,12 +49,13 @@ pub(crate) fn parse_state(name: &str) -> Result<MonitorState> {
     })
 }
 
-/// The first of each run of items with the same key: a batch that repeats a key stores
-/// its first copy, on every backend and whatever order the database inserts rows in.
-pub(crate) fn first_per_key<'a, T, K: Eq + std::hash::Hash>(
-    items: impl IntoIterator<Item = &'a T>,
+/// The first item of each key: a batch that repeats a key stores its first copy, on every
+/// backend and whatever order the database inserts rows in. Works on owned items and on
+/// references alike.
+pub(crate) fn first_per_key<T, K: Eq + std::hash::Hash>(
+    items: impl IntoIterator<Item = T>,
     key: impl Fn(&T) -> K,
-) -> Vec<&'a T> {
+) -> Vec<T> {
     let mut seen = std::collections::HashSet::new();
     items
         .into_iter()

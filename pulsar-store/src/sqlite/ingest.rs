@@ -11,10 +11,7 @@ use crate::dialect::Dialect;
 use crate::dialect::SqliteBackend;
 use crate::error::Result;
 use crate::rows::{HostSampleColumns, ResultColumns};
-use crate::sql::{Conn, Field, Statement, Value, insert_values};
-
-/// Rows per multi-row statement: 20 values per result row, 12 per host sample row.
-const ROWS_PER_STATEMENT: usize = 1_000;
+use crate::sql::{Conn, Field, ROWS_PER_STATEMENT, Statement, Value, insert_values};
 
 impl Ingest for SqliteBackend {
     /// The write transaction holds the database, so the monitors seen here stay until

@@ -10,10 +10,7 @@ use crate::dialect::Dialect;
 use crate::dialect::SqliteBackend;
 use crate::error::Result;
 use crate::rows::{HistogramRow, RollupRow, merge_stored_histograms};
-use crate::sql::{Conn, Field, Upsert, insert_values, on_conflict};
-
-/// Rows per multi-row statement: 15 values each stay under SQLite's bound-value limit.
-const ROWS_PER_STATEMENT: usize = 1_000;
+use crate::sql::{Conn, Field, ROWS_PER_STATEMENT, Upsert, insert_values, on_conflict};
 
 impl Rollups for SqliteBackend {
     async fn settled_seq(_: &SqlitePool) -> Result<Option<i64>> {

@@ -135,17 +135,19 @@ pub(crate) async fn due<B: Backend>(
 /// Hands claimed slots back, for a scheduler that could not enqueue them: each monitor whose
 /// due time is still the one its claim left (the slot after the claimed one) is due at the
 /// claimed slot again, so the next claim takes it — or, if that claim comes after the next
-/// slot, the newer slot. A monitor changed since (rescheduled, paused, deleted) is left as
-/// it is. Returns how many slots were handed back.
+/// slot, the newer slot. A monitor changed since (edited, paused, deleted) is left as it is. Returns how many slots were handed back.
 pub(crate) async fn release<B: Backend>(tx: &mut B::Conn, claims: &[DueCheck]) -> Result<u64> {
     let rows: Vec<Vec<Field<'static>>> = claims
         .iter()
         .map(|claim| {
             let left = unix_ms(claim.slot + claim.monitor.interval);
+            // The due time alone cannot tell an edit: a new interval's grid can hold the
+            // same next slot. Any edit, pause or resume moves `updated_at`.
             vec![
                 Field::key("id", claim.monitor.id.0),
                 Field::plain("next_due_at_ms", unix_ms(claim.slot)),
                 Field::key("next_due_at_ms", left),
+                Field::key("updated_at_ms", unix_ms(claim.monitor.updated_at)),
             ]
         })
         .collect();

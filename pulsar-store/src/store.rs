@@ -82,7 +82,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// Hands claimed slots back, for a scheduler that could not enqueue them, so the next
     /// claim takes each again (or the newer slot, if it comes after the next one). A monitor
-    /// changed since its claim (rescheduled, paused, deleted) is left as it is. Returns how
+    /// changed since its claim (edited, paused, deleted) is left as it is. Returns how
     /// many slots were handed back.
     async fn release_claims(&self, claims: &[DueCheck]) -> Result<u64>;
 

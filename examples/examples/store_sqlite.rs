@@ -157,5 +157,6 @@ fn check(monitor: &Monitor, slot: SystemTime, down: bool, tick: u32) -> CheckRes
         hops: Vec::new(),
         body_bytes: if down { 0 } else { 2_048 },
         tls: None,
+        manual: false,
     }
 }

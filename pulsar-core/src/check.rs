@@ -1,7 +1,7 @@
 //! The stored result of one scheduled check, and its wire form.
 
 use std::net::SocketAddr;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::error::CoreError;
 use crate::monitor::MonitorId;
@@ -9,6 +9,7 @@ use crate::outcome::{Outcome, Verdict};
 use crate::phases::Phases;
 use crate::proto::v1;
 use crate::report::{Failure, FailureKind, HopReport, ProbeReport, TlsInfo};
+use crate::schedule::manual_slot;
 use crate::time::{from_unix_ms, unix_ms};
 
 /// One check of a monitor for one schedule slot; `(monitor_id, slot)` is unique.
@@ -33,6 +34,9 @@ pub struct CheckResult {
     pub hops: Vec<HopReport>,
     pub body_bytes: u64,
     pub tls: Option<TlsInfo>,
+    /// Run on demand (`CheckNow`), outside the schedule: stored and shown like any result,
+    /// but left out of rollups, uptime and the alert rule, which count scheduled slots.
+    pub manual: bool,
 }
 
 impl CheckResult {
@@ -64,6 +68,25 @@ impl CheckResult {
             body_bytes: last.map_or(0, |h| h.body_bytes),
             tls: report.hops.iter().rev().find_map(|h| h.tls.clone()),
             hops: report.hops,
+            manual: false,
+        }
+    }
+
+    /// The result of a check run on demand for a monitor checked every `interval`: keyed
+    /// by [`manual_slot`] (the millisecond it started, off the schedule grid) and marked
+    /// [`manual`](Self::manual).
+    pub fn run_on_demand(
+        monitor_id: MonitorId,
+        interval: Duration,
+        worker: impl Into<String>,
+        region: impl Into<String>,
+        report: ProbeReport,
+        verdict: Verdict,
+    ) -> Self {
+        let slot = manual_slot(monitor_id, interval, report.started_at);
+        Self {
+            manual: true,
+            ..Self::new(monitor_id, slot, worker, region, report, verdict)
         }
     }
 }
@@ -233,6 +256,7 @@ impl From<CheckResult> for v1::CheckResult {
             hops: c.hops.into_iter().map(Into::into).collect(),
             body_bytes: c.body_bytes,
             tls: c.tls.map(Into::into),
+            manual: c.manual,
         }
     }
 }
@@ -269,6 +293,7 @@ impl TryFrom<v1::CheckResult> for CheckResult {
                 .collect::<Result<_, _>>()?,
             body_bytes: c.body_bytes,
             tls: c.tls.map(Into::into),
+            manual: c.manual,
         })
     }
 }

@@ -48,7 +48,7 @@ pub use phases::PHASE_NAMES;
 pub use phases::Phases;
 pub use report::{Failure, FailureKind, FailurePhase, HopReport, ProbeReport, TlsInfo};
 pub use rollup::{BucketSize, BucketSpan, Rollup, RollupSample, RollupStats, cover, window_start};
-pub use schedule::{slot_after, slot_at_or_after, slot_at_or_before, slot_phase};
+pub use schedule::{manual_slot, slot_after, slot_at_or_after, slot_at_or_before, slot_phase};
 pub use stats::{PhasePercentiles, percentile};
 pub use summary::{PhaseLatency, SUMMARY_WINDOWS, Summary, uptime_pct};
 pub use text::printable;

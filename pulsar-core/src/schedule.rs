@@ -46,6 +46,18 @@ pub fn slot_at_or_after(id: MonitorId, interval: Duration, at: SystemTime) -> Sy
     }
 }
 
+/// The key of a check run on demand at `started_at`: that millisecond, or the next one when
+/// it lies on the monitor's grid, so a manual result never takes the place of (or is
+/// dropped as a duplicate of) the scheduled check of the same slot.
+pub fn manual_slot(id: MonitorId, interval: Duration, started_at: SystemTime) -> SystemTime {
+    let at = from_unix_ms(unix_ms(started_at));
+    if slot_at_or_before(id, interval, at) == at {
+        at + Duration::from_millis(1)
+    } else {
+        at
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +98,25 @@ mod tests {
         for count in per_ten_seconds {
             assert!((700..1_300).contains(&count), "{per_ten_seconds:?}");
         }
+    }
+
+    #[test]
+    fn a_manual_check_never_lands_on_a_scheduled_slot() {
+        let id = MonitorId::new();
+        let interval = Duration::from_secs(60);
+        let slot = slot_at_or_before(id, interval, at(1_700_000_000_000));
+        // Started exactly on the grid: moved off it by a millisecond.
+        assert_eq!(unix_ms(manual_slot(id, interval, slot)), unix_ms(slot) + 1);
+        // Anywhere else: the millisecond it started, sub-millisecond parts dropped.
+        let between = slot + Duration::from_micros(12_345_678);
+        assert_eq!(
+            unix_ms(manual_slot(id, interval, between)),
+            unix_ms(slot) + 12_345
+        );
+        assert_ne!(
+            slot_at_or_before(id, interval, manual_slot(id, interval, between)),
+            manual_slot(id, interval, between)
+        );
     }
 
     #[test]

@@ -57,8 +57,9 @@ pub(crate) async fn apply<B: Backend>(
     let mut new: HashSet<(Uuid, i64)> = new.iter().copied().collect();
     let mut by_monitor: BTreeMap<MonitorId, Vec<&CheckResult>> = BTreeMap::new();
     for result in results {
-        // `remove`: a result repeated in the batch counts once, as it was stored once.
-        if new.remove(&(result.monitor_id.0, pulsar_core::unix_ms(result.slot))) {
+        // `remove`: a result repeated in the batch counts once, as it was stored once. A
+        // manual check is off the schedule, so the rule (which counts slots) never sees it.
+        if new.remove(&(result.monitor_id.0, pulsar_core::unix_ms(result.slot))) && !result.manual {
             by_monitor
                 .entry(result.monitor_id)
                 .or_default()

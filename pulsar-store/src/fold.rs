@@ -97,7 +97,7 @@ pub(crate) async fn fold<B: Backend>(pool: &Pool<B::Db>, max_results: usize) -> 
     }
     let sql = format!(
         "SELECT seq, {SAMPLE_SELECT} FROM check_results WHERE seq > $1 AND seq <= $2 \
-         ORDER BY seq LIMIT $3"
+         AND NOT manual ORDER BY seq LIMIT $3"
     );
     let statement = Statement::composed(sql)
         .bind(folded)
@@ -123,10 +123,11 @@ pub(crate) async fn fold<B: Backend>(pool: &Pool<B::Db>, max_results: usize) -> 
     Ok(samples.len() as u64)
 }
 
-/// How many results wait to be folded.
+/// How many results wait to be folded (manual ones never are: the fold passes over them).
 pub(crate) async fn lag<C: Conn>(conn: &mut C) -> Result<u64> {
     let statement = Statement::new(
-        "SELECT count(*) FROM check_results WHERE seq > (SELECT folded_seq FROM rollup_cursor)",
+        "SELECT count(*) FROM check_results \
+         WHERE seq > (SELECT folded_seq FROM rollup_cursor) AND NOT manual",
     );
     let (pending,): (i64,) = conn.fetch_optional(statement).await?.unwrap_or((0,));
     Ok(to_u64(pending))

@@ -28,7 +28,7 @@ pub use fold::DEFAULT_FOLD_INTERVAL;
 pub use postgres::{DEFAULT_PG_ACQUIRE_TIMEOUT, DEFAULT_PG_MAX_CONNECTIONS, PgOptions, PgStore};
 pub use query::{
     DEFAULT_PAGE_LIMIT, DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MAX_PAGE_LIMIT,
-    MonitorFilter, MonitorWrite, Page, PageRequest, Recorded, StateChange, TimeRange,
+    MonitorFilter, MonitorWrite, Page, PageRequest, Recorded, ResultFilter, StateChange, TimeRange,
 };
 pub use retention::{
     DEFAULT_BATCH_ROWS, DEFAULT_DELIVERIES, DEFAULT_HOST_SAMPLES, DEFAULT_HOUR_ROLLUPS,

@@ -202,6 +202,42 @@ pub struct IncidentFilter {
     pub open_only: bool,
 }
 
+/// Which of a monitor's results to list: slots in `range`, and where given, only those run
+/// by one worker or in one region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultFilter {
+    pub range: TimeRange,
+    pub worker: Option<String>,
+    pub region: Option<String>,
+}
+
+impl Default for ResultFilter {
+    fn default() -> Self {
+        Self::within(TimeRange::all())
+    }
+}
+
+impl ResultFilter {
+    /// Every result with a slot in `range`.
+    pub fn within(range: TimeRange) -> Self {
+        Self {
+            range,
+            worker: None,
+            region: None,
+        }
+    }
+
+    pub fn worker(mut self, worker: impl Into<String>) -> Self {
+        self.worker = Some(worker.into());
+        self
+    }
+
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+}
+
 /// Which deliveries to list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DeliveryFilter {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::backend::Backend;
 use crate::dialect::begin_read;
 use crate::error::{Result, StoreError};
-use crate::query::{Page, PageRequest, TimeRange};
+use crate::query::{Page, PageRequest, ResultFilter, TimeRange};
 use crate::rows::{
     RESULT_SELECT, ResultColumns, ResultRow, RollupRow, SAMPLE_SELECT, SampleRow, bucket_seconds,
     first_per_key, rollup_select,
@@ -27,25 +27,34 @@ pub(crate) fn result_rows(results: &[CheckResult]) -> Vec<ResultColumns> {
         .collect()
 }
 
-/// One monitor's results with slots in `range`, newest first, by keyset pages on the slot.
+/// One monitor's results that pass `filter`, newest first, by keyset pages on the slot.
 pub(crate) async fn list<C: Conn>(
     conn: &mut C,
     monitor_id: MonitorId,
-    range: TimeRange,
+    filter: &ResultFilter,
     page: &PageRequest,
 ) -> Result<Page<CheckResult>> {
-    let (from_ms, to_ms) = range.millis();
+    let (from_ms, to_ms) = filter.range.millis();
     let before_ms = page.cursor_i64()?.unwrap_or(i64::MAX);
-    let sql = format!(
+    let mut sql = format!(
         "SELECT {RESULT_SELECT} FROM check_results WHERE monitor_id = $1 AND slot_ms >= $2 \
-         AND slot_ms < $3 AND slot_ms < $4 ORDER BY slot_ms DESC LIMIT $5"
+         AND slot_ms < $3 AND slot_ms < $4"
     );
-    let statement = Statement::composed(sql)
-        .bind(monitor_id.0)
-        .bind(from_ms)
-        .bind(to_ms)
-        .bind(before_ms)
-        .bind(page.fetch_limit());
+    let mut values: Vec<Value<'_>> = vec![
+        monitor_id.0.into(),
+        from_ms.into(),
+        to_ms.into(),
+        before_ms.into(),
+    ];
+    for (column, wanted) in [("worker", &filter.worker), ("region", &filter.region)] {
+        if let Some(wanted) = wanted {
+            values.push(wanted.into());
+            sql.push_str(&format!(" AND {column} = ${}", values.len()));
+        }
+    }
+    values.push(page.fetch_limit().into());
+    sql.push_str(&format!(" ORDER BY slot_ms DESC LIMIT ${}", values.len()));
+    let statement = Statement::composed(sql).bind_all(values);
     let rows: Vec<ResultRow> = conn.fetch_all(statement).await?;
     if rows.is_empty() {
         // An empty page of a monitor that does not exist is an error, not a page.
@@ -119,7 +128,7 @@ pub(crate) async fn pending<B: Backend>(
     let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
     let sql = format!(
         "SELECT {SAMPLE_SELECT} FROM check_results \
-         WHERE seq > (SELECT folded_seq FROM rollup_cursor) \
+         WHERE seq > (SELECT folded_seq FROM rollup_cursor) AND NOT manual \
          AND monitor_id{} AND slot_ms >= $2 AND slot_ms < $3",
         B::SQL.in_ids
     );

@@ -17,7 +17,7 @@ use crate::error::{Result, StoreError};
 use crate::fold::{FOLD_BATCH, Folder};
 use crate::query::{
     DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, MonitorWrite, Page,
-    PageRequest, Recorded, StateChange, TimeRange,
+    PageRequest, Recorded, ResultFilter, StateChange, TimeRange,
 };
 use crate::retention::{PruneReport, Retention};
 use crate::rows::ResultColumns;
@@ -242,10 +242,10 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn list_results(
         &self,
         monitor_id: MonitorId,
-        range: TimeRange,
+        filter: &ResultFilter,
         page: &PageRequest,
     ) -> Result<Page<CheckResult>> {
-        results::list(&mut *self.pool.acquire().await?, monitor_id, range, page).await
+        results::list(&mut *self.pool.acquire().await?, monitor_id, filter, page).await
     }
 
     async fn fold_rollups(&self, max_results: usize) -> Result<u64> {

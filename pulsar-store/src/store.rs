@@ -12,7 +12,7 @@ use pulsar_core::{
 use crate::error::Result;
 use crate::query::{
     DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, MonitorWrite, Page,
-    PageRequest, Recorded, StateChange, TimeRange,
+    PageRequest, Recorded, ResultFilter, StateChange, TimeRange,
 };
 use crate::retention::{PruneReport, Retention};
 
@@ -105,11 +105,12 @@ pub trait Store: Send + Sync + 'static {
     /// nothing. Returns how many results were new and every state change.
     async fn record_results(&self, results: &[CheckResult]) -> Result<Recorded>;
 
-    /// A monitor's results with slots in `range`, newest first.
+    /// A monitor's results that pass `filter` (slots in its range; its worker and region,
+    /// where given), newest first. Manual checks are listed with the scheduled ones.
     async fn list_results(
         &self,
         monitor_id: MonitorId,
-        range: TimeRange,
+        filter: &ResultFilter,
         page: &PageRequest,
     ) -> Result<Page<CheckResult>>;
 

@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use pulsar_store::{PageRequest, SqliteOptions, SqliteStore, Store, TimeRange};
+use pulsar_store::{PageRequest, ResultFilter, SqliteOptions, SqliteStore, Store};
 use sqlx::Connection;
 use support::*;
 
@@ -29,7 +29,7 @@ async fn a_sqlite_file_reopens_with_its_data() {
         .expect("reopen");
     assert_eq!(store.get_monitor(m.id).await.unwrap(), m);
     let page = store
-        .list_results(m.id, TimeRange::all(), &PageRequest::default())
+        .list_results(m.id, &ResultFilter::default(), &PageRequest::default())
         .await
         .unwrap();
     assert_eq!(page.items.len(), 5);

@@ -14,7 +14,7 @@ use crate::sql::Field;
 /// The columns a full result read selects.
 pub(crate) const RESULT_SELECT: &str = "monitor_id, slot_ms, outcome, dns_us, connect_us, tls_us, \
      ttfb_us, download_us, total_us, started_at_ms, worker, region, failure_kind, message, \
-     status_code, http_version, remote_addr, body_bytes, detail";
+     status_code, http_version, remote_addr, body_bytes, detail, manual";
 
 /// The columns of a result that rollups keep ([`SampleRow`]).
 pub(crate) const SAMPLE_SELECT: &str =
@@ -42,6 +42,7 @@ pub(crate) struct ResultColumns {
     body_bytes: i64,
     /// An encoded `CheckResult` message holding only the hops and TLS details.
     detail: Vec<u8>,
+    manual: bool,
 }
 
 fn non_empty(s: String) -> Option<String> {
@@ -78,6 +79,7 @@ impl ResultColumns {
             total_us: us(p.total_us),
             body_bytes: to_i64(w.body_bytes),
             detail: detail.encode_to_vec(),
+            manual: w.manual,
         }
     }
 
@@ -103,6 +105,7 @@ impl ResultColumns {
             Field::plain("total_us", self.total_us),
             Field::plain("body_bytes", self.body_bytes),
             Field::plain("detail", &self.detail),
+            Field::plain("manual", self.manual),
         ]
     }
 }
@@ -180,6 +183,7 @@ pub(crate) struct ResultRow {
     remote_addr: Option<String>,
     body_bytes: i64,
     detail: Vec<u8>,
+    manual: bool,
 }
 
 impl ResultRow {
@@ -204,6 +208,7 @@ impl ResultRow {
             hops: detail.hops,
             body_bytes: to_u64(self.body_bytes),
             tls: detail.tls,
+            manual: self.manual,
         };
         Ok(CheckResult::try_from(wire)?)
     }

@@ -99,7 +99,7 @@ pub(crate) async fn late_and_redelivered_results_never_flip_the_state(store: Arc
     let page = store
         .list_results(
             m.id,
-            pulsar_store::TimeRange::all(),
+            &pulsar_store::ResultFilter::default(),
             &PageRequest::default(),
         )
         .await

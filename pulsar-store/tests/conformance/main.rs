@@ -10,6 +10,7 @@ mod cached_summaries;
 mod fold;
 mod hosts;
 mod incidents;
+mod manual;
 mod monitors;
 mod notifications;
 mod results;
@@ -31,6 +32,8 @@ conformance! {
     results::inserts_are_idempotent_per_monitor_and_slot,
     results::results_page_newest_first_within_a_range,
     results::latest_results_of_many_monitors,
+    manual::manual_checks_are_listed_but_never_counted,
+    manual::results_filter_by_worker_and_region,
     results::results_keep_phases_hops_and_failures,
     summaries::rollup_percentiles_match_raw_percentiles,
     summaries::summaries_cover_the_window_edges,

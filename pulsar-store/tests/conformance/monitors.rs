@@ -2,7 +2,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pulsar_core::{IncidentAction, MonitorId, MonitorState, Outcome};
-use pulsar_store::{IncidentFilter, MonitorFilter, PageRequest, Store, StoreError, TimeRange};
+use pulsar_store::{
+    IncidentFilter, MonitorFilter, PageRequest, ResultFilter, Store, StoreError, TimeRange,
+};
 
 use crate::support::*;
 
@@ -285,7 +287,7 @@ pub(crate) async fn delete_cascades_to_results_rollups_and_incidents(store: Arc<
 
     assert!(matches!(
         store
-            .list_results(m.id, TimeRange::all(), &PageRequest::default())
+            .list_results(m.id, &ResultFilter::default(), &PageRequest::default())
             .await,
         Err(StoreError::NotFound { .. })
     ));
@@ -323,7 +325,7 @@ pub(crate) async fn delete_cascades_to_results_rollups_and_incidents(store: Arc<
     again.id = m.id;
     store.create_monitor(&again, now()).await.unwrap();
     let page = store
-        .list_results(m.id, TimeRange::all(), &PageRequest::default())
+        .list_results(m.id, &ResultFilter::default(), &PageRequest::default())
         .await
         .unwrap();
     assert!(page.items.is_empty());

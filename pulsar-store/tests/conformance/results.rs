@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pulsar_core::{Failure, FailureKind, HopReport, MonitorId, Outcome, Phases, TlsInfo};
-use pulsar_store::{PageRequest, Store, StoreError, TimeRange};
+use pulsar_store::{PageRequest, ResultFilter, Store, StoreError, TimeRange};
 
 use crate::support::*;
 
@@ -23,7 +23,7 @@ pub(crate) async fn inserts_are_idempotent_per_monitor_and_slot(store: Arc<dyn S
     assert_eq!(store.insert_results(&[]).await.unwrap(), 0);
 
     let page = store
-        .list_results(m.id, TimeRange::all(), &PageRequest::first(1_000))
+        .list_results(m.id, &ResultFilter::default(), &PageRequest::first(1_000))
         .await
         .unwrap();
     assert_eq!(page.items.len(), 60);
@@ -61,7 +61,10 @@ pub(crate) async fn results_page_newest_first_within_a_range(store: Arc<dyn Stor
     let mut slots = Vec::new();
     let mut page = PageRequest::first(100);
     loop {
-        let got = store.list_results(m.id, range, &page).await.unwrap();
+        let got = store
+            .list_results(m.id, &ResultFilter::within(range), &page)
+            .await
+            .unwrap();
         slots.extend(got.items.iter().map(|r| ms(r.slot)));
         match got.next_cursor {
             Some(cursor) => page = PageRequest::after(100, cursor),
@@ -72,14 +75,16 @@ pub(crate) async fn results_page_newest_first_within_a_range(store: Arc<dyn Stor
     assert_eq!(slots, expected);
     let bad = PageRequest::after(10, "not-a-cursor");
     assert!(matches!(
-        store.list_results(m.id, range, &bad).await,
+        store
+            .list_results(m.id, &ResultFilter::within(range), &bad)
+            .await,
         Err(StoreError::Invalid(_))
     ));
     // An existing monitor without results in range is an empty page, not an error.
     let empty = TimeRange::new(at(0), at(1));
     assert!(
         store
-            .list_results(m.id, empty, &PageRequest::default())
+            .list_results(m.id, &ResultFilter::within(empty), &PageRequest::default())
             .await
             .unwrap()
             .items
@@ -160,7 +165,7 @@ pub(crate) async fn results_keep_phases_hops_and_failures(store: Arc<dyn Store>)
         .await
         .unwrap();
     let page = store
-        .list_results(m.id, TimeRange::all(), &PageRequest::default())
+        .list_results(m.id, &ResultFilter::default(), &PageRequest::default())
         .await
         .unwrap();
     assert_eq!(page.items, vec![failed, full]);

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use pulsar_core::proto::v1;
 use pulsar_core::{BucketSize, ChannelId, Delivery, DeliveryId, NotificationChannel};
-use pulsar_store::{DeliveryFilter, PageRequest, Retention, Store, TimeRange};
+use pulsar_store::{DeliveryFilter, PageRequest, ResultFilter, Retention, Store, TimeRange};
 
 use crate::support::*;
 
@@ -53,7 +53,7 @@ pub(crate) async fn prune_removes_only_what_retention_drops(store: Arc<dyn Store
     let report = store.prune(now(), &retention).await.unwrap();
     let all = TimeRange::all();
     let kept = store
-        .list_results(m.id, all, &PageRequest::first(1_000))
+        .list_results(m.id, &ResultFilter::within(all), &PageRequest::first(1_000))
         .await
         .unwrap()
         .items;

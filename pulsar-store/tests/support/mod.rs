@@ -210,6 +210,7 @@ pub fn result(
         hops: Vec::new(),
         body_bytes: 512,
         tls: None,
+        manual: false,
     }
 }
 

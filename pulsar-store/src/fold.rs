@@ -29,6 +29,12 @@ use crate::sql::{Conn, Statement};
 /// rows a read merges: at most this long's worth of results.
 pub const DEFAULT_FOLD_INTERVAL: Duration = Duration::from_secs(1);
 
+/// How long the background fold's lease lasts: ten ticks, so a holder that stalls for a
+/// tick or two keeps the role, and one that died hands it on within seconds.
+pub(crate) fn lease_ttl(interval: Duration) -> Duration {
+    interval.saturating_mul(10).max(Duration::from_millis(500))
+}
+
 /// Results folded per transaction by the background task and before a prune: bounds how
 /// long one fold holds its locks and memory.
 pub(crate) const FOLD_BATCH: usize = 20_000;

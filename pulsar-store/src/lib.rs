@@ -7,6 +7,7 @@ mod dialect;
 mod error;
 mod fold;
 mod hosts;
+mod leases;
 mod monitors;
 mod notify;
 mod postgres;
@@ -14,6 +15,7 @@ mod prune;
 mod query;
 mod results;
 mod retention;
+mod routing;
 mod rows;
 mod sql;
 mod sql_store;
@@ -25,6 +27,7 @@ mod summary_cache;
 pub use dialect::{PgBackend, SqliteBackend};
 pub use error::{Result, StoreError};
 pub use fold::DEFAULT_FOLD_INTERVAL;
+pub use leases::{FOLD_LEASE, Lease};
 pub use postgres::{DEFAULT_PG_ACQUIRE_TIMEOUT, DEFAULT_PG_MAX_CONNECTIONS, PgOptions, PgStore};
 pub use query::{
     DEFAULT_PAGE_LIMIT, DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MAX_PAGE_LIMIT,

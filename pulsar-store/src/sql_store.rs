@@ -6,15 +6,16 @@ use std::time::{Duration, SystemTime};
 
 use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{
-    BucketSize, ChannelId, CheckResult, Delivery, HostPoint, Incident, IncidentId, Monitor,
-    MonitorId, MonitorState, NewMonitor, NotificationChannel, Rollup, Summary,
+    BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostPoint, Incident, IncidentId,
+    Monitor, MonitorId, MonitorState, NewMonitor, NotificationChannel, Rollup, Summary,
 };
 use sqlx::Pool;
 
 use crate::backend::Backend;
-use crate::dialect::begin_write;
+use crate::dialect::{begin_read, begin_write};
 use crate::error::{Result, StoreError};
 use crate::fold::{FOLD_BATCH, Folder};
+use crate::leases::{FOLD_LEASE, Lease};
 use crate::query::{
     DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, MonitorWrite, Page,
     PageRequest, Recorded, ResultFilter, StateChange, TimeRange,
@@ -23,7 +24,7 @@ use crate::retention::{PruneReport, Retention};
 use crate::rows::ResultColumns;
 use crate::store::Store;
 use crate::summary_cache::SummaryCache;
-use crate::{alerts, fold, hosts, monitors, notify, prune, results, summaries};
+use crate::{alerts, fold, hosts, leases, monitors, notify, prune, results, routing, summaries};
 
 /// The [`Store`] on a SQL database: [`PgStore`](crate::PgStore) or
 /// [`SqliteStore`](crate::SqliteStore). Clones share the pool, the background fold and the
@@ -34,6 +35,8 @@ pub struct SqlStore<B: Backend> {
     pool: Pool<B::Db>,
     folder: Option<Arc<Folder>>,
     summary_cache: SummaryCache,
+    /// This store's name as a lease holder: unique per opened store.
+    holder: Arc<str>,
 }
 
 impl<B: Backend> Clone for SqlStore<B> {
@@ -42,6 +45,7 @@ impl<B: Backend> Clone for SqlStore<B> {
             pool: self.pool.clone(),
             folder: self.folder.clone(),
             summary_cache: self.summary_cache.clone(),
+            holder: self.holder.clone(),
         }
     }
 }
@@ -49,7 +53,8 @@ impl<B: Backend> Clone for SqlStore<B> {
 #[allow(private_bounds)]
 impl<B: Backend> SqlStore<B> {
     /// Migrates the database behind `pool` and starts the background fold every
-    /// `fold_interval` (none: the caller folds).
+    /// `fold_interval` (none: the caller folds). Of all the stores on one database, only
+    /// the holder of [`FOLD_LEASE`] folds; the others take over when its lease runs out.
     pub(crate) async fn start(
         pool: Pool<B::Db>,
         fold_interval: Option<Duration>,
@@ -59,22 +64,46 @@ impl<B: Backend> SqlStore<B> {
             pool,
             folder: None,
             summary_cache: SummaryCache::with_budget(summary_cache_bytes),
+            holder: format!("store-{}-{}", std::process::id(), uuid::Uuid::new_v4()).into(),
         };
         store.migrate().await?;
         if let Some(interval) = fold_interval {
             let pool = store.pool.clone();
+            let holder = store.holder.clone();
+            let ttl = fold::lease_ttl(interval);
             store.folder = Some(Folder::spawn(interval, move || {
                 let pool = pool.clone();
-                async move { fold::fold::<B>(&pool, FOLD_BATCH).await }
+                let holder = holder.clone();
+                async move {
+                    let mut conn = pool.acquire().await?;
+                    let now = SystemTime::now();
+                    if !leases::take(&mut *conn, FOLD_LEASE, &holder, ttl, now).await? {
+                        return Ok(0);
+                    }
+                    drop(conn);
+                    fold::fold::<B>(&pool, FOLD_BATCH).await
+                }
             }));
         }
         Ok(store)
+    }
+
+    /// The name this store takes leases under (unique per opened store), as
+    /// [`Store::list_leases`] shows it.
+    pub fn lease_holder(&self) -> &str {
+        &self.holder
     }
 
     /// Stops the background fold and closes every connection.
     pub async fn close(&self) {
         if let Some(folder) = &self.folder {
             folder.stop();
+            // Hand the fold over now rather than when the lease runs out.
+            if let Ok(mut conn) = self.pool.acquire().await
+                && let Err(error) = leases::release(&mut *conn, FOLD_LEASE, &self.holder).await
+            {
+                tracing::warn!(%error, "could not release the fold lease");
+            }
         }
         self.pool.close().await;
     }
@@ -357,6 +386,45 @@ impl<B: Backend> Store for SqlStore<B> {
         page: &PageRequest,
     ) -> Result<Page<Delivery>> {
         notify::list_deliveries(&mut *self.pool.acquire().await?, filter, page).await
+    }
+
+    async fn get_channel_routing(&self, channel_id: ChannelId) -> Result<ChannelRouting> {
+        routing::get(&mut *self.pool.acquire().await?, channel_id).await
+    }
+
+    async fn set_channel_routing(
+        &self,
+        channel_routing: &ChannelRouting,
+    ) -> Result<ChannelRouting> {
+        let mut tx = begin_write::<B>(&self.pool).await?;
+        let set = routing::set::<B>(&mut tx, channel_routing).await?;
+        tx.commit().await?;
+        Ok(set)
+    }
+
+    async fn routed_channels(&self, monitor_id: MonitorId) -> Result<Vec<NotificationChannel>> {
+        let mut tx = begin_read::<B>(&self.pool).await?;
+        let channels = routing::channels_for(&mut *tx, monitor_id).await?;
+        tx.commit().await?;
+        Ok(channels)
+    }
+
+    async fn take_lease(
+        &self,
+        role: &str,
+        holder: &str,
+        ttl: Duration,
+        now: SystemTime,
+    ) -> Result<bool> {
+        leases::take(&mut *self.pool.acquire().await?, role, holder, ttl, now).await
+    }
+
+    async fn release_lease(&self, role: &str, holder: &str) -> Result<()> {
+        leases::release(&mut *self.pool.acquire().await?, role, holder).await
+    }
+
+    async fn list_leases(&self) -> Result<Vec<Lease>> {
+        leases::list(&mut *self.pool.acquire().await?).await
     }
 
     async fn prune(&self, now: SystemTime, retention: &Retention) -> Result<PruneReport> {

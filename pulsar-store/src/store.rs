@@ -5,11 +5,12 @@ use std::time::{Duration, SystemTime};
 
 use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{
-    BucketSize, ChannelId, CheckResult, Delivery, HostPoint, Incident, IncidentId, Monitor,
-    MonitorId, MonitorState, NotificationChannel, Rollup, Summary,
+    BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostPoint, Incident, IncidentId,
+    Monitor, MonitorId, MonitorState, NotificationChannel, Rollup, Summary,
 };
 
 use crate::error::Result;
+use crate::leases::Lease;
 use crate::query::{
     DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, MonitorWrite, Page,
     PageRequest, Recorded, ResultFilter, StateChange, TimeRange,
@@ -218,6 +219,39 @@ pub trait Store: Send + Sync + 'static {
         filter: &DeliveryFilter,
         page: &PageRequest,
     ) -> Result<Page<Delivery>>;
+
+    // ---- routing: which channels alert for which monitors ----
+
+    /// A channel's routing (a new channel routes nothing). Errors: `NotFound`.
+    async fn get_channel_routing(&self, channel_id: ChannelId) -> Result<ChannelRouting>;
+
+    /// Replaces a channel's routing. Errors: `NotFound` (channel), `Invalid` (sizes, or a
+    /// listed monitor that does not exist). A deleted monitor leaves every list.
+    async fn set_channel_routing(&self, routing: &ChannelRouting) -> Result<ChannelRouting>;
+
+    /// The enabled channels that alert for a monitor, by name: the channels a state change
+    /// of that monitor is sent to.
+    async fn routed_channels(&self, monitor_id: MonitorId) -> Result<Vec<NotificationChannel>>;
+
+    // ---- leases: roles that one process runs at a time ----
+
+    /// Takes or renews `role`'s lease for `holder` (a name unique per process) until
+    /// `now + ttl`; `false` while another holder's lease runs. Renew well within `ttl`; a
+    /// holder that stops renewing loses the role when it expires. The store's background
+    /// fold runs under [`FOLD_LEASE`](crate::FOLD_LEASE).
+    async fn take_lease(
+        &self,
+        role: &str,
+        holder: &str,
+        ttl: Duration,
+        now: SystemTime,
+    ) -> Result<bool>;
+
+    /// Gives the role up at once, if `holder` holds it.
+    async fn release_lease(&self, role: &str, holder: &str) -> Result<()>;
+
+    /// Every lease by role, expired ones included: who runs what, for a status page.
+    async fn list_leases(&self) -> Result<Vec<Lease>>;
 
     // ---- retention ----
 

@@ -203,3 +203,68 @@ async fn postgres_claims_skip_a_monitor_whose_definition_does_not_decode() {
     store.close().await;
     schema.drop().await;
 }
+
+/// Polls `probe` every 50 ms for up to 10 s until it returns `Some`.
+async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..200 {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_one_store_folds_and_hands_over_when_closed() {
+    let Some(schema) = support::postgres::TestSchema::create().await else {
+        return;
+    };
+    let (a, b) = (schema.store().await, schema.store().await);
+    let fold_holder = |store: &pulsar_store::PgStore| {
+        let store = store.clone();
+        async move {
+            let leases = store.list_leases().await.unwrap();
+            leases
+                .into_iter()
+                .find(|l| l.role == pulsar_store::FOLD_LEASE)
+                .map(|l| l.holder)
+        }
+    };
+    let first = eventually("a fold lease", || fold_holder(&a)).await;
+    let (holder, other) = if first == a.lease_holder() {
+        (a, b)
+    } else {
+        assert_eq!(
+            first,
+            b.lease_holder(),
+            "the holder is one of the two stores"
+        );
+        (b, a)
+    };
+    // Closing the holder gives the lease up; the other store takes the role and folds.
+    holder.close().await;
+    let m = other.create_monitor(&monitor("api"), now()).await.unwrap();
+    other
+        .insert_results(&[up(m.id, NOW_MS, 1_000)])
+        .await
+        .unwrap();
+    let other_name = other.lease_holder().to_owned();
+    eventually("the other store to hold the fold lease", || {
+        let holder = fold_holder(&other);
+        let other_name = other_name.clone();
+        async move { (holder.await.as_deref() == Some(&other_name)).then_some(()) }
+    })
+    .await;
+    eventually("the other store to fold", || {
+        let other = other.clone();
+        async move { (other.rollup_lag().await.unwrap() == 0).then_some(()) }
+    })
+    .await;
+    other.close().await;
+    schema.drop().await;
+}

@@ -15,6 +15,7 @@ mod monitors;
 mod notifications;
 mod results;
 mod retention;
+mod roles;
 mod schedule;
 mod summaries;
 
@@ -56,6 +57,8 @@ conformance! {
     hosts::samples_are_kept_under_the_host_identity_the_caller_sets,
     notifications::channels_crud_and_delivery_log,
     retention::prune_removes_only_what_retention_drops,
+    roles::a_lease_has_one_holder_until_it_expires_or_is_released,
+    roles::channels_route_by_default_labels_and_list,
 }
 
 /// The summary cache under budgets that do not hold every monitor's days: 0 (off) and about

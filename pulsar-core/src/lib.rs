@@ -18,6 +18,7 @@ mod report;
 mod rollup;
 mod routing;
 mod schedule;
+mod secrets;
 mod stats;
 mod summary;
 mod text;
@@ -41,9 +42,7 @@ pub use monitor::{
     DEFAULT_INTERVAL, DEFAULT_MAX_REDIRECTS, DEFAULT_RECOVERY_THRESHOLD, DEFAULT_TIMEOUT,
     Expectations, Header, Monitor, MonitorId, MonitorState, StatusRange,
 };
-pub use notification::{
-    ChannelId, Delivery, DeliveryId, NotificationChannel, REDACTED, channel_limits,
-};
+pub use notification::{ChannelId, Delivery, DeliveryId, NotificationChannel, channel_limits};
 pub use outcome::{Outcome, Verdict, classify};
 pub use phases::PHASE_NAMES;
 pub use phases::Phases;
@@ -51,6 +50,7 @@ pub use report::{Failure, FailureKind, FailurePhase, HopReport, ProbeReport, Tls
 pub use rollup::{BucketSize, BucketSpan, Rollup, RollupSample, RollupStats, cover, window_start};
 pub use routing::{ChannelRouting, ROUTED_MONITORS_MAX};
 pub use schedule::{manual_slot, slot_after, slot_at_or_after, slot_at_or_before, slot_phase};
+pub use secrets::{REDACTED, is_secret_header, is_secret_setting, redact_url};
 pub use stats::{PhasePercentiles, percentile};
 pub use summary::{PhaseLatency, SUMMARY_WINDOWS, Summary, uptime_pct};
 pub use text::printable;

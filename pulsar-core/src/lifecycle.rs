@@ -58,12 +58,15 @@ pub struct MonitorUpdate {
 }
 
 impl MonitorUpdate {
-    /// Applies `new` over the stored `old` at `now`: the id and creation time stay;
+    /// Applies `new` over the stored `old` at `now`: the id and creation time stay, and so
+    /// do secrets `new` holds only as masks ([`Monitor::keep_secrets`]);
     /// disabling pauses the monitor, enabling it makes it Unknown, and otherwise its state
     /// is kept.
     pub fn new(old: &Monitor, new: &Monitor, now: SystemTime) -> Result<Self, CoreError> {
-        new.validate()?;
         let mut monitor = new.clone();
+        // Secrets sent back masked, as a read showed them, keep their stored values.
+        monitor.keep_secrets(old);
+        monitor.validate()?;
         monitor.id = old.id;
         monitor.created_at = old.created_at;
         monitor.updated_at = truncate_to_ms(now);

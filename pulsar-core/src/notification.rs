@@ -19,9 +19,6 @@ pub mod channel_limits {
     pub const CONFIG_VALUE_BYTES: usize = 4096;
 }
 
-/// What a redacted secret reads as.
-pub const REDACTED: &str = "********";
-
 /// A channel's id, assigned by the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChannelId(pub i64);
@@ -116,27 +113,6 @@ impl NotificationChannel {
             Err(CoreError::Invalid(errors))
         }
     }
-
-    /// A copy safe to show: values of keys that look like secrets (token, secret, password,
-    /// key, auth, or a URL with credentials or a webhook path) are replaced by [`REDACTED`].
-    pub fn redacted(&self) -> Self {
-        let mut copy = self.clone();
-        for (key, value) in &mut copy.config {
-            if is_secret(key) && !value.is_empty() {
-                *value = REDACTED.to_owned();
-            }
-        }
-        copy
-    }
-}
-
-fn is_secret(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    [
-        "token", "secret", "password", "key", "auth", "url", "webhook",
-    ]
-    .iter()
-    .any(|hint| key.contains(hint))
 }
 
 impl From<NotificationChannel> for v1::NotificationChannel {
@@ -232,6 +208,7 @@ impl TryFrom<v1::Delivery> for Delivery {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secrets::REDACTED;
 
     #[test]
     fn validation_reports_every_broken_field() {

@@ -369,7 +369,14 @@ impl<B: Backend> Store for SqlStore<B> {
         channel: &NotificationChannel,
         now: SystemTime,
     ) -> Result<NotificationChannel> {
-        notify::update_channel(&mut *self.pool.acquire().await?, channel, now).await
+        let mut tx = begin_write::<B>(&self.pool).await?;
+        let stored = notify::get_channel(&mut *tx, channel.id).await?;
+        // Secrets sent back masked, as a redacted read showed them, keep their values.
+        let mut channel = channel.clone();
+        channel.keep_secrets(&stored);
+        let updated = notify::update_channel(&mut *tx, &channel, now).await?;
+        tx.commit().await?;
+        Ok(updated)
     }
 
     async fn delete_channel(&self, id: ChannelId) -> Result<()> {

@@ -201,6 +201,9 @@ pub trait Store: Send + Sync + 'static {
     /// Every channel by name, secrets included (redact before showing them).
     async fn list_channels(&self) -> Result<Vec<NotificationChannel>>;
 
+    /// Replaces a channel's settings. A secret sent back as
+    /// [`REDACTED`](pulsar_core::REDACTED) (as [`NotificationChannel::redacted`] shows it)
+    /// keeps its stored value.
     async fn update_channel(
         &self,
         channel: &NotificationChannel,

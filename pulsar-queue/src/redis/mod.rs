@@ -39,14 +39,22 @@ pub(crate) fn open_redis(
             "key prefix must not be empty".into(),
         ));
     }
-    let client = redis::Client::open(url)
-        .map_err(|error| QueueError::InvalidArgument(format!("redis url {url:?}: {error}")))?;
+    let client = redis::Client::open(url).map_err(|error| {
+        QueueError::InvalidArgument(format!(
+            "redis url {:?}: {error}",
+            pulsar_core::redact_url(url)
+        ))
+    })?;
     Ok((client, build_pool(url, pool_size, connect_timeout)?))
 }
 
 fn build_pool(url: &str, size: u32, connect_timeout: Duration) -> Result<Pool, QueueError> {
-    let manager = RedisConnectionManager::new(url)
-        .map_err(|error| QueueError::InvalidArgument(format!("redis url {url:?}: {error}")))?;
+    let manager = RedisConnectionManager::new(url).map_err(|error| {
+        QueueError::InvalidArgument(format!(
+            "redis url {:?}: {error}",
+            pulsar_core::redact_url(url)
+        ))
+    })?;
     Ok(bb8::Pool::builder()
         .max_size(size)
         .connection_timeout(connect_timeout)
@@ -142,6 +150,26 @@ where
                 tokio::time::sleep(pause).await;
             }
             done => return done,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_redis_url_is_reported_without_its_password() {
+        for url in [
+            "redis://:hunter2@127.0.0.1:6379/not-a-db",
+            "rediss://app:hunter2@[::1:6379/0",
+        ] {
+            let Err(error) = open_redis(url, "pulsar", 1, Duration::from_secs(1)) else {
+                panic!("{url} is not a valid redis URL");
+            };
+            let text = format!("{error} {error:?}");
+            assert!(!text.contains("hunter2"), "{text}");
+            assert!(text.contains("redis url"), "{text}");
         }
     }
 }

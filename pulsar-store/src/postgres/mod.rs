@@ -24,8 +24,8 @@ pub const DEFAULT_PG_MAX_CONNECTIONS: u32 = 10;
 /// How long a call waits for a free connection before failing with `Unavailable`.
 pub const DEFAULT_PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How to connect to PostgreSQL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How to connect to PostgreSQL. Its `Debug` masks the URL's password.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PgOptions {
     /// `postgres://user@host:port/database`.
@@ -43,6 +43,19 @@ pub struct PgOptions {
     /// Bytes of merged past days that summaries keep in process (see
     /// [`DEFAULT_SUMMARY_CACHE_BYTES`]); 0 reads every window whole on every call.
     pub summary_cache_bytes: usize,
+}
+
+impl std::fmt::Debug for PgOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgOptions")
+            .field("url", &pulsar_core::redact_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("schema", &self.schema)
+            .field("fold_interval", &self.fold_interval)
+            .field("summary_cache_bytes", &self.summary_cache_bytes)
+            .finish()
+    }
 }
 
 impl PgOptions {
@@ -137,5 +150,21 @@ impl SqlStore<PgBackend> {
             sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await?;
         }
         Self::start(pool, options.fold_interval, options.summary_cache_bytes).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_never_show_the_password() {
+        let options = PgOptions::new("postgres://pulsar:hunter2@db:5432/pulsar").schema("app");
+        let shown = format!("{options:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains("postgres://pulsar:********@db:5432/pulsar"),
+            "{shown}"
+        );
     }
 }

@@ -17,6 +17,7 @@ mod results;
 mod retention;
 mod roles;
 mod schedule;
+mod secrets;
 mod summaries;
 
 conformance! {
@@ -59,6 +60,7 @@ conformance! {
     retention::prune_removes_only_what_retention_drops,
     roles::a_lease_has_one_holder_until_it_expires_or_is_released,
     roles::channels_route_by_default_labels_and_list,
+    secrets::updates_that_send_masks_back_keep_the_secrets,
 }
 
 /// The summary cache under budgets that do not hold every monitor's days: 0 (off) and about

@@ -1,7 +1,9 @@
 //! pulsar-store benchmarks: result ingest in batches of 1,000 into SQLite and PostgreSQL
 //! (the insert alone, and with the fold that keeps rollups current run after every batch or
 //! every 10 batches), each against the raw limit of the same database measured in the same
-//! run, and the 30-day summary of 1,000 monitors read from a month of rollups.
+//! run, the 30-day summary of 1,000 monitors read from a month of rollups, and the
+//! overview of those 1,000 monitors (newest result, day's uptime, last 90 checks) against
+//! listing the same page.
 //!
 //! ```text
 //! cargo bench -p pulsar-benches --bench store
@@ -24,7 +26,9 @@ use criterion::{Criterion, Throughput};
 use pulsar_core::{
     BucketSize, CheckResult, Monitor, MonitorId, Outcome, Phases, Rollup, from_unix_ms, unix_ms,
 };
-use pulsar_store::{PgOptions, PgStore, SqliteOptions, SqliteStore, Store};
+use pulsar_store::{
+    MonitorFilter, PageRequest, PgOptions, PgStore, SqliteOptions, SqliteStore, Store,
+};
 use sqlx::{PgPool, QueryBuilder, Sqlite, SqlitePool};
 
 /// Results folded per call when the bench folds by hand (as the store's own task does).
@@ -75,6 +79,16 @@ fn main() {
             summary.name
         );
     }
+    for summary in &targets.summary {
+        let (overview, list) = runtime.block_on(summary.overview_millis(FIGURE_SUMMARIES));
+        println!(
+            "overview {:<7} {MONITORS} monitors, {RECENT_CHECKS} recent checks each: \
+             {overview:.1} ms   list of the same page {list:.1} ms   ratio {:.1} \
+             (target <= 50 ms)",
+            summary.name,
+            overview / list
+        );
+    }
     println!();
 
     let mut criterion = Criterion::default()
@@ -102,6 +116,13 @@ fn main() {
     for summary in &targets.summary {
         group.bench_function(summary.name, |b| {
             b.to_async(&runtime).iter(|| summary.run());
+        });
+    }
+    group.finish();
+    let mut group = criterion.benchmark_group("store/overview_1000_monitors");
+    for summary in &targets.summary {
+        group.bench_function(summary.name, |b| {
+            b.to_async(&runtime).iter(|| summary.overview());
         });
     }
     group.finish();
@@ -204,6 +225,7 @@ impl Targets {
             for sql in [
                 "CLUSTER rollups USING rollups_pkey",
                 "VACUUM ANALYZE rollups",
+                "VACUUM ANALYZE check_results",
             ] {
                 sqlx::query(sql).execute(&raw_pool).await.expect("cluster");
             }
@@ -582,6 +604,43 @@ impl SummaryTarget {
         std::hint::black_box(summaries);
     }
 
+    /// The overview's first page of every summary monitor.
+    async fn overview(&self) {
+        let overview = self
+            .store
+            .overview(
+                &summary_monitors(),
+                &PageRequest::first(MONITORS as u32),
+                from_unix_ms(NOW_MS),
+            )
+            .await
+            .expect("overview");
+        assert_eq!(overview.monitors.items.len(), MONITORS);
+        std::hint::black_box(overview);
+    }
+
+    /// Mean milliseconds of the overview (warm), and of listing the same page of monitors:
+    /// the baseline, measured in the same run.
+    async fn overview_millis(&self, runs: usize) -> (f64, f64) {
+        self.overview().await;
+        let started = Instant::now();
+        for _ in 0..runs {
+            self.overview().await;
+        }
+        let overview = started.elapsed().as_secs_f64() * 1_000.0 / runs as f64;
+        let started = Instant::now();
+        for _ in 0..runs {
+            let page = self
+                .store
+                .list_monitors(&summary_monitors(), &PageRequest::first(MONITORS as u32))
+                .await
+                .expect("list");
+            std::hint::black_box(page);
+        }
+        let list = started.elapsed().as_secs_f64() * 1_000.0 / runs as f64;
+        (overview, list)
+    }
+
     /// Mean milliseconds of a read with the cache warm, and of one without a cache.
     async fn mean_millis(&self, runs: usize) -> (f64, f64) {
         self.run().await; // warm the cache
@@ -645,6 +704,28 @@ fn seed_rollups(ids: &[MonitorId]) -> Vec<Rollup> {
     rows
 }
 
+/// The summary and overview monitors (PostgreSQL's schema also holds the ingest ones).
+fn summary_monitors() -> MonitorFilter {
+    MonitorFilter::default().text("summary-")
+}
+
+/// Raw results per summary monitor, one a minute up to now: more than the overview's strip.
+const RECENT_CHECKS: i64 = 120;
+
+/// The last [`RECENT_CHECKS`] minutes of results of every monitor, stored (and folded) in
+/// batches of one tick each, as a scheduler writes them.
+async fn seed_recent(store: &dyn Store, ids: &[MonitorId]) {
+    for k in 0..RECENT_CHECKS {
+        let slot_ms = NOW_MS - (RECENT_CHECKS - k) * 60_000;
+        let batch: Vec<CheckResult> = ids
+            .iter()
+            .map(|id| synthetic_result(*id, slot_ms, slot_ms as u64 ^ id.0.as_u128() as u64))
+            .collect();
+        store.insert_results(&batch).await.expect("insert");
+    }
+    while store.fold_rollups(FOLD_BATCH).await.expect("fold") >= FOLD_BATCH as u64 {}
+}
+
 /// Creates the same monitors in every store and imports the same rollups into each, so the
 /// summaries compare the backends on identical data.
 async fn seed(sqlite: &SqliteStore, postgres: Option<&PgStore>) -> Vec<MonitorId> {
@@ -669,8 +750,13 @@ async fn seed(sqlite: &SqliteStore, postgres: Option<&PgStore>) -> Vec<MonitorId
             pg.import_rollups(&rollups).await.expect("import");
         }
     }
+    seed_recent(sqlite, &ids).await;
+    if let Some(pg) = postgres {
+        seed_recent(pg, &ids).await;
+    }
     println!(
-        "seeded {rows} rollup rows per backend in {:.1} s",
+        "seeded {rows} rollup rows and {} results per backend in {:.1} s",
+        ids.len() as i64 * RECENT_CHECKS,
         started.elapsed().as_secs_f64()
     );
     ids

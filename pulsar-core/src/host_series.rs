@@ -1,6 +1,7 @@
 //! A host's history as chartable numbers: the scalar metrics taken from each snapshot, and
 //! points that average them over fixed steps.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use crate::proto::v1;
@@ -75,12 +76,94 @@ impl HostMetrics {
     }
 }
 
+/// The most mounts, and the most interfaces, a snapshot adds named series for (the first
+/// by name): a host with hundreds of container interfaces must not grow its history without
+/// bound.
+pub const NAMED_SERIES_PER_KIND: usize = 32;
+
+/// The task states kept as series, by their [`v1::StateCounts`] field names.
+const TASK_STATES: [&str; 7] = [
+    "total",
+    "running",
+    "sleeping",
+    "disk_sleep",
+    "stopped",
+    "zombie",
+    "idle",
+];
+
+fn state_count(c: &v1::StateCounts, state: &str) -> u64 {
+    match state {
+        "total" => c.total,
+        "running" => c.running,
+        "sleeping" => c.sleeping,
+        "disk_sleep" => c.disk_sleep,
+        "stopped" => c.stopped,
+        "zombie" => c.zombie,
+        "idle" => c.idle,
+        _ => 0,
+    }
+}
+
+/// The named series of one snapshot, beside the fixed [`HostMetrics`]:
+/// - `swap_used_bytes`, `swap_total_bytes`;
+/// - `processes.<state>` and `threads.<state>` for total, running, sleeping, disk_sleep,
+///   stopped, zombie and idle;
+/// - `mount:<mount point>:used_pct` and `mount:<mount point>:inodes_used_pct`;
+/// - `net:<interface>:rx_bytes_per_sec` and `…:tx_bytes_per_sec` (not loopback).
+///
+/// Sections that could not be read add nothing; at most [`NAMED_SERIES_PER_KIND`] mounts
+/// and interfaces each.
+pub fn named_series(s: &v1::HostSnapshot) -> Vec<(String, f64)> {
+    let unavailable = |section: &str| s.unavailable.iter().any(|u| u.section == section);
+    let mut series = Vec::new();
+    if let Some(m) = s.memory.as_ref().filter(|_| !unavailable("memory")) {
+        series.push(("swap_used_bytes".to_owned(), m.swap_used_bytes as f64));
+        series.push(("swap_total_bytes".to_owned(), m.swap_total_bytes as f64));
+    }
+    if let Some(tasks) = s.tasks.as_ref().filter(|_| !unavailable("tasks")) {
+        for (kind, counts) in [("processes", &tasks.processes), ("threads", &tasks.threads)] {
+            let Some(counts) = counts else { continue };
+            for state in TASK_STATES {
+                series.push((format!("{kind}.{state}"), state_count(counts, state) as f64));
+            }
+        }
+    }
+    let mut mounts: Vec<&v1::FilesystemStats> = s.filesystems.iter().collect();
+    mounts.sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
+    for fs in mounts.into_iter().take(NAMED_SERIES_PER_KIND) {
+        let pct = |used: u64, total: u64| (total > 0).then(|| used as f64 * 100.0 / total as f64);
+        if let Some(used) = pct(fs.used_bytes, fs.used_bytes + fs.available_bytes) {
+            series.push((format!("mount:{}:used_pct", fs.mount_point), used));
+        }
+        if let Some(inodes) = pct(fs.inodes_used, fs.inodes_total) {
+            series.push((format!("mount:{}:inodes_used_pct", fs.mount_point), inodes));
+        }
+    }
+    let mut interfaces: Vec<&v1::NetworkStats> =
+        s.networks.iter().filter(|n| !n.loopback).collect();
+    interfaces.sort_by(|a, b| a.interface.cmp(&b.interface));
+    for net in interfaces.into_iter().take(NAMED_SERIES_PER_KIND) {
+        for (direction, rate) in [("rx", net.rx_bytes_per_sec), ("tx", net.tx_bytes_per_sec)] {
+            if let Some(rate) = rate {
+                series.push((
+                    format!("net:{}:{direction}_bytes_per_sec", net.interface),
+                    rate,
+                ));
+            }
+        }
+    }
+    series
+}
+
 /// The averages of a host's samples in `[at, at + step)`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HostPoint {
     pub at: SystemTime,
     pub samples: u64,
     pub metrics: HostMetrics,
+    /// The averages of the [`named_series`] that samples in the step had.
+    pub named: BTreeMap<String, f64>,
 }
 
 /// The step that splits `[from, to)` into at most `points` points, rounded up to whole
@@ -108,6 +191,7 @@ impl From<HostPoint> for v1::HostPoint {
             net_tx_bytes_per_sec: m.net_tx_bytes_per_sec,
             disk_read_bytes_per_sec: m.disk_read_bytes_per_sec,
             disk_write_bytes_per_sec: m.disk_write_bytes_per_sec,
+            named: p.named.into_iter().collect(),
         }
     }
 }
@@ -127,6 +211,7 @@ impl From<v1::HostPoint> for HostPoint {
                 disk_read_bytes_per_sec: w.disk_read_bytes_per_sec,
                 disk_write_bytes_per_sec: w.disk_write_bytes_per_sec,
             },
+            named: w.named.into_iter().collect(),
         }
     }
 }

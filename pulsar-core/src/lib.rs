@@ -13,12 +13,14 @@ mod lifecycle;
 mod monitor;
 mod notification;
 mod outcome;
+mod overview;
 mod phases;
 mod report;
 mod rollup;
 mod routing;
 mod schedule;
 mod secrets;
+mod series;
 mod stats;
 mod summary;
 mod text;
@@ -34,7 +36,7 @@ pub use check::CheckResult;
 pub use error::{CoreError, FieldError, bad_request};
 pub use event::{TOPIC_CHECKS, TOPIC_HOSTS, TOPIC_MONITOR_STATES, TOPIC_MONITORS, check_task_key};
 pub use histogram::{HISTOGRAM_RELATIVE_ERROR, LatencyHistogram, PhaseHistograms};
-pub use host_series::{HostMetrics, HostPoint, series_step};
+pub use host_series::{HostMetrics, HostPoint, NAMED_SERIES_PER_KIND, named_series, series_step};
 pub use incident::{Incident, IncidentAction, IncidentId, RESOLUTION_PAUSED, RESOLUTION_RECOVERED};
 pub use lifecycle::{MonitorUpdate, NewMonitor, claimed_slot, state_change, truncate_to_ms};
 pub use monitor::{
@@ -44,6 +46,10 @@ pub use monitor::{
 };
 pub use notification::{ChannelId, Delivery, DeliveryId, NotificationChannel, channel_limits};
 pub use outcome::{Outcome, Verdict, classify};
+pub use overview::{
+    OVERVIEW_SPARKLINE_CHECKS, OVERVIEW_STRIP_CHECKS, OVERVIEW_UPTIME_WINDOW, OverviewMonitor,
+    RecentCheck, StateCounts,
+};
 pub use phases::PHASE_NAMES;
 pub use phases::Phases;
 pub use report::{Failure, FailureKind, FailurePhase, HopReport, ProbeReport, TlsInfo};
@@ -51,6 +57,7 @@ pub use rollup::{BucketSize, BucketSpan, Rollup, RollupSample, RollupStats, cove
 pub use routing::{ChannelRouting, ROUTED_MONITORS_MAX};
 pub use schedule::{manual_slot, slot_after, slot_at_or_after, slot_at_or_before, slot_phase};
 pub use secrets::{REDACTED, is_secret_header, is_secret_setting, redact_url};
+pub use series::{PhaseSeries, SERIES_DEFAULT_POINTS, SERIES_MAX_POINTS, SeriesPlan};
 pub use stats::{PhasePercentiles, percentile};
 pub use summary::{PhaseLatency, SUMMARY_WINDOWS, Summary, uptime_pct};
 pub use text::printable;

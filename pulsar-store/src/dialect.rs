@@ -135,6 +135,8 @@ pub(crate) struct PruneStatements {
     pub(crate) host_samples: &'static str,
     /// [`Scope::HostRollups`].
     pub(crate) host_rollups: &'static str,
+    /// [`Scope::HostRollups`].
+    pub(crate) host_named_rollups: &'static str,
     /// [`Scope::Everything`].
     pub(crate) deliveries: &'static str,
 }
@@ -153,6 +155,9 @@ impl PruneStatements {
         host_rollups: "DELETE FROM host_rollups WHERE ctid = ANY(ARRAY(SELECT ctid FROM \
                        host_rollups WHERE hostname = $1 AND bucket_seconds = $2 \
                        AND bucket_start_ms < $3 LIMIT $4))",
+        host_named_rollups: "DELETE FROM host_named_rollups WHERE ctid = ANY(ARRAY(SELECT \
+                             ctid FROM host_named_rollups WHERE hostname = $1 \
+                             AND bucket_seconds = $2 AND bucket_start_ms < $3 LIMIT $4))",
         deliveries: "DELETE FROM deliveries WHERE ctid = ANY(ARRAY(SELECT ctid FROM deliveries \
                      WHERE attempted_at_ms < $1 LIMIT $2))",
     };
@@ -172,6 +177,11 @@ impl PruneStatements {
                        AND bucket_start_ms IN (SELECT bucket_start_ms FROM host_rollups \
                        WHERE hostname = $1 AND bucket_seconds = $2 AND bucket_start_ms < $3 \
                        LIMIT $4)",
+        host_named_rollups: "DELETE FROM host_named_rollups WHERE hostname = $1 \
+                             AND bucket_seconds = $2 AND (bucket_start_ms, name) IN ( \
+                             SELECT bucket_start_ms, name FROM host_named_rollups \
+                             WHERE hostname = $1 AND bucket_seconds = $2 \
+                             AND bucket_start_ms < $3 LIMIT $4)",
         deliveries: "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries \
                      WHERE attempted_at_ms < $1 LIMIT $2)",
     };

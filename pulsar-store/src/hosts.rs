@@ -1,18 +1,22 @@
 //! Host samples and their minute and hour averages, with their SQL: the same text on both
 //! dialects but the batch insert of samples ([`Backend::insert_host_samples`]).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::backend::Backend;
 use crate::error::{Result, StoreError};
 use crate::query::{HostSummary, TimeRange};
 use crate::rows::{
-    HostPointRow, HostSampleColumns, METRIC_COLUMNS, decode_snapshot, first_per_key,
-    host_rollup_deltas, series_plan, to_u64,
+    HostPointRow, HostSampleColumns, METRIC_COLUMNS, SeriesPlan, decode_snapshot, first_per_key,
+    host_rollup_deltas, named_rollup_deltas, series_plan,
 };
-use crate::sql::{Conn, ROWS_PER_STATEMENT, Statement, Upsert, insert_values, on_conflict};
+use crate::sql::{
+    Conn, Field, Merge, ROWS_PER_STATEMENT, Statement, Upsert, insert_values, on_conflict,
+};
 use pulsar_core::proto::v1::HostSnapshot;
-use pulsar_core::{HostPoint, from_unix_ms};
+use pulsar_core::{
+    BucketSize, HostPoint, SERIES_DEFAULT_POINTS, SERIES_MAX_POINTS, from_unix_ms, named_series,
+};
 
 /// The rows of `samples` to store: each checked, the first of each (host, time) only.
 pub(crate) fn sample_rows(samples: &[HostSnapshot]) -> Result<Vec<HostSampleColumns>> {
@@ -37,33 +41,59 @@ pub(crate) async fn add_to_averages<B: Backend>(
         .collect();
     // Averages are sums and counts, so a delta adds to the stored row in SQL.
     let deltas = host_rollup_deltas(&new);
-    for chunk in deltas.chunks(ROWS_PER_STATEMENT) {
-        let rows: Vec<_> = chunk.iter().map(|d| d.fields()).collect();
-        let merge = on_conflict(
-            "host_rollups",
-            &rows[0],
-            Upsert::Merge,
-            B::SQL.least_greatest,
-        );
-        let statement = insert_values("host_rollups", &rows, &merge, B::SQL.placeholders);
-        tx.execute(statement).await?;
+    let deltas: Vec<Vec<Field<'_>>> = deltas.iter().map(|d| d.fields()).collect();
+    merge_rows::<B>(tx, "host_rollups", &deltas).await?;
+    let named = named_rollup_deltas(&new);
+    let named: Vec<Vec<Field<'_>>> = named.iter().map(|d| d.fields()).collect();
+    merge_rows::<B>(tx, "host_named_rollups", &named).await?;
+    let mut seen: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    for sample in &new {
+        let (first, last) = seen
+            .entry(sample.hostname.as_str())
+            .or_insert((sample.taken_at_ms, sample.taken_at_ms));
+        *first = (*first).min(sample.taken_at_ms);
+        *last = (*last).max(sample.taken_at_ms);
     }
+    let hosts: Vec<Vec<Field<'_>>> = seen
+        .iter()
+        .map(|(host, (first, last))| {
+            vec![
+                Field::key("hostname", *host),
+                Field::new("first_seen_ms", Merge::Min, *first),
+                Field::new("last_seen_ms", Merge::Max, *last),
+            ]
+        })
+        .collect();
+    merge_rows::<B>(tx, "hosts", &hosts).await?;
     Ok(new.len() as u64)
 }
 
-/// Every host with samples, by name (byte order on both dialects).
+/// Upserts `rows` into `table`, each column merged as its field says.
+async fn merge_rows<B: Backend>(
+    tx: &mut B::Conn,
+    table: &str,
+    rows: &[Vec<Field<'_>>],
+) -> Result<()> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let merge = on_conflict(table, &chunk[0], Upsert::Merge, B::SQL.least_greatest);
+        let statement = insert_values(table, chunk, &merge, B::SQL.placeholders);
+        tx.execute(statement).await?;
+    }
+    Ok(())
+}
+
+/// Every host that has reported, by name (byte order on both dialects), from the `hosts`
+/// table the sample insert keeps: no scan of the samples.
 pub(crate) async fn list<C: Conn>(conn: &mut C) -> Result<Vec<HostSummary>> {
-    let statement = Statement::new(
-        "SELECT hostname, max(taken_at_ms), count(*) FROM host_samples \
-         GROUP BY hostname ORDER BY hostname",
-    );
+    let statement =
+        Statement::new("SELECT hostname, first_seen_ms, last_seen_ms FROM hosts ORDER BY hostname");
     let rows: Vec<(String, i64, i64)> = conn.fetch_all(statement).await?;
     Ok(rows
         .into_iter()
-        .map(|(hostname, last_ms, samples)| HostSummary {
+        .map(|(hostname, first_ms, last_ms)| HostSummary {
             hostname,
+            first_seen: from_unix_ms(first_ms),
             last_seen: from_unix_ms(last_ms),
-            samples: to_u64(samples),
         })
         .collect())
 }
@@ -83,13 +113,25 @@ pub(crate) async fn latest<C: Conn>(conn: &mut C, hostname: &str) -> Result<Host
 }
 
 /// A host's metrics over `range`, averaged per step: from raw samples for steps under a
-/// minute, else from the minute or hour averages (see `series_plan`).
+/// minute, else from the minute or hour averages (see `series_plan`). At most `points`
+/// points (0: the default; clamped to [`SERIES_MAX_POINTS`]); an empty or backwards range
+/// is refused.
 pub(crate) async fn series<C: Conn>(
     conn: &mut C,
     hostname: &str,
     range: TimeRange,
     points: u32,
 ) -> Result<Vec<HostPoint>> {
+    if range.to <= range.from {
+        return Err(StoreError::invalid(
+            "to_unix_ms",
+            "must be after from_unix_ms",
+        ));
+    }
+    let points = match points {
+        0 => SERIES_DEFAULT_POINTS,
+        n => n.min(SERIES_MAX_POINTS),
+    };
     let plan = series_plan(range, points);
     let sql = match plan.source {
         None => {
@@ -130,8 +172,80 @@ pub(crate) async fn series<C: Conn>(
         .bind(plan.step_ms)
         .bind(plan.source.map(|b| b.seconds()));
     let rows: Vec<HostPointRow> = conn.fetch_all(statement).await?;
+    let mut named = match plan.source {
+        None => named_from_samples(conn, hostname, &plan).await?,
+        Some(bucket) => named_from_averages(conn, hostname, &plan, bucket).await?,
+    };
     Ok(rows
         .into_iter()
-        .map(|row| row.into_point(plan.from_ms, plan.step_ms))
+        .map(|row| {
+            let step = row.step_index;
+            let mut point = row.into_point(plan.from_ms, plan.step_ms);
+            point.named = named.remove(&step).unwrap_or_default();
+            point
+        })
+        .collect())
+}
+
+/// The named series per step index, averaged from the minute or hour averages.
+async fn named_from_averages<C: Conn>(
+    conn: &mut C,
+    hostname: &str,
+    plan: &SeriesPlan,
+    bucket: BucketSize,
+) -> Result<BTreeMap<i64, BTreeMap<String, f64>>> {
+    let statement = Statement::new(
+        "SELECT (bucket_start_ms - $2) / $4 AS step_index, name, \
+         sum(value_sum) / CAST(sum(value_n) AS DOUBLE PRECISION) FROM host_named_rollups \
+         WHERE hostname = $1 AND bucket_seconds = $5 AND bucket_start_ms >= $2 \
+         AND bucket_start_ms < $3 GROUP BY step_index, name",
+    )
+    .bind(hostname)
+    .bind(plan.from_ms)
+    .bind(plan.to_ms)
+    .bind(plan.step_ms)
+    .bind(bucket.seconds());
+    let rows: Vec<(i64, String, f64)> = conn.fetch_all(statement).await?;
+    let mut steps: BTreeMap<i64, BTreeMap<String, f64>> = BTreeMap::new();
+    for (step, name, average) in rows {
+        steps.entry(step).or_default().insert(name, average);
+    }
+    Ok(steps)
+}
+
+/// The named series per step index, averaged from the raw snapshots (steps under a minute
+/// only, so at most a few thousand snapshots).
+async fn named_from_samples<C: Conn>(
+    conn: &mut C,
+    hostname: &str,
+    plan: &SeriesPlan,
+) -> Result<BTreeMap<i64, BTreeMap<String, f64>>> {
+    let statement = Statement::new(
+        "SELECT taken_at_ms, snapshot FROM host_samples WHERE hostname = $1 \
+         AND taken_at_ms >= $2 AND taken_at_ms < $3",
+    )
+    .bind(hostname)
+    .bind(plan.from_ms)
+    .bind(plan.to_ms);
+    let rows: Vec<(i64, Vec<u8>)> = conn.fetch_all(statement).await?;
+    let mut sums: BTreeMap<i64, BTreeMap<String, (f64, u32)>> = BTreeMap::new();
+    for (taken_at_ms, bytes) in rows {
+        let step = (taken_at_ms - plan.from_ms) / plan.step_ms;
+        let per_name = sums.entry(step).or_default();
+        for (name, value) in named_series(&decode_snapshot(&bytes)?) {
+            let (sum, count) = per_name.entry(name).or_default();
+            *sum += value;
+            *count += 1;
+        }
+    }
+    Ok(sums
+        .into_iter()
+        .map(|(step, per_name)| {
+            let averages = per_name
+                .into_iter()
+                .map(|(name, (sum, count))| (name, sum / f64::from(count)))
+                .collect();
+            (step, averages)
+        })
         .collect())
 }

@@ -10,6 +10,7 @@ mod hosts;
 mod leases;
 mod monitors;
 mod notify;
+mod overview;
 mod postgres;
 mod prune;
 mod query;
@@ -31,7 +32,8 @@ pub use leases::{FOLD_LEASE, Lease};
 pub use postgres::{DEFAULT_PG_ACQUIRE_TIMEOUT, DEFAULT_PG_MAX_CONNECTIONS, PgOptions, PgStore};
 pub use query::{
     DEFAULT_PAGE_LIMIT, DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MAX_PAGE_LIMIT,
-    MonitorFilter, MonitorWrite, Page, PageRequest, Recorded, ResultFilter, StateChange, TimeRange,
+    MonitorFilter, MonitorWrite, Overview, Page, PageRequest, Recorded, ResultFilter, StateChange,
+    TimeRange,
 };
 pub use retention::{
     DEFAULT_BATCH_ROWS, DEFAULT_DELIVERIES, DEFAULT_HOST_SAMPLES, DEFAULT_HOUR_ROLLUPS,

@@ -67,6 +67,18 @@ pub(crate) async fn list<C: Conn>(
              AND l.key = ${key} AND l.value = ${value})"
         ));
     }
+    let text = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if text.is_some() {
+        // LIKE folds ASCII case on SQLite only: lower() both sides for the same answer.
+        let n = 4 + 2 * filter.labels.len();
+        sql.push_str(&format!(
+            " AND (lower(m.name) LIKE ${n} ESCAPE '\\' OR lower(m.url) LIKE ${n} ESCAPE '\\')"
+        ));
+    }
     sql.push_str(" ORDER BY m.name LIMIT $3");
     let mut statement = Statement::composed(sql)
         .bind(filter.state.map(state_name))
@@ -75,6 +87,10 @@ pub(crate) async fn list<C: Conn>(
     for (key, value) in &filter.labels {
         statement = statement.bind(key).bind(value);
     }
+    let pattern = text.map(like_pattern);
+    if let Some(pattern) = &pattern {
+        statement = statement.bind(pattern);
+    }
     let monitors = conn
         .fetch_all::<MonitorRow>(statement)
         .await?
@@ -82,6 +98,20 @@ pub(crate) async fn list<C: Conn>(
         .map(MonitorRow::into_monitor)
         .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(monitors, page, |m| m.name.clone()))
+}
+
+/// A `LIKE` pattern matching `text` anywhere, case-insensitively (with `lower()` on the
+/// column), its own `%`, `_` and `\` taken literally.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 // ---- the scheduler's claim ----
@@ -180,11 +210,11 @@ enum RowWrite {
 }
 
 const INSERT_MONITOR: &str = "INSERT INTO monitors (id, name, definition, interval_ms, enabled, \
-     state, next_due_at_ms, created_at_ms, updated_at_ms) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)";
+     state, next_due_at_ms, created_at_ms, updated_at_ms, url) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)";
 const REWRITE_MONITOR: &str = "UPDATE monitors SET name = $2, definition = $3, interval_ms = $4, \
      enabled = $5, state = $6, next_due_at_ms = COALESCE($7, next_due_at_ms), \
-     updated_at_ms = $8 WHERE id = $1";
+     updated_at_ms = $8, url = $9 WHERE id = $1";
 
 async fn write_row<C: Conn>(
     conn: &mut C,
@@ -205,7 +235,8 @@ async fn write_row<C: Conn>(
         .bind(monitor.enabled)
         .bind(state_name(monitor.state))
         .bind(next_due_at_ms)
-        .bind(unix_ms(at));
+        .bind(unix_ms(at))
+        .bind(&monitor.check.url);
     conn.execute(statement)
         .await
         .map_err(|e| name_or_id_taken(e, monitor))?;

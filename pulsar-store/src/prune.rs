@@ -24,12 +24,9 @@ async fn ids<C: Conn>(conn: &mut C) -> Result<Vec<Uuid>> {
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// The hosts with samples or averages.
+/// The hosts that have reported (the `hosts` table the sample insert keeps).
 async fn hostnames<C: Conn>(conn: &mut C) -> Result<Vec<String>> {
-    let statement = Statement::new(
-        "SELECT DISTINCT hostname FROM host_samples \
-         UNION SELECT DISTINCT hostname FROM host_rollups",
-    );
+    let statement = Statement::new("SELECT hostname FROM hosts");
     let rows: Vec<(String,)> = conn.fetch_all(statement).await?;
     Ok(rows.into_iter().map(|(host,)| host).collect())
 }
@@ -124,8 +121,14 @@ pub(crate) async fn prune<B: Backend>(
             let scope = Scope::HostRollups(&host, bucket);
             report.host_rollups +=
                 in_batches(conn, sql.host_rollups, scope, before_ms, batch).await?;
+            report.host_rollups +=
+                in_batches(conn, sql.host_named_rollups, scope, before_ms, batch).await?;
         }
     }
+    // A host whose newest sample is older than every kept average has nothing left.
+    let forget = Statement::new("DELETE FROM hosts WHERE last_seen_ms < $1")
+        .bind(BucketSize::Hour.floor_ms(cut.hour_rollups_ms));
+    conn.execute(forget).await?;
     report.deliveries += in_batches(
         conn,
         sql.deliveries,

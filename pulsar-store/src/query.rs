@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-use pulsar_core::{ChannelId, Incident, IncidentAction, Monitor, MonitorId, MonitorState};
+use pulsar_core::{
+    ChannelId, Incident, IncidentAction, Monitor, MonitorId, MonitorState, OverviewMonitor,
+    StateCounts,
+};
 
 use crate::error::{Result, StoreError};
 
@@ -106,16 +109,34 @@ impl<T> Page<T> {
     }
 }
 
+/// The dashboard's first screen: a page of monitors (by name) with what it shows of each,
+/// and the counts over every monitor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overview {
+    pub monitors: Page<OverviewMonitor>,
+    /// Monitors in each state, over all pages and whatever the filter.
+    pub counts: StateCounts,
+    /// Open incidents, over all monitors.
+    pub open_incidents: u64,
+}
+
 /// Which monitors to list. Every given label must match; `None` fields match anything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MonitorFilter {
     pub labels: BTreeMap<String, String>,
     pub state: Option<MonitorState>,
+    /// Text the name or the URL contains, ASCII letters in any case.
+    pub text: Option<String>,
 }
 
 impl MonitorFilter {
     pub fn label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.labels.insert(key.into(), value.into());
+        self
+    }
+
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.text = Some(text.into());
         self
     }
 
@@ -245,10 +266,10 @@ pub struct DeliveryFilter {
     pub monitor_id: Option<MonitorId>,
 }
 
-/// A host that has reported samples, and when it last did.
+/// A host that has reported samples: when it first and last did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostSummary {
     pub hostname: String,
+    pub first_seen: SystemTime,
     pub last_seen: SystemTime,
-    pub samples: u64,
 }

@@ -2,12 +2,13 @@
 //! call into the module that holds its SQL (or into the dialect, where the SQL differs).
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{
     BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostPoint, Incident, IncidentId,
-    Monitor, MonitorId, MonitorState, NewMonitor, NotificationChannel, Rollup, Summary,
+    Monitor, MonitorId, MonitorState, NewMonitor, NotificationChannel, PhaseSeries, Rollup,
+    SeriesPlan, Summary, from_unix_ms,
 };
 use sqlx::Pool;
 
@@ -17,14 +18,16 @@ use crate::error::{Result, StoreError};
 use crate::fold::{FOLD_BATCH, Folder};
 use crate::leases::{FOLD_LEASE, Lease};
 use crate::query::{
-    DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, MonitorWrite, Page,
-    PageRequest, Recorded, ResultFilter, StateChange, TimeRange,
+    DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, MonitorWrite, Overview,
+    Page, PageRequest, Recorded, ResultFilter, StateChange, TimeRange,
 };
 use crate::retention::{PruneReport, Retention};
 use crate::rows::ResultColumns;
 use crate::store::Store;
 use crate::summary_cache::SummaryCache;
-use crate::{alerts, fold, hosts, leases, monitors, notify, prune, results, routing, summaries};
+use crate::{
+    alerts, fold, hosts, leases, monitors, notify, overview, prune, results, routing, summaries,
+};
 
 /// The [`Store`] on a SQL database: [`PgStore`](crate::PgStore) or
 /// [`SqliteStore`](crate::SqliteStore). Clones share the pool, the background fold and the
@@ -277,6 +280,15 @@ impl<B: Backend> Store for SqlStore<B> {
         results::list(&mut *self.pool.acquire().await?, monitor_id, filter, page).await
     }
 
+    async fn overview(
+        &self,
+        filter: &MonitorFilter,
+        page: &PageRequest,
+        now: SystemTime,
+    ) -> Result<Overview> {
+        overview::read::<B>(&self.pool, &self.summary_cache, filter, page, now).await
+    }
+
     async fn fold_rollups(&self, max_results: usize) -> Result<u64> {
         fold::fold::<B>(&self.pool, max_results).await
     }
@@ -296,6 +308,30 @@ impl<B: Backend> Store for SqlStore<B> {
         range: TimeRange,
     ) -> Result<Vec<Rollup>> {
         results::rollups::<B>(&self.pool, monitor_id, bucket, range).await
+    }
+
+    async fn phase_series(
+        &self,
+        monitor_id: MonitorId,
+        range: TimeRange,
+        max_points: u32,
+        retention: &Retention,
+        now: SystemTime,
+    ) -> Result<PhaseSeries> {
+        let minutes_kept_since = now
+            .checked_sub(retention.minute_rollups)
+            .unwrap_or(UNIX_EPOCH);
+        let plan = SeriesPlan::new(range.from, range.to, max_points, minutes_kept_since)?;
+        let read = TimeRange::new(from_unix_ms(plan.from_ms), range.to);
+        let rollups = results::rollups::<B>(&self.pool, monitor_id, plan.bucket, read).await?;
+        if rollups.is_empty() {
+            // An empty chart of a monitor that does not exist is an error, not a chart.
+            self.get_monitor(monitor_id).await?;
+        }
+        Ok(PhaseSeries {
+            step: Duration::from_millis(plan.step_ms as u64),
+            points: plan.points(&rollups),
+        })
     }
 
     async fn summaries(

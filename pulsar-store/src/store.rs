@@ -6,14 +6,14 @@ use std::time::{Duration, SystemTime};
 use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{
     BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostPoint, Incident, IncidentId,
-    Monitor, MonitorId, MonitorState, NotificationChannel, Rollup, Summary,
+    Monitor, MonitorId, MonitorState, NotificationChannel, PhaseSeries, Rollup, Summary,
 };
 
 use crate::error::Result;
 use crate::leases::Lease;
 use crate::query::{
-    DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, MonitorWrite, Page,
-    PageRequest, Recorded, ResultFilter, StateChange, TimeRange,
+    DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, MonitorWrite, Overview,
+    Page, PageRequest, Recorded, ResultFilter, StateChange, TimeRange,
 };
 use crate::retention::{PruneReport, Retention};
 
@@ -115,6 +115,17 @@ pub trait Store: Send + Sync + 'static {
         page: &PageRequest,
     ) -> Result<Page<CheckResult>>;
 
+    /// The dashboard's first screen: a page of the monitors that pass `filter` (by name),
+    /// each with its newest result, its uptime over the last day, and its last 90 checks
+    /// (manual ones included); and the counts by state and of open incidents over every
+    /// monitor. A fixed number of queries, whatever the page size.
+    async fn overview(
+        &self,
+        filter: &MonitorFilter,
+        page: &PageRequest,
+        now: SystemTime,
+    ) -> Result<Overview>;
+
     /// Folds up to `max_results` results written since the last fold (oldest first) into
     /// their minute, hour and day rollups, in one transaction; returns how many were folded
     /// (0: nothing was pending). The store's background task does this every
@@ -138,6 +149,21 @@ pub trait Store: Send + Sync + 'static {
         bucket: BucketSize,
         range: TimeRange,
     ) -> Result<Vec<Rollup>>;
+
+    /// A monitor's history chart over `range`: at most `max_points` points (0: the
+    /// default; clamped to [`SERIES_MAX_POINTS`](pulsar_core::SERIES_MAX_POINTS)), read from
+    /// the rollup level the step allows ([`SeriesPlan`](pulsar_core::SeriesPlan)): minute
+    /// rows only where `retention` still keeps them at `now`. Each point holds its checks,
+    /// uptime and per-phase percentiles from the merged histograms. Errors: `Invalid` (an
+    /// empty or backwards range), `NotFound`.
+    async fn phase_series(
+        &self,
+        monitor_id: MonitorId,
+        range: TimeRange,
+        max_points: u32,
+        retention: &Retention,
+        now: SystemTime,
+    ) -> Result<PhaseSeries>;
 
     /// Uptime and per-phase percentiles over the `window` ending at `now` (the current time),
     /// one summary per given id in the same order (empty for monitors without checks), read

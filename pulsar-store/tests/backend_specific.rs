@@ -108,8 +108,11 @@ async fn postgres_names_sort_byte_by_byte_whatever_the_database_locale() {
     .await
     .expect("collations");
     let expected = [
+        "host_named_rollups",
+        "host_named_rollups",
         "host_rollups",
         "host_samples",
+        "hosts",
         "monitors",
         "notification_channels",
     ];

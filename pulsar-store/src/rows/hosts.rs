@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use prost::Message;
 use pulsar_core::proto::v1;
-use pulsar_core::{BucketSize, HostMetrics, from_unix_ms};
+use pulsar_core::{BucketSize, HostMetrics, from_unix_ms, named_series};
 
 use super::to_u64;
 use crate::error::{Result, StoreError};
@@ -28,6 +28,8 @@ pub(crate) struct HostSampleColumns {
     pub(crate) hostname: String,
     pub(crate) taken_at_ms: i64,
     metrics: [Option<f64>; 8],
+    /// Not a column: what the sample adds to `host_named_rollups`.
+    named: Vec<(String, f64)>,
     snapshot: Vec<u8>,
 }
 
@@ -44,6 +46,7 @@ impl HostSampleColumns {
             hostname: host.to_owned(),
             taken_at_ms: snapshot.taken_at_unix_ms,
             metrics: HostMetrics::from_snapshot(snapshot).to_array(),
+            named: named_series(snapshot),
             snapshot: snapshot.encode_to_vec(),
         })
     }
@@ -168,8 +171,62 @@ impl HostPointRow {
                 self.disk_read_bytes_per_sec,
                 self.disk_write_bytes_per_sec,
             ]),
+            named: BTreeMap::new(),
         }
     }
+}
+
+/// One named series' additive average in one bucket (`host_named_rollups`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NamedRollupDelta {
+    pub(crate) hostname: String,
+    pub(crate) bucket_seconds: i32,
+    pub(crate) bucket_start_ms: i64,
+    pub(crate) name: String,
+    pub(crate) sum: f64,
+    pub(crate) count: i64,
+}
+
+impl NamedRollupDelta {
+    pub(crate) fn fields(&self) -> Vec<Field<'_>> {
+        vec![
+            Field::key("hostname", &self.hostname),
+            Field::key("bucket_seconds", self.bucket_seconds),
+            Field::key("bucket_start_ms", self.bucket_start_ms),
+            Field::key("name", &self.name),
+            Field::new("value_sum", Merge::Add, Some(self.sum)),
+            Field::new("value_n", Merge::Add, self.count),
+        ]
+    }
+}
+
+pub(crate) fn named_rollup_deltas(samples: &[&HostSampleColumns]) -> Vec<NamedRollupDelta> {
+    let mut by_key: BTreeMap<(&str, i32, i64, &str), (f64, i64)> = BTreeMap::new();
+    for sample in samples {
+        for bucket in HOST_BUCKETS {
+            let start = bucket.floor_ms(sample.taken_at_ms);
+            let seconds = i32::try_from(bucket.seconds()).unwrap_or(i32::MAX);
+            for (name, value) in &sample.named {
+                let key = (sample.hostname.as_str(), seconds, start, name.as_str());
+                let (sum, count) = by_key.entry(key).or_default();
+                *sum += value;
+                *count += 1;
+            }
+        }
+    }
+    by_key
+        .into_iter()
+        .map(
+            |((hostname, bucket_seconds, bucket_start_ms, name), (sum, count))| NamedRollupDelta {
+                hostname: hostname.to_owned(),
+                bucket_seconds,
+                bucket_start_ms,
+                name: name.to_owned(),
+                sum,
+                count,
+            },
+        )
+        .collect()
 }
 
 /// Where a host series is read from and how its steps align.

@@ -257,11 +257,12 @@ mod rollups;
 mod summary;
 
 pub(crate) use hosts::{
-    HostPointRow, HostSampleColumns, METRIC_COLUMNS, decode_snapshot, host_rollup_deltas,
-    series_plan,
+    HostPointRow, HostSampleColumns, METRIC_COLUMNS, SeriesPlan, decode_snapshot,
+    host_rollup_deltas, named_rollup_deltas, series_plan,
 };
 pub(crate) use results::{
-    PendingRow, RESULT_SELECT, ResultColumns, ResultRow, SAMPLE_SELECT, SampleRow,
+    PendingRow, RECENT_SELECT, RESULT_SELECT, RecentRow, ResultColumns, ResultRow, SAMPLE_SELECT,
+    SampleRow,
 };
 pub(crate) use rollups::{
     HistogramRow, RollupKey, RollupRow, STATS_COLUMNS, bucket_seconds, merge_stored_histograms,

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use prost::Message;
 use pulsar_core::proto::v1;
-use pulsar_core::{CheckResult, MonitorId, Phases, RollupSample, from_unix_ms};
+use pulsar_core::{CheckResult, MonitorId, Phases, RecentCheck, RollupSample, from_unix_ms};
 use uuid::Uuid;
 
 use super::{to_i64, to_u64};
@@ -157,6 +157,32 @@ impl SampleRow {
                 total: us(p.total_us),
             },
         })
+    }
+}
+
+/// The columns of a [`RecentRow`].
+pub(crate) const RECENT_SELECT: &str = "monitor_id, slot_ms, outcome, total_us";
+
+/// What the overview's strip and sparkline draw of a result.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RecentRow {
+    monitor_id: Uuid,
+    slot_ms: i64,
+    outcome: i32,
+    total_us: Option<i64>,
+}
+
+impl RecentRow {
+    pub(crate) fn into_check(self) -> Result<(MonitorId, RecentCheck)> {
+        let outcome = v1::Outcome::try_from(self.outcome)
+            .map_err(|_| StoreError::internal(format!("unknown outcome {}", self.outcome)))?
+            .try_into()?;
+        let check = RecentCheck {
+            slot: from_unix_ms(self.slot_ms),
+            outcome,
+            total: self.total_us.map(|us| Duration::from_micros(to_u64(us))),
+        };
+        Ok((MonitorId(self.monitor_id), check))
     }
 }
 

@@ -62,7 +62,7 @@ pub(crate) async fn host_samples_store_latest_and_downsample(store: Arc<dyn Stor
     let hosts = store.list_hosts().await.unwrap();
     let names: Vec<_> = hosts.iter().map(|h| h.hostname.as_str()).collect();
     assert_eq!(names, ["db-1", "web-1"]);
-    assert_eq!(hosts[1].samples, 720);
+    assert_eq!(ms(hosts[1].first_seen), start);
     assert_eq!(ms(hosts[1].last_seen), start + 719 * 10_000);
     let latest = store.latest_host_sample("web-1").await.unwrap();
     assert_eq!(latest, samples[719]);
@@ -143,4 +143,99 @@ pub(crate) async fn samples_are_kept_under_the_host_identity_the_caller_sets(
         .await
         .unwrap_err();
     assert_eq!(error.field_errors()[0].field, "host");
+}
+
+fn full_snapshot(taken_at_ms: i64, zombies: u64, var_used: u64) -> v1::HostSnapshot {
+    let counts = |zombie: u64| v1::StateCounts {
+        total: 100 + zombie,
+        running: 2,
+        sleeping: 98,
+        zombie,
+        ..Default::default()
+    };
+    let mut s = snapshot("web-1", taken_at_ms, 50.0, Some(1_000.0));
+    s.memory = Some(v1::MemoryStats {
+        swap_total_bytes: 2_000,
+        swap_used_bytes: 500,
+        ..Default::default()
+    });
+    s.tasks = Some(v1::TaskStats {
+        processes: Some(counts(zombies)),
+        threads: Some(counts(zombies * 2)),
+        ..Default::default()
+    });
+    s.filesystems = vec![v1::FilesystemStats {
+        mount_point: "/var".into(),
+        used_bytes: var_used,
+        available_bytes: 100 - var_used,
+        inodes_total: 1_000,
+        inodes_used: 10,
+        ..Default::default()
+    }];
+    s.networks.push(v1::NetworkStats {
+        interface: "lo".into(),
+        loopback: true,
+        rx_bytes_per_sec: Some(9.0),
+        ..Default::default()
+    });
+    s
+}
+
+pub(crate) async fn host_history_keeps_named_series_and_checks_its_windows(store: Arc<dyn Store>) {
+    // Ten minutes of samples every 10 s: zombies 0 in even minutes, 6 in odd ones; /var
+    // fills from 20 % to 29 %.
+    let start = NOW_MS - NOW_MS % HOUR_MS;
+    let samples: Vec<_> = (0..60)
+        .map(|i| {
+            let minute = i / 6;
+            let zombies = if minute % 2 == 1 { 6 } else { 0 };
+            full_snapshot(start + i * 10_000, zombies, 20 + minute as u64)
+        })
+        .collect();
+    store.insert_host_samples(&samples).await.unwrap();
+    let range = TimeRange::new(at(start), at(start + 10 * MINUTE_MS));
+
+    // From minute averages (one point a minute) and from raw samples (30 s steps): the
+    // same names, the same averages.
+    for points in [10, 20] {
+        let series = store.host_series("web-1", range, points).await.unwrap();
+        assert_eq!(series.len(), points as usize);
+        let per_minute = points as usize / 10;
+        for (i, point) in series.iter().enumerate() {
+            let minute = i / per_minute;
+            let named = &point.named;
+            let zombies = if minute % 2 == 1 { 6.0 } else { 0.0 };
+            assert_eq!(named["processes.zombie"], zombies, "{points} points, #{i}");
+            assert_eq!(named["threads.zombie"], 2.0 * zombies);
+            assert_eq!(named["processes.running"], 2.0);
+            assert_eq!(named["swap_used_bytes"], 500.0);
+            assert_eq!(named["mount:/var:used_pct"], 20.0 + minute as f64);
+            assert_eq!(named["mount:/var:inodes_used_pct"], 1.0);
+            assert_eq!(named["net:eth0:rx_bytes_per_sec"], 1_000.0);
+            assert!(
+                !named.contains_key("net:lo:rx_bytes_per_sec"),
+                "loopback is left out"
+            );
+        }
+    }
+    // An hour-level read of the same data.
+    let hours = TimeRange::new(at(start), at(start + 2 * HOUR_MS));
+    let hourly = store.host_series("web-1", hours, 2).await.unwrap();
+    assert_eq!(hourly[0].named["processes.zombie"], 3.0);
+
+    // Windows and limits are checked: a backwards range is refused, points are capped.
+    let backwards = TimeRange::new(at(start + MINUTE_MS), at(start));
+    let Err(StoreError::Invalid(errors)) = store.host_series("web-1", backwards, 10).await else {
+        panic!("a backwards range is refused");
+    };
+    assert_eq!(errors[0].field, "to_unix_ms");
+    let year = TimeRange::new(at(start - 365 * 86_400_000), at(start + HOUR_MS));
+    let capped = store.host_series("web-1", year, u32::MAX).await.unwrap();
+    assert!(!capped.is_empty() && capped.len() <= pulsar_core::SERIES_MAX_POINTS as usize);
+
+    let hosts = store.list_hosts().await.unwrap();
+    assert_eq!(
+        (ms(hosts[0].first_seen), ms(hosts[0].last_seen)),
+        (start, start + 59 * 10_000)
+    );
 }

@@ -13,11 +13,13 @@ mod incidents;
 mod manual;
 mod monitors;
 mod notifications;
+mod overview;
 mod results;
 mod retention;
 mod roles;
 mod schedule;
 mod secrets;
+mod series;
 mod summaries;
 
 conformance! {
@@ -34,12 +36,14 @@ conformance! {
     results::inserts_are_idempotent_per_monitor_and_slot,
     results::results_page_newest_first_within_a_range,
     results::latest_results_of_many_monitors,
+    overview::overview_pages_monitors_with_their_recent_checks,
     manual::manual_checks_are_listed_but_never_counted,
     manual::results_filter_by_worker_and_region,
     results::results_keep_phases_hops_and_failures,
     summaries::rollup_percentiles_match_raw_percentiles,
     summaries::summaries_cover_the_window_edges,
     summaries::late_results_update_rollups_once,
+    series::phase_series_merge_rollups_into_at_most_n_points,
     cached_summaries::a_cached_month_equals_the_raw_results,
     cached_summaries::a_late_result_in_a_cached_day_counts,
     cached_summaries::deleted_monitors_and_pruned_days_leave_no_cached_figures,
@@ -56,6 +60,7 @@ conformance! {
     incidents::incidents_list_per_monitor_and_globally,
     hosts::host_samples_store_latest_and_downsample,
     hosts::samples_are_kept_under_the_host_identity_the_caller_sets,
+    hosts::host_history_keeps_named_series_and_checks_its_windows,
     notifications::channels_crud_and_delivery_log,
     retention::prune_removes_only_what_retention_drops,
     roles::a_lease_has_one_holder_until_it_expires_or_is_released,

@@ -140,6 +140,7 @@ impl From<FailureKind> for v1::FailureKind {
             K::RedirectTooMany => Self::RedirectTooMany,
             K::StatusUnexpected => Self::StatusUnexpected,
             K::BodyAssertion => Self::BodyAssertion,
+            K::TargetRefused => Self::TargetRefused,
         }
     }
 }

@@ -14,6 +14,7 @@ mod monitor;
 mod notification;
 mod outcome;
 mod overview;
+mod pem;
 mod phases;
 mod report;
 mod rollup;
@@ -30,8 +31,10 @@ mod validate;
 pub mod proto;
 
 pub use alert::{AlertMemory, AlertStep, AlertThresholds, SlotVerdict, alert_step};
-pub use body::BodyMatcher;
-pub use body::REGEX_WINDOW_BYTES;
+pub use body::{
+    BodyMatcher, CompiledAssertion, REGEX_DFA_SIZE_LIMIT_BYTES, REGEX_SIZE_LIMIT_BYTES,
+    REGEX_WINDOW_BYTES,
+};
 pub use check::CheckResult;
 pub use error::{CoreError, FieldError, bad_request};
 pub use event::{TOPIC_CHECKS, TOPIC_HOSTS, TOPIC_MONITOR_STATES, TOPIC_MONITORS, check_task_key};

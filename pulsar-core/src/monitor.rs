@@ -92,7 +92,7 @@ impl StatusRange {
 }
 
 /// A rule the response body must satisfy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BodyAssertion {
     Contains(String),
     NotContains(String),
@@ -113,6 +113,9 @@ pub struct CheckSpec {
     pub follow_redirects: bool,
     pub max_redirects: u32,
     pub verify_tls: bool,
+    /// Extra CA certificates (PEM) trusted for this check besides the prober's; a
+    /// self-signed server certificate may be given as itself.
+    pub tls_ca_pem: Option<String>,
     /// Evaluated by the probe while the body streams, so the body is never kept.
     pub body_assertion: Option<BodyAssertion>,
 }
@@ -130,6 +133,7 @@ impl CheckSpec {
             follow_redirects: DEFAULT_FOLLOW_REDIRECTS,
             max_redirects: DEFAULT_MAX_REDIRECTS,
             verify_tls: true,
+            tls_ca_pem: None,
             body_assertion: None,
         }
     }
@@ -299,6 +303,7 @@ impl From<Monitor> for v1::Monitor {
             follow_redirects: Some(m.check.follow_redirects),
             max_redirects: m.check.max_redirects,
             skip_tls_verify: !m.check.verify_tls,
+            tls_ca_pem: m.check.tls_ca_pem.unwrap_or_default(),
             degraded_above_ms: m.expect.degraded_above.map_or(0, duration_ms),
             failure_threshold: m.failure_threshold,
             recovery_threshold: m.recovery_threshold,
@@ -370,6 +375,7 @@ impl TryFrom<v1::Monitor> for Monitor {
                 follow_redirects: w.follow_redirects.unwrap_or(DEFAULT_FOLLOW_REDIRECTS),
                 max_redirects: or_default(w.max_redirects, DEFAULT_MAX_REDIRECTS),
                 verify_tls: !w.skip_tls_verify,
+                tls_ca_pem: (!w.tls_ca_pem.is_empty()).then_some(w.tls_ca_pem),
                 body_assertion: body_assertion_from_wire(w.body_assertion)?,
             },
             interval: match w.interval_seconds {
@@ -406,6 +412,7 @@ impl Monitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pem::TEST_CA_PEM;
 
     fn full_monitor() -> Monitor {
         let mut m = Monitor::new("api", "https://api.example.com/health?x=1");
@@ -416,6 +423,7 @@ mod tests {
         m.check.follow_redirects = false;
         m.check.max_redirects = 4;
         m.check.verify_tls = false;
+        m.check.tls_ca_pem = Some(TEST_CA_PEM.into());
         m.check.body_assertion = Some(BodyAssertion::Regex("\"ok\":\\s*true".into()));
         m.interval = Duration::from_secs(30);
         m.expect.status = vec![
@@ -476,6 +484,7 @@ mod tests {
         assert_eq!(m.recovery_threshold, DEFAULT_RECOVERY_THRESHOLD);
         assert_eq!(m.check.max_redirects, DEFAULT_MAX_REDIRECTS);
         assert!(m.check.verify_tls);
+        assert_eq!(m.check.tls_ca_pem, None);
         assert_eq!(m.expect.degraded_above, None);
     }
 

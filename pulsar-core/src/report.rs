@@ -46,10 +46,11 @@ pub enum FailureKind {
     RedirectTooMany,
     StatusUnexpected,
     BodyAssertion,
+    TargetRefused,
 }
 
 impl FailureKind {
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 24] = [
         Self::InvalidRequest,
         Self::DnsNoSuchName,
         Self::DnsTimeout,
@@ -73,6 +74,7 @@ impl FailureKind {
         Self::RedirectTooMany,
         Self::StatusUnexpected,
         Self::BodyAssertion,
+        Self::TargetRefused,
     ];
 
     pub fn phase(self) -> FailurePhase {
@@ -80,7 +82,10 @@ impl FailureKind {
         match self {
             InvalidRequest => FailurePhase::Request,
             DnsNoSuchName | DnsTimeout | DnsServerFailure | DnsNoAddress => FailurePhase::Dns,
-            ConnectRefused | ConnectTimeout | ConnectUnreachable => FailurePhase::Connect,
+            // The target policy judges each address where a connect to it would start.
+            ConnectRefused | ConnectTimeout | ConnectUnreachable | TargetRefused => {
+                FailurePhase::Connect
+            }
             TlsHandshake
             | TlsInvalidCertificate
             | TlsExpiredCertificate
@@ -121,6 +126,7 @@ impl FailureKind {
             RedirectTooMany => "redirect_too_many",
             StatusUnexpected => "status_unexpected",
             BodyAssertion => "body_assertion",
+            TargetRefused => "target_refused",
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod limits {
     pub const BODY_BYTES: usize = 64 * 1024;
     pub const STATUS_RANGES: usize = 20;
     pub const PATTERN_BYTES: usize = 1024;
+    pub const TLS_CA_PEM_BYTES: usize = 64 * 1024;
     pub const LABELS: usize = 32;
     pub const LABEL_KEY_BYTES: usize = 64;
     pub const LABEL_VALUE_BYTES: usize = 256;
@@ -103,7 +104,7 @@ impl Monitor {
             );
         }
         if let Some(assertion) = &self.check.body_assertion {
-            validate_assertion(&mut r, assertion);
+            validate_assertion(&mut r, assertion, true);
         }
         if let Some(degraded) = self.expect.degraded_above {
             r.check(
@@ -156,6 +157,17 @@ impl CheckSpec {
     /// and reports all broken ones at once. A monitor's [`Monitor::validate`] applies these
     /// and its schedule rules.
     pub fn validate(&self) -> Result<(), CoreError> {
+        self.check_rules(true)
+    }
+
+    /// As [`CheckSpec::validate`], but a regex body assertion is not compiled: for a caller
+    /// that compiles it anyway with [`crate::CompiledAssertion::new`], which reports the same
+    /// field error, and keeps it compiled across checks (a prober).
+    pub fn validate_except_regex(&self) -> Result<(), CoreError> {
+        self.check_rules(false)
+    }
+
+    fn check_rules(&self, compile_regex: bool) -> Result<(), CoreError> {
         let mut r = Report::default();
         validate_request(&mut r, self);
         r.check(
@@ -164,7 +176,7 @@ impl CheckSpec {
             format!("at most {}", limits::MAX_REDIRECTS),
         );
         if let Some(assertion) = &self.body_assertion {
-            validate_assertion(&mut r, assertion);
+            validate_assertion(&mut r, assertion, compile_regex);
         }
         r.into_result()
     }
@@ -230,6 +242,12 @@ fn validate_request(r: &mut Report, check: &CheckSpec) {
         );
     }
     r.max_len(&check.body, limits::BODY_BYTES, "body");
+    if let Some(pem) = &check.tls_ca_pem {
+        r.max_len(pem, limits::TLS_CA_PEM_BYTES, "tls_ca_pem");
+        if let Err(problem) = crate::pem::count_certificates(pem) {
+            r.check(false, "tls_ca_pem", problem);
+        }
+    }
 }
 
 fn validate_timing(r: &mut Report, interval: Duration, timeout: Duration) {
@@ -250,7 +268,7 @@ fn validate_timing(r: &mut Report, interval: Duration, timeout: Duration) {
     );
 }
 
-fn validate_assertion(r: &mut Report, assertion: &BodyAssertion) {
+fn validate_assertion(r: &mut Report, assertion: &BodyAssertion, compile_regex: bool) {
     let pattern = match assertion {
         BodyAssertion::Contains(p) | BodyAssertion::NotContains(p) | BodyAssertion::Regex(p) => p,
     };
@@ -261,13 +279,10 @@ fn validate_assertion(r: &mut Report, assertion: &BodyAssertion) {
     );
     r.max_len(pattern, limits::PATTERN_BYTES, "body_assertion.pattern");
     if let BodyAssertion::Regex(p) = assertion
-        && let Err(e) = regex::bytes::Regex::new(p)
+        && compile_regex
+        && let Err(problem) = crate::body::compile_regex(p)
     {
-        r.check(
-            false,
-            "body_assertion.pattern",
-            format!("invalid regex: {e}"),
-        );
+        r.check(false, "body_assertion.pattern", problem);
     }
 }
 
@@ -346,6 +361,38 @@ mod tests {
     }
 
     #[test]
+    fn a_regex_that_compiles_too_big_is_a_field_violation() {
+        let mut m = Monitor::new("x", "http://a");
+        m.check.body_assertion = Some(BodyAssertion::Regex("(a{1000}){1000}".into()));
+        let err = m.validate().unwrap_err();
+        let violation = &err.field_errors()[0];
+        assert_eq!(violation.field, "body_assertion.pattern");
+        assert!(violation.message.starts_with("too complex"), "{violation}");
+    }
+
+    #[test]
+    fn tls_ca_pem_must_hold_certificates_and_nothing_else() {
+        let mut m = Monitor::new("x", "https://internal.example");
+        m.check.tls_ca_pem = Some(crate::pem::TEST_CA_PEM.into());
+        m.validate().unwrap();
+        let violation = |pem: String| {
+            let mut m = m.clone();
+            m.check.tls_ca_pem = Some(pem);
+            let err = m.validate().unwrap_err();
+            assert_eq!(err.field_errors().len(), 1, "{err}");
+            let field = &err.field_errors()[0];
+            assert_eq!(field.field, "tls_ca_pem");
+            field.message.clone()
+        };
+        assert_eq!(violation("   ".into()), "no CERTIFICATE block found");
+        assert!(violation(crate::pem::TEST_CA_PEM.replace("MIIB", "M@IB")).contains("base64"));
+        let key = "-----BEGIN PRIVATE KEY-----\nMIGHAgEA\n-----END PRIVATE KEY-----\n";
+        assert!(violation(key.into()).contains("only certificates"));
+        let huge = crate::pem::TEST_CA_PEM.repeat(limits::TLS_CA_PEM_BYTES / 600 + 1);
+        assert_eq!(violation(huge), "at most 65536 bytes");
+    }
+
+    #[test]
     fn every_error_has_a_message() {
         let m = Monitor::new("", "gopher://x");
         let err = m.validate().unwrap_err();
@@ -375,5 +422,16 @@ mod tests {
             fields,
             vec!["url", "headers[0].name", "body_assertion.pattern"]
         );
+    }
+
+    #[test]
+    fn a_prober_may_leave_the_regex_to_its_own_compile() {
+        let mut spec = crate::monitor::CheckSpec::get("https://example.com/health");
+        spec.body_assertion = Some(BodyAssertion::Regex("(unclosed".into()));
+        assert!(spec.validate().is_err());
+        spec.validate_except_regex().unwrap();
+        spec.body_assertion = Some(BodyAssertion::Regex(String::new()));
+        let err = spec.validate_except_regex().unwrap_err();
+        assert_eq!(err.field_errors()[0].field, "body_assertion.pattern");
     }
 }

@@ -2,12 +2,16 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use hickory_resolver::TokioResolver;
+use pulsar_core::{BodyAssertion, CompiledAssertion};
 use rustls::pki_types::CertificateDer;
 
+use crate::cache::SharedCache;
 use crate::dns::IpFamily;
 use crate::error::ProbeError;
+use crate::target_policy::TargetPolicy;
 use crate::tls::{self, TlsConfigs};
 
 /// Bodies are read and counted, never kept; past this many bytes a check fails with
@@ -21,10 +25,16 @@ pub const DEFAULT_MAX_REDIRECTS: u32 = pulsar_core::limits::MAX_REDIRECTS;
 pub const DEFAULT_DNS_SERVER: Option<SocketAddr> = None;
 /// `None`: only the webpki (Mozilla) roots are trusted.
 pub const DEFAULT_EXTRA_CA_FILE: Option<&Path> = None;
+/// Any address may be checked: the CLI and a self-hosted server are meant to reach internal
+/// services. A service that checks URLs its users type sets [`TargetPolicy::PublicOnly`].
+pub const DEFAULT_TARGET_POLICY: TargetPolicy = TargetPolicy::AllowAll;
 /// Both IPv4 and IPv6 addresses are tried, IPv4 first.
 pub const DEFAULT_IP_FAMILY: IpFamily = IpFamily::Any;
 /// Sent unless a check sets its own `User-Agent` header.
 pub const DEFAULT_USER_AGENT: &str = concat!("pulsar/", env!("CARGO_PKG_VERSION"));
+
+/// Distinct body assertions whose compiled form a prober keeps.
+const COMPILED_ASSERTIONS: usize = 1024;
 
 /// Runs phase-timed checks. Cheap to share: clone it or put it in an `Arc`; every check
 /// opens its own connection, so checks never affect each other's timings through a pool.
@@ -36,6 +46,9 @@ pub struct Prober {
     pub(crate) max_redirects: u32,
     pub(crate) ip_family: IpFamily,
     pub(crate) user_agent: String,
+    pub(crate) target_policy: TargetPolicy,
+    /// Each body assertion compiled once, shared by every check that uses it.
+    pub(crate) assertions: Arc<SharedCache<BodyAssertion, CompiledAssertion>>,
 }
 
 impl Prober {
@@ -59,6 +72,7 @@ pub struct ProberBuilder {
     extra_roots: Vec<CertificateDer<'static>>,
     ip_family: IpFamily,
     user_agent: String,
+    target_policy: TargetPolicy,
 }
 
 impl Default for ProberBuilder {
@@ -71,6 +85,7 @@ impl Default for ProberBuilder {
             extra_roots: Vec::new(),
             ip_family: DEFAULT_IP_FAMILY,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
+            target_policy: DEFAULT_TARGET_POLICY,
         }
     }
 }
@@ -94,7 +109,9 @@ impl ProberBuilder {
         self
     }
 
-    /// Trust the CA certificates of this PEM file besides the webpki roots.
+    /// Trust the CA certificates of this PEM file besides the webpki roots. A self-signed
+    /// server certificate (CA:TRUE, as `openssl req -x509` makes) may be given as itself: a
+    /// server presenting exactly it is trusted, its name and dates still checked.
     pub fn extra_ca_file(mut self, path: Option<impl Into<PathBuf>>) -> Self {
         self.extra_ca_file = path.map(Into::into);
         self
@@ -116,6 +133,13 @@ impl ProberBuilder {
         self
     }
 
+    /// Which addresses checks may connect to, judged at every connect (every hop, every
+    /// address DNS returned); a check refused on all of them fails with `target_refused`.
+    pub fn target_policy(mut self, policy: TargetPolicy) -> Self {
+        self.target_policy = policy;
+        self
+    }
+
     /// Reads the CA file and the resolver configuration: the only steps that can fail.
     pub fn build(self) -> Result<Prober, ProbeError> {
         let mut roots = self.extra_roots;
@@ -124,11 +148,13 @@ impl ProberBuilder {
         }
         Ok(Prober {
             resolver: crate::dns::resolver(self.dns_server, self.ip_family)?,
-            tls: tls::configs(roots)?,
+            tls: TlsConfigs::new(roots)?,
             body_limit_bytes: self.body_limit_bytes,
             max_redirects: self.max_redirects,
             ip_family: self.ip_family,
             user_agent: self.user_agent,
+            target_policy: self.target_policy,
+            assertions: Arc::new(SharedCache::new(COMPILED_ASSERTIONS)),
         })
     }
 }

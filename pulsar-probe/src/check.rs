@@ -9,7 +9,9 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::{Method, StatusCode};
-use pulsar_core::{BodyMatcher, CheckSpec, Failure, FailureKind, HopReport, Phases, ProbeReport};
+use pulsar_core::{
+    BodyMatcher, CheckSpec, CompiledAssertion, Failure, FailureKind, HopReport, Phases, ProbeReport,
+};
 use tokio::time::{Instant, timeout_at};
 use url::Url;
 
@@ -113,7 +115,8 @@ impl Prober {
         deadline: Instant,
         progress: &mut Progress,
     ) -> Result<(), Failure> {
-        spec.validate()
+        // The regex is compiled below, once per prober rather than once per check.
+        spec.validate_except_regex()
             .map_err(|e| Failure::new(FailureKind::InvalidRequest, e.to_string()))?;
         let mut url = Url::parse(&spec.url)
             .map_err(|e| Failure::new(FailureKind::InvalidRequest, format!("bad URL: {e}")))?;
@@ -130,7 +133,11 @@ impl Prober {
         let mut matcher = spec
             .body_assertion
             .as_ref()
-            .map(BodyMatcher::new)
+            .map(|assertion| {
+                self.assertions
+                    .get_or_try_insert(assertion, || CompiledAssertion::new(assertion))
+                    .map(|compiled| compiled.matcher())
+            })
             .transpose()
             .map_err(|e| Failure::new(FailureKind::InvalidRequest, e.to_string()))?;
         let max_redirects = spec.max_redirects.min(self.max_redirects);
@@ -209,7 +216,7 @@ impl Prober {
 
         progress.phase = Phase::Connect;
         let connect_start = Instant::now();
-        let connecting = crate::connect::connect(&addrs, port, deadline);
+        let connecting = crate::connect::connect(&addrs, port, deadline, self.target_policy);
         let (tcp, remote) = step(deadline, Phase::Connect, timeout, connecting).await?;
         let hop = last(progress);
         hop.phases.connect = Some(connect_start.elapsed());
@@ -219,11 +226,9 @@ impl Prober {
             progress.phase = Phase::Tls;
             let tls_start = Instant::now();
             let name = crate::tls::server_name(&host)?;
-            let config = if spec.verify_tls {
-                self.tls.verified.clone()
-            } else {
-                self.tls.unverified.clone()
-            };
+            let config = self
+                .tls
+                .for_check(spec.verify_tls, spec.tls_ca_pem.as_deref())?;
             let handshake = crate::tls::handshake(config, name, tcp);
             let stream = step(deadline, Phase::Tls, timeout, handshake).await?;
             let hop = last(progress);
@@ -240,7 +245,7 @@ impl Prober {
         let request_start = Instant::now();
         let request = exchange::build_request(url, parts, &self.user_agent, http2)?;
         let first_byte = Arc::new(FirstByte::default());
-        let conn = Conn::new(transport, first_byte.clone(), http2);
+        let conn = Conn::new(transport, first_byte.clone(), http2, deadline);
         let sending = exchange::send(conn, first_byte, http2, request);
         let mut response = step(deadline, Phase::Ttfb, timeout, sending).await?;
         let first_byte_at = response.first_byte_at.max(request_start);
@@ -287,7 +292,9 @@ fn literal_ip(host: &str) -> Option<IpAddr> {
         .ok()
 }
 
-/// Bounds one phase by the check's deadline and names the phase when it runs out.
+/// Bounds one phase by the check's deadline and names the phase when it runs out. Work
+/// that fails once the deadline has passed failed because of it (a hop's connection refuses
+/// to read past the deadline), so it too is the phase's timeout.
 async fn step<T>(
     deadline: Instant,
     phase: Phase,
@@ -295,6 +302,7 @@ async fn step<T>(
     work: impl Future<Output = Result<T, Failure>>,
 ) -> Result<T, Failure> {
     match timeout_at(deadline, work).await {
+        Ok(Err(_)) if Instant::now() >= deadline => Err(phase.timed_out(timeout)),
         Ok(result) => result,
         Err(_) => Err(phase.timed_out(timeout)),
     }
@@ -346,4 +354,47 @@ fn redirect_target(
         });
     }
     Ok(Some((target, next)))
+}
+
+#[cfg(test)]
+mod tests {
+    use pulsar_core::BodyAssertion;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_body_regex_is_compiled_once_for_every_check_that_uses_it() {
+        // Nothing listens there: the regex is compiled before the network is touched.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", closed.local_addr().unwrap());
+        drop(closed);
+        let prober = Prober::builder()
+            .dns_server(Some("127.0.0.1:9".parse().unwrap()))
+            .build()
+            .unwrap();
+        let assertion = BodyAssertion::Regex(r#""status":\s*"ok""#.into());
+        let mut spec = CheckSpec::get(url);
+        spec.body_assertion = Some(assertion.clone());
+        for _ in 0..3 {
+            let report = prober.check(&spec).await;
+            assert_eq!(report.failure.unwrap().kind, FailureKind::ConnectRefused);
+        }
+        let cached = prober.assertions.get_or_try_insert(&assertion, || {
+            Err::<CompiledAssertion, _>("compiled a second time")
+        });
+        assert!(cached.is_ok());
+        assert_eq!(prober.assertions.len(), 1);
+
+        spec.body_assertion = Some(BodyAssertion::Regex("(a{1000}){1000}".into()));
+        let failure = prober.check(&spec).await.failure.unwrap();
+        assert_eq!(failure.kind, FailureKind::InvalidRequest);
+        assert!(
+            failure
+                .message
+                .contains("body_assertion.pattern: too complex"),
+            "{}",
+            failure.message
+        );
+        assert_eq!(prober.assertions.len(), 1, "a refused pattern is not kept");
+    }
 }

@@ -7,14 +7,37 @@ use pulsar_core::{Failure, FailureKind};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
-/// Connects to the first address that accepts. Each attempt gets an equal share of the time
-/// left (as Go's dialer does), so one black-holed address cannot eat the whole budget while a
-/// working one waits behind it; the last attempt gets everything that remains.
+use crate::target_policy::TargetPolicy;
+
+/// Connects to the first address that accepts, of those `policy` allows: it judges the very
+/// addresses connected to, so what DNS answers this time is what is judged. Each attempt
+/// gets an equal share of the time left (as Go's dialer does), so one black-holed address
+/// cannot eat the whole budget while a working one waits behind it; the last attempt gets
+/// everything that remains.
 pub(crate) async fn connect(
     addrs: &[IpAddr],
     port: u16,
     deadline: Instant,
+    policy: TargetPolicy,
 ) -> Result<(TcpStream, SocketAddr), Failure> {
+    let mut refusal = None;
+    let addrs: Vec<IpAddr> = addrs
+        .iter()
+        .copied()
+        .filter(|ip| match policy.check(*ip) {
+            Ok(()) => true,
+            Err(refused) => {
+                refusal.get_or_insert(refused);
+                false
+            }
+        })
+        .collect();
+    if let (true, Some(refused)) = (addrs.is_empty(), refusal) {
+        return Err(Failure::new(
+            FailureKind::TargetRefused,
+            format!("refused by target policy: {refused}"),
+        ));
+    }
     let mut last = Failure::new(FailureKind::ConnectUnreachable, "no address to connect to");
     for (i, ip) in addrs.iter().enumerate() {
         let addr = SocketAddr::new(*ip, port);

@@ -9,6 +9,7 @@ use hickory_resolver::config::{
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::{ResolverBuilder, TokioResolver};
 use pulsar_core::{Failure, FailureKind};
 
@@ -85,21 +86,75 @@ pub(crate) fn resolver(
         .map_err(|e| ProbeError::SystemDns(e.to_string()))
 }
 
+/// Aliases followed before a chain counts as too long; hickory itself gives up after 8
+/// queries and reports a chain it gave up on as a name without records.
+const CNAME_CHAIN_LIMIT: usize = 8;
+
 /// Resolves `host` to addresses of the wanted family, in the resolver's order.
 pub(crate) async fn lookup(
     resolver: &TokioResolver,
     host: &str,
     family: IpFamily,
 ) -> Result<Vec<IpAddr>, Failure> {
-    let lookup = resolver
-        .lookup_ip(host)
-        .await
-        .map_err(|e| classify(host, &e))?;
+    let lookup = match resolver.lookup_ip(host).await {
+        Ok(lookup) => lookup,
+        Err(error) => {
+            let failure = classify(host, &error);
+            if failure.kind == FailureKind::DnsNoAddress
+                && let Some(broken) = broken_alias_chain(resolver, host).await
+            {
+                return Err(broken);
+            }
+            return Err(failure);
+        }
+    };
     let addrs: Vec<IpAddr> = lookup.iter().filter(|ip| family.allows(*ip)).collect();
     if addrs.is_empty() {
         return Err(no_address(host, family));
     }
     Ok(addrs)
+}
+
+/// Follows `host`'s CNAME records one query at a time, to tell a loop or a chain too long
+/// apart from a name that has no address. Only asked once a lookup found no address, so a
+/// working name costs no extra query. A loop is a broken zone, reported as recursive
+/// resolvers report it (SERVFAIL): `dns_server_failure`.
+async fn broken_alias_chain(resolver: &TokioResolver, host: &str) -> Option<Failure> {
+    let mut chain = vec![host.trim_end_matches('.').to_ascii_lowercase()];
+    loop {
+        let current = chain.last()?;
+        // Fully qualified, so no search domain is tried.
+        let answer = resolver
+            .lookup(format!("{current}."), RecordType::CNAME)
+            .await
+            .ok()?;
+        let target = answer
+            .answers()
+            .iter()
+            .find_map(|record| match &record.data {
+                RData::CNAME(alias) => Some(
+                    alias
+                        .0
+                        .to_ascii()
+                        .trim_end_matches('.')
+                        .to_ascii_lowercase(),
+                ),
+                _ => None,
+            })?;
+        let looped = chain.contains(&target);
+        chain.push(target);
+        let problem = if looped {
+            "CNAME loop"
+        } else if chain.len() > CNAME_CHAIN_LIMIT {
+            "CNAME chain too long"
+        } else {
+            continue;
+        };
+        return Some(Failure::new(
+            FailureKind::DnsServerFailure,
+            format!("{host}: {problem}: {}", chain.join(" → ")),
+        ));
+    }
 }
 
 pub(crate) fn no_address(host: &str, family: IpFamily) -> Failure {

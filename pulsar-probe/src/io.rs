@@ -10,7 +10,8 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
-use tokio_rustls::client::TlsStream;
+
+use crate::tls::TlsTcp;
 
 /// Records when the first byte of the response head arrived: hyper hands over the head only
 /// once all of it is parsed (and, for HTTP/2, after a hop through its connection task), but
@@ -42,9 +43,85 @@ impl FirstByte {
     }
 }
 
+/// The most one read hands to hyper: one TLS record's worth, so a flood of small messages
+/// is parsed in slices and the deadline is looked at between them.
+const MAX_READ_BYTES: usize = 16 * 1024;
+
 pub(crate) enum Transport {
     Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
+    Tls(Box<TlsTcp>),
+}
+
+/// A TCP stream that keeps the first bytes the server sent, so a TLS handshake that fails on
+/// them can tell what answered instead (a plain HTTP server, say).
+pub(crate) struct RecordingTcp {
+    tcp: TcpStream,
+    first: [u8; 8],
+    first_len: usize,
+}
+
+impl RecordingTcp {
+    pub(crate) fn new(tcp: TcpStream) -> Self {
+        Self {
+            tcp,
+            first: [0; 8],
+            first_len: 0,
+        }
+    }
+
+    pub(crate) fn first_bytes(&self) -> &[u8] {
+        &self.first[..self.first_len]
+    }
+}
+
+impl AsyncRead for RecordingTcp {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.tcp).poll_read(cx, buf);
+        let room = this.first.len() - this.first_len;
+        if room > 0 {
+            let new = &buf.filled()[before..];
+            let n = new.len().min(room);
+            this.first[this.first_len..this.first_len + n].copy_from_slice(&new[..n]);
+            this.first_len += n;
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for RecordingTcp {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().tcp).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().tcp).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.tcp.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().tcp).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().tcp).poll_shutdown(cx)
+    }
 }
 
 /// A hop's byte stream, handed to hyper.
@@ -53,14 +130,22 @@ pub(crate) struct Conn {
     first_byte: Arc<FirstByte>,
     /// Set for HTTP/2: where the incoming bytes stand in the frame sequence.
     frames: Option<H2Frames>,
+    /// The check's deadline, enforced on every read (see [`Conn::poll_read`]).
+    deadline: Instant,
 }
 
 impl Conn {
-    pub(crate) fn new(transport: Transport, first_byte: Arc<FirstByte>, http2: bool) -> Self {
+    pub(crate) fn new(
+        transport: Transport,
+        first_byte: Arc<FirstByte>,
+        http2: bool,
+        deadline: Instant,
+    ) -> Self {
         Self {
             transport,
             first_byte,
             frames: http2.then(H2Frames::default),
+            deadline,
         }
     }
 }
@@ -105,28 +190,43 @@ impl H2Frames {
 }
 
 impl AsyncRead for Conn {
+    /// Past the deadline a read fails, and no read returns more than [`MAX_READ_BYTES`]. A
+    /// server that never stops sending (endless `100 Continue` heads, each parsed and dropped
+    /// by hyper's connection task) keeps that task busy, and a busy runtime fires timers
+    /// late; hyper parses all a read returned before it reads again. With a timeout alone
+    /// such checks ended up to 200 ms past their deadline.
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let before = buf.filled().len();
+        if Instant::now() >= this.deadline {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the check's deadline passed",
+            )));
+        }
+        let room = buf.initialize_unfilled_to(buf.remaining().min(MAX_READ_BYTES));
+        let mut limited = ReadBuf::new(room);
         let polled = match &mut this.transport {
-            Transport::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Transport::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Transport::Plain(s) => Pin::new(s).poll_read(cx, &mut limited),
+            Transport::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, &mut limited),
         };
-        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+        let read = limited.filled().len();
+        if matches!(polled, Poll::Ready(Ok(()))) && read > 0 {
+            let data = &limited.filled()[..read];
             match &mut this.frames {
                 None => this.first_byte.saw_data(),
                 Some(frames) if !frames.found => {
-                    if frames.feed(&buf.filled()[before..]) {
+                    if frames.feed(data) {
                         this.first_byte.saw_data();
                     }
                 }
                 Some(_) => {}
             }
         }
+        buf.advance(read);
         polled
     }
 }

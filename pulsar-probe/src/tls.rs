@@ -1,39 +1,100 @@
-//! TLS with rustls (ring provider only): client configuration, the handshake, what it tells
-//! about the session and the leaf certificate, and how its failures are classified.
+//! TLS with rustls (ring provider only): client configurations, the handshake, and what it
+//! tells about the session and the leaf certificate.
 
-use std::io;
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pulsar_core::{Failure, FailureKind, TlsInfo};
-use rustls::client::Resumption;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::client::{Resumption, WebPkiServerVerifier};
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
-};
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, RootCertStore};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+use crate::cache::SharedCache;
 use crate::error::ProbeError;
+use crate::io::RecordingTcp;
+use crate::verify::{AcceptAnyCertificate, WebPkiOrPinned};
 
 /// ALPN offer: HTTP/2 first, so a server that speaks it is measured over it, as browsers do.
 const ALPN_H2: &[u8] = b"h2";
 const ALPN_HTTP11: &[u8] = b"http/1.1";
 
-/// The two client configurations a prober needs: one that verifies (the default) and one for
-/// checks that turned verification off.
+/// Distinct CA sets of checks (`CheckSpec::tls_ca_pem`) whose client configuration is kept.
+const CHECK_CA_CONFIGS: usize = 256;
+
+/// A TLS stream of a hop.
+pub(crate) type TlsTcp = TlsStream<RecordingTcp>;
+
+/// The client configurations a prober needs: one that verifies (the default), one for checks
+/// that turned verification off, and one per CA set that checks bring, each built once.
 #[derive(Debug, Clone)]
 pub(crate) struct TlsConfigs {
-    pub(crate) verified: Arc<ClientConfig>,
-    pub(crate) unverified: Arc<ClientConfig>,
+    provider: Arc<CryptoProvider>,
+    /// The prober's own extra CAs (CA file, `extra_root`), trusted by every check.
+    extra_roots: Arc<[CertificateDer<'static>]>,
+    verified: Arc<ClientConfig>,
+    unverified: Arc<ClientConfig>,
+    /// By the PEM text a check gave.
+    with_check_cas: Arc<SharedCache<String, Arc<ClientConfig>>>,
+}
+
+impl TlsConfigs {
+    pub(crate) fn new(extra_roots: Vec<CertificateDer<'static>>) -> Result<Self, ProbeError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let unverified = builder(&provider)
+            .map_err(|e| ProbeError::TlsSetup(e.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(
+                provider.signature_verification_algorithms,
+            )))
+            .with_no_client_auth();
+        // The builder did not fail above, so what can fail here is a certificate.
+        let verified = verified_config(&provider, extra_roots.clone())
+            .map_err(ProbeError::CaCertificateRejected)?;
+        Ok(Self {
+            provider,
+            extra_roots: extra_roots.into(),
+            verified: Arc::new(verified),
+            unverified: Arc::new(fresh_handshakes(unverified)),
+            with_check_cas: Arc::new(SharedCache::new(CHECK_CA_CONFIGS)),
+        })
+    }
+
+    /// The configuration for a check that verifies or not, trusting `ca_pem` (if any)
+    /// besides the prober's roots.
+    pub(crate) fn for_check(
+        &self,
+        verify: bool,
+        ca_pem: Option<&str>,
+    ) -> Result<Arc<ClientConfig>, Failure> {
+        match (verify, ca_pem) {
+            (false, _) => Ok(self.unverified.clone()),
+            (true, None) => Ok(self.verified.clone()),
+            (true, Some(pem)) => self.with_check_cas.get_or_try_insert(&pem.to_owned(), || {
+                let invalid = |reason: String| {
+                    Failure::new(FailureKind::InvalidRequest, format!("tls_ca_pem: {reason}"))
+                };
+                let mut roots = self.extra_roots.to_vec();
+                roots.extend(parse_pem(pem.as_bytes()).map_err(invalid)?);
+                verified_config(&self.provider, roots)
+                    .map(Arc::new)
+                    .map_err(invalid)
+            }),
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn check_ca_configs(&self) -> usize {
+        self.with_check_cas.len()
+    }
 }
 
 /// Reads every certificate of a PEM file.
@@ -42,49 +103,49 @@ pub(crate) fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, 
         path: path.to_owned(),
         source,
     })?;
-    let certs = CertificateDer::pem_slice_iter(&pem)
+    parse_pem(&pem).map_err(|reason| ProbeError::CaFileInvalid {
+        path: path.to_owned(),
+        reason,
+    })
+}
+
+fn parse_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ProbeError::CaFileInvalid {
-            path: path.to_owned(),
-            reason: format!("not PEM: {e}"),
-        })?;
+        .map_err(|e| format!("not PEM: {e}"))?;
     if certs.is_empty() {
-        return Err(ProbeError::CaFileInvalid {
-            path: path.to_owned(),
-            reason: "no CERTIFICATE block found".to_owned(),
-        });
+        return Err("no CERTIFICATE block found".to_owned());
     }
     Ok(certs)
 }
 
-pub(crate) fn configs(extra_roots: Vec<CertificateDer<'static>>) -> Result<TlsConfigs, ProbeError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+/// The webpki roots and `extra_roots`, with a self-signed server certificate among
+/// `extra_roots` accepted as itself (see [`WebPkiOrPinned`]).
+fn verified_config(
+    provider: &Arc<CryptoProvider>,
+    extra_roots: Vec<CertificateDer<'static>>,
+) -> Result<ClientConfig, String> {
     let mut roots = RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
-    for cert in extra_roots {
-        roots
-            .add(cert)
-            .map_err(|e| ProbeError::CaCertificateRejected(e.to_string()))?;
+    for cert in &extra_roots {
+        roots.add(cert.clone()).map_err(|e| e.to_string())?;
     }
-    let builder = || {
-        ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| ProbeError::TlsSetup(e.to_string()))
-    };
-    let verified = builder()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let unverified = builder()?
+    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let config = builder(provider)
+        .map_err(|e| e.to_string())?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(
-            provider.signature_verification_algorithms,
-        )))
+        .with_custom_certificate_verifier(Arc::new(WebPkiOrPinned::new(webpki, extra_roots)))
         .with_no_client_auth();
-    Ok(TlsConfigs {
-        verified: Arc::new(fresh_handshakes(verified)),
-        unverified: Arc::new(fresh_handshakes(unverified)),
-    })
+    Ok(fresh_handshakes(config))
+}
+
+fn builder(
+    provider: &Arc<CryptoProvider>,
+) -> Result<rustls::ConfigBuilder<ClientConfig, rustls::WantsVerifier>, rustls::Error> {
+    ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()
 }
 
 /// Every check must pay for a full handshake, as a first-time visitor does: no resumption.
@@ -112,15 +173,16 @@ pub(crate) async fn handshake(
     config: Arc<ClientConfig>,
     name: ServerName<'static>,
     tcp: TcpStream,
-) -> Result<TlsStream<TcpStream>, Failure> {
+) -> Result<TlsTcp, Failure> {
     TlsConnector::from(config)
-        .connect(name, tcp)
+        .connect(name, RecordingTcp::new(tcp))
+        .into_fallible()
         .await
-        .map_err(|e| classify(&e))
+        .map_err(|(e, tcp)| crate::tls_failure::classify(&e, tcp.first_bytes()))
 }
 
 /// Session and leaf-certificate facts of a finished handshake.
-pub(crate) fn info(stream: &TlsStream<TcpStream>) -> TlsInfo {
+pub(crate) fn info(stream: &TlsTcp) -> TlsInfo {
     let (_, session) = stream.get_ref();
     let mut info = TlsInfo {
         version: session
@@ -147,20 +209,25 @@ pub(crate) fn info(stream: &TlsStream<TcpStream>) -> TlsInfo {
         info.issuer = cert.issuer().to_string();
         info.not_before = Some(unix_seconds(cert.validity().not_before.timestamp()));
         info.not_after = Some(unix_seconds(cert.validity().not_after.timestamp()));
-        if let Ok(Some(san)) = cert.subject_alternative_name() {
-            info.sans = san
-                .value
-                .general_names
-                .iter()
-                .filter_map(|name| match name {
-                    GeneralName::DNSName(dns) => Some((*dns).to_owned()),
-                    GeneralName::IPAddress(bytes) => ip_from_san(bytes).map(|ip| ip.to_string()),
-                    _ => None,
-                })
-                .collect();
-        }
+        info.sans = subject_alt_names(&cert);
     }
     info
+}
+
+/// The DNS names and IP addresses a certificate is valid for, as written.
+pub(crate) fn subject_alt_names(cert: &X509Certificate<'_>) -> Vec<String> {
+    let Ok(Some(san)) = cert.subject_alternative_name() else {
+        return Vec::new();
+    };
+    san.value
+        .general_names
+        .iter()
+        .filter_map(|name| match name {
+            GeneralName::DNSName(dns) => Some((*dns).to_owned()),
+            GeneralName::IPAddress(bytes) => ip_from_san(bytes).map(|ip| ip.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn ip_from_san(bytes: &[u8]) -> Option<IpAddr> {
@@ -180,106 +247,23 @@ fn unix_seconds(secs: i64) -> SystemTime {
     }
 }
 
-/// Sorts a handshake failure into what a user fixes: the certificate's dates, its issuer,
-/// its names, or the handshake as a whole.
-fn classify(e: &io::Error) -> Failure {
-    let rustls_error = e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
-    let Some(rustls_error) = rustls_error else {
-        let message = if e.kind() == io::ErrorKind::UnexpectedEof {
-            "the server closed the connection during the TLS handshake".to_owned()
-        } else {
-            format!("TLS handshake failed: {e}")
-        };
-        return Failure::new(FailureKind::TlsHandshake, message);
-    };
-    let kind = match rustls_error {
-        rustls::Error::InvalidCertificate(cert) => match cert {
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-                FailureKind::TlsExpiredCertificate
-            }
-            CertificateError::UnknownIssuer => FailureKind::TlsSelfSignedCertificate,
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                FailureKind::TlsHostnameMismatch
-            }
-            _ => FailureKind::TlsInvalidCertificate,
-        },
-        _ => FailureKind::TlsHandshake,
-    };
-    let message = match kind {
-        FailureKind::TlsSelfSignedCertificate => {
-            "certificate not trusted: self-signed or issued by an unknown CA".to_owned()
-        }
-        _ => format!("TLS: {rustls_error}"),
-    };
-    Failure::new(kind, message)
-}
-
-/// Used only when a check turns verification off: accepts any certificate, but still checks
-/// the handshake signatures, so the session itself is sound.
-#[derive(Debug)]
-struct AcceptAnyCertificate(WebPkiSupportedAlgorithms);
-
-impl ServerCertVerifier for AcceptAnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_schemes()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn kind_of(error: rustls::Error) -> FailureKind {
-        classify(&io::Error::new(io::ErrorKind::InvalidData, error)).kind
-    }
-
-    #[test]
-    fn certificate_errors_map_to_their_kinds() {
-        use CertificateError::*;
-        let cert = |e| kind_of(rustls::Error::InvalidCertificate(e));
-        assert_eq!(cert(Expired), FailureKind::TlsExpiredCertificate);
-        assert_eq!(cert(UnknownIssuer), FailureKind::TlsSelfSignedCertificate);
-        assert_eq!(cert(NotValidForName), FailureKind::TlsHostnameMismatch);
-        assert_eq!(cert(NotValidYet), FailureKind::TlsInvalidCertificate);
-        assert_eq!(cert(Revoked), FailureKind::TlsInvalidCertificate);
-        assert_eq!(cert(BadSignature), FailureKind::TlsInvalidCertificate);
-        let alert = rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure);
-        assert_eq!(kind_of(alert), FailureKind::TlsHandshake);
-        let eof = classify(&io::Error::from(io::ErrorKind::UnexpectedEof));
-        assert_eq!(eof.kind, FailureKind::TlsHandshake);
-        assert!(eof.message.contains("closed"), "{}", eof.message);
-    }
+    /// Made by `openssl req -x509` (CA:TRUE, for internal.example).
+    const SELF_SIGNED_PEM: &str = "-----BEGIN CERTIFICATE-----
+MIIBqTCCAU6gAwIBAgIUNRA5n6FGMxJa7B5QNWt4tzBjtV4wCgYIKoZIzj0EAwIw
+GzEZMBcGA1UEAwwQaW50ZXJuYWwuZXhhbXBsZTAeFw0yNjExMjkxNzUwNDFaFw0z
+NjExMjYxNzUwNDFaMBsxGTAXBgNVBAMMEGludGVybmFsLmV4YW1wbGUwWTATBgcq
+hkjOPQIBBggqhkjOPQMBBwNCAASQPEMs29STanzIZe14K5SdhHSVZihjm6FDRPGN
+rRplL1XGznJjeEGTwN7HQlnFFcY8tuS350oykTNNZ3hNdhf0o3AwbjAdBgNVHQ4E
+FgQUCY8D3LrkO+wrqQ6rsQgmg5Egde8wHwYDVR0jBBgwFoAUCY8D3LrkO+wrqQ6r
+sQgmg5Egde8wDwYDVR0TAQH/BAUwAwEB/zAbBgNVHREEFDASghBpbnRlcm5hbC5l
+eGFtcGxlMAoGCCqGSM49BAMCA0kAMEYCIQCCkOFAt/8fNuNM7IhoTly9aBs5dLYK
+pM3f1v2AplUyTwIhAJFsmCu9zEzIDJE7iQ9ioRMafUEvyZ+92C+TVxCahSLx
+-----END CERTIFICATE-----
+";
 
     #[test]
     fn ip_literals_become_ip_server_names() {
@@ -292,5 +276,24 @@ mod tests {
             server_name("example.com"),
             Ok(ServerName::DnsName(_))
         ));
+    }
+
+    #[test]
+    fn a_check_ca_set_is_built_once_and_a_bad_one_is_an_invalid_request() {
+        let configs = TlsConfigs::new(Vec::new()).unwrap();
+        let first = configs.for_check(true, Some(SELF_SIGNED_PEM)).unwrap();
+        let again = configs.for_check(true, Some(SELF_SIGNED_PEM)).unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "the same configuration");
+        assert!(!Arc::ptr_eq(
+            &first,
+            &configs.for_check(true, None).unwrap()
+        ));
+        let unverified = configs.for_check(false, Some(SELF_SIGNED_PEM)).unwrap();
+        assert!(Arc::ptr_eq(&unverified, &configs.unverified));
+        assert_eq!(configs.check_ca_configs(), 1);
+        let bad = configs.for_check(true, Some("nothing")).unwrap_err();
+        assert_eq!(bad.kind, FailureKind::InvalidRequest);
+        assert_eq!(bad.message, "tls_ca_pem: no CERTIFICATE block found");
+        assert_eq!(configs.check_ca_configs(), 1);
     }
 }

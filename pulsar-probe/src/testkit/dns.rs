@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use hickory_resolver::proto::op::{Message, ResponseCode};
-use hickory_resolver::proto::rr::rdata::{A, AAAA};
-use hickory_resolver::proto::rr::{RData, Record, RecordType};
+use hickory_resolver::proto::rr::rdata::{A, AAAA, CNAME};
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use tokio::net::UdpSocket;
 
 use super::AbortOnDrop;
@@ -22,6 +22,9 @@ pub enum DnsAnswer {
     ServFail,
     /// Never answers: the client runs into its timeout.
     Silent,
+    /// An alias: a CNAME record to this name (lower-case, without the final dot), whatever
+    /// type was asked, as an authoritative server answers for an alias it does not resolve.
+    Cname(String),
 }
 
 /// A running responder; names it does not know get NXDOMAIN. Dropping it stops it.
@@ -99,6 +102,11 @@ fn answer(query: &Message, names: &HashMap<String, DnsAnswer>) -> Option<Message
         None | Some(DnsAnswer::NxDomain) => reply.metadata.response_code = ResponseCode::NXDomain,
         Some(DnsAnswer::ServFail) => reply.metadata.response_code = ResponseCode::ServFail,
         Some(DnsAnswer::Silent) => return None,
+        Some(DnsAnswer::Cname(target)) => {
+            let target = Name::from_ascii(format!("{target}.")).ok()?;
+            let data = RData::CNAME(CNAME(target));
+            reply.add_answer(Record::from_rdata(question.name().clone(), 60, data));
+        }
         Some(DnsAnswer::Addrs(addrs)) => {
             for ip in addrs {
                 let data = match (ip, question.query_type()) {

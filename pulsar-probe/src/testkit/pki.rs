@@ -31,6 +31,11 @@ pub enum Leaf {
     WrongHost,
     /// Self-signed for [`LEAF_NAMES`]: no CA vouches for it.
     SelfSigned,
+    /// Self-signed for [`LEAF_NAMES`] with CA:TRUE, as `openssl req -x509` makes them: an
+    /// internal service's certificate, trusted by giving it as a CA ([`Identity::leaf_pem`]).
+    SelfSignedCa,
+    /// As [`Leaf::SelfSignedCa`], but its validity ended in 2021.
+    ExpiredSelfSignedCa,
     /// Signed by the test CA for [`LEAF_NAMES`], its subject's names holding terminal
     /// control codes ([`HOSTILE_NAME`]): what a hostile server can put in front of a user.
     HostileNames,
@@ -45,6 +50,8 @@ pub const HOSTILE_NAME: &str = "\u{1b}]0;pwned\u{7}evil\u{1b}[2J\rok\u{7}";
 pub struct Identity {
     pub chain: Vec<CertificateDer<'static>>,
     pub key: PrivatePkcs8KeyDer<'static>,
+    /// The first certificate of `chain`, as PEM.
+    pub leaf_pem: String,
 }
 
 impl Identity {
@@ -62,6 +69,8 @@ pub struct TestPki {
     expired: Arc<Identity>,
     wrong_host: Arc<Identity>,
     self_signed: Arc<Identity>,
+    self_signed_ca: Arc<Identity>,
+    expired_self_signed_ca: Arc<Identity>,
     hostile_names: Arc<Identity>,
 }
 
@@ -92,6 +101,7 @@ impl TestPki {
             Ok::<_, rcgen::Error>(Arc::new(Identity {
                 chain: vec![cert.der().clone(), ca_der.clone()],
                 key: PrivatePkcs8KeyDer::from(key.serialize_der()),
+                leaf_pem: cert.pem(),
             }))
         };
         let signed = |names: &[&str], from: i32, until: i32| {
@@ -109,15 +119,23 @@ impl TestPki {
         hostile.push(DnType::OrganizationName, HOSTILE_NAME);
         let hostile_names = signed_as(&LEAF_NAMES, hostile, this_year - 1, this_year + 2)?;
 
-        let key = KeyPair::generate()?;
-        let mut params = leaf_params(&LEAF_NAMES)?;
-        params.not_before = date_time_ymd(this_year - 1, 1, 1);
-        params.not_after = date_time_ymd(this_year + 2, 1, 1);
-        let cert = params.self_signed(&key)?;
-        let self_signed = Arc::new(Identity {
-            chain: vec![cert.der().clone()],
-            key: PrivatePkcs8KeyDer::from(key.serialize_der()),
-        });
+        let self_signed_as = |is_ca: IsCa, from: i32, until: i32| {
+            let key = KeyPair::generate()?;
+            let mut params = leaf_params(&LEAF_NAMES)?;
+            params.is_ca = is_ca;
+            params.not_before = date_time_ymd(from, 1, 1);
+            params.not_after = date_time_ymd(until, 1, 1);
+            let cert = params.self_signed(&key)?;
+            Ok::<_, rcgen::Error>(Arc::new(Identity {
+                chain: vec![cert.der().clone()],
+                key: PrivatePkcs8KeyDer::from(key.serialize_der()),
+                leaf_pem: cert.pem(),
+            }))
+        };
+        let self_signed = self_signed_as(IsCa::NoCa, this_year - 1, this_year + 2)?;
+        let unconstrained = || IsCa::Ca(BasicConstraints::Unconstrained);
+        let self_signed_ca = self_signed_as(unconstrained(), this_year - 1, this_year + 2)?;
+        let expired_self_signed_ca = self_signed_as(unconstrained(), 2020, 2021)?;
 
         Ok(Self {
             ca_der,
@@ -126,6 +144,8 @@ impl TestPki {
             expired,
             wrong_host,
             self_signed,
+            self_signed_ca,
+            expired_self_signed_ca,
             hostile_names,
         })
     }
@@ -146,6 +166,8 @@ impl TestPki {
             Leaf::Expired => self.expired.clone(),
             Leaf::WrongHost => self.wrong_host.clone(),
             Leaf::SelfSigned => self.self_signed.clone(),
+            Leaf::SelfSignedCa => self.self_signed_ca.clone(),
+            Leaf::ExpiredSelfSignedCa => self.expired_self_signed_ca.clone(),
             Leaf::HostileNames => self.hostile_names.clone(),
         }
     }

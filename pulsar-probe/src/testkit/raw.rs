@@ -22,6 +22,9 @@ pub enum Misbehaviour {
     StallMidBody,
     /// Sends a chunked body whose second chunk-size line is not hexadecimal, then closes.
     BadChunkSize,
+    /// Answers with `100 Continue` heads, as fast as the client reads them, and never with
+    /// a final response.
+    EndlessContinue,
 }
 
 const HEAD_100K: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n";
@@ -74,6 +77,11 @@ async fn misbehave(mut stream: TcpStream, behaviour: Misbehaviour) -> Option<Tcp
                              5\r\nhello\r\nzz-not-a-size\r\nmore\r\n0\r\n\r\n";
             let _ = stream.write_all(response).await;
             let _ = stream.flush().await;
+            None
+        }
+        Misbehaviour::EndlessContinue => {
+            let heads = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(16384);
+            while stream.write_all(&heads).await.is_ok() {}
             None
         }
         Misbehaviour::ResetMidBody | Misbehaviour::StallMidBody => {

@@ -38,7 +38,8 @@ pub(crate) struct ProbeArgs {
     /// Ask only this nameserver (UDP), e.g. 127.0.0.1:5353; default: the system resolver.
     #[arg(long, value_name = "IP:PORT", value_parser = parse_nameserver)]
     dns_server: Option<SocketAddr>,
-    /// Also trust the CA certificates in this PEM file.
+    /// Also trust the CA certificates in this PEM file; a self-signed server certificate
+    /// may be given as itself.
     #[arg(long, value_name = "PATH")]
     ca_file: Option<PathBuf>,
     /// Do not verify the server certificate (still reports it).

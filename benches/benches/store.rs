@@ -638,6 +638,25 @@ impl SummaryTarget {
             std::hint::black_box(page);
         }
         let list = started.elapsed().as_secs_f64() * 1_000.0 / runs as f64;
+        let started = Instant::now();
+        for _ in 0..runs {
+            let latest = self.store.latest_results(&self.ids).await.expect("latest");
+            std::hint::black_box(latest);
+        }
+        let latest = started.elapsed().as_secs_f64() * 1_000.0 / runs as f64;
+        let started = Instant::now();
+        for _ in 0..runs {
+            let day = self
+                .store
+                .summaries(&self.ids, Duration::from_secs(86_400), from_unix_ms(NOW_MS))
+                .await
+                .expect("summaries");
+            std::hint::black_box(day);
+        }
+        let day = started.elapsed().as_secs_f64() * 1_000.0 / runs as f64;
+        println!(
+            "  (for scale: latest results alone {latest:.1} ms, full 24 h summaries {day:.1} ms)"
+        );
         (overview, list)
     }
 

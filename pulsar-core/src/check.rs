@@ -210,6 +210,7 @@ impl From<HopReport> for v1::Hop {
     fn from(h: HopReport) -> Self {
         Self {
             url: h.url,
+            start_offset_us: u64::try_from(h.start_offset.as_micros()).unwrap_or(u64::MAX),
             status_code: h.status.map_or(0, u32::from),
             http_version: h.http_version.unwrap_or_default(),
             remote_addr: h.remote_addr.map(|a| a.to_string()).unwrap_or_default(),
@@ -225,6 +226,7 @@ impl TryFrom<v1::Hop> for HopReport {
     fn try_from(h: v1::Hop) -> Result<Self, CoreError> {
         Ok(Self {
             url: h.url,
+            start_offset: Duration::from_micros(h.start_offset_us),
             status: status(h.status_code),
             http_version: non_empty(h.http_version),
             remote_addr: parse_addr("hops.remote_addr", h.remote_addr)?,
@@ -321,6 +323,7 @@ mod tests {
         };
         let redirect = HopReport {
             url: "https://localhost:8443/old".into(),
+            start_offset: Duration::ZERO,
             status: Some(301),
             http_version: Some("HTTP/2".into()),
             remote_addr: Some("127.0.0.1:8443".parse().unwrap()),
@@ -337,6 +340,7 @@ mod tests {
         };
         let last = HopReport {
             url: "https://localhost:8443/new".into(),
+            start_offset: ms(7),
             status: Some(200),
             body_bytes: 512,
             ..redirect.clone()

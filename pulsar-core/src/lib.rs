@@ -51,7 +51,7 @@ pub use notification::{ChannelId, Delivery, DeliveryId, NotificationChannel, cha
 pub use outcome::{Outcome, Verdict, classify};
 pub use overview::{
     OVERVIEW_SPARKLINE_CHECKS, OVERVIEW_STRIP_CHECKS, OVERVIEW_UPTIME_WINDOW, OverviewMonitor,
-    RecentCheck, StateCounts,
+    RecentCheck, StateCounts, merge_recent,
 };
 pub use phases::PHASE_NAMES;
 pub use phases::Phases;

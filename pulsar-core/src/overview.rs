@@ -24,6 +24,23 @@ pub struct RecentCheck {
     pub total: Option<Duration>,
 }
 
+/// A monitor's last (at most) `keep` checks, oldest first, with `new` ones merged in: one
+/// check per slot (the one already kept wins, as the first stored result does), the newest
+/// `keep` slots kept. Late checks land in their place; ones older than every kept check of
+/// a full strip are dropped.
+pub fn merge_recent(
+    kept: &mut Vec<RecentCheck>,
+    new: impl IntoIterator<Item = RecentCheck>,
+    keep: usize,
+) {
+    kept.extend(new);
+    // Stable: for equal slots the check kept before the new ones stays first.
+    kept.sort_by_key(|c| c.slot);
+    kept.dedup_by_key(|c| c.slot);
+    let excess = kept.len().saturating_sub(keep);
+    kept.drain(..excess);
+}
+
 /// One monitor on the first screen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OverviewMonitor {
@@ -32,7 +49,7 @@ pub struct OverviewMonitor {
     pub latest: Option<CheckResult>,
     /// Over [`OVERVIEW_UPTIME_WINDOW`]; `None` without checks.
     pub uptime_pct: Option<f64>,
-    /// The last (at most) [`OVERVIEW_STRIP_CHECKS`] checks, oldest first.
+    /// The last (at most) [`OVERVIEW_STRIP_CHECKS`] scheduled checks, oldest first.
     pub recent: Vec<RecentCheck>,
 }
 
@@ -83,7 +100,7 @@ impl From<OverviewMonitor> for v1::OverviewMonitor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::from_unix_ms;
+    use crate::time::{from_unix_ms, unix_ms};
 
     #[test]
     fn the_wire_form_keeps_the_strip_and_the_newest_sparkline_points() {
@@ -113,6 +130,50 @@ mod tests {
             "an unfinished check draws as 0"
         );
         assert_eq!(wire.monitor.unwrap().headers[0].value, crate::REDACTED);
+    }
+
+    fn check(minute: i64, outcome: Outcome) -> RecentCheck {
+        RecentCheck {
+            slot: from_unix_ms(minute * 60_000),
+            outcome,
+            total: Some(Duration::from_millis(minute as u64)),
+        }
+    }
+
+    #[test]
+    fn merging_keeps_the_newest_slots_once_each_in_order() {
+        let mut kept: Vec<RecentCheck> = (0..5).map(|m| check(m, Outcome::Up)).collect();
+        // A newer check, a late one in a gap, and a redelivery of a kept slot (ignored).
+        let mut gap = kept.clone();
+        gap.remove(2);
+        let mut kept_with_gap = gap;
+        merge_recent(
+            &mut kept_with_gap,
+            [
+                check(7, Outcome::Down),
+                check(2, Outcome::Up),
+                check(3, Outcome::Down),
+            ],
+            6,
+        );
+        let slots: Vec<i64> = kept_with_gap
+            .iter()
+            .map(|c| unix_ms(c.slot) / 60_000)
+            .collect();
+        assert_eq!(slots, [0, 1, 2, 3, 4, 7]);
+        assert_eq!(
+            kept_with_gap[3].outcome,
+            Outcome::Up,
+            "the kept check of slot 3 stays"
+        );
+        // Full: the oldest go; a check older than all of a full strip is dropped.
+        merge_recent(
+            &mut kept,
+            [check(9, Outcome::Up), check(-1, Outcome::Up)],
+            3,
+        );
+        let slots: Vec<i64> = kept.iter().map(|c| unix_ms(c.slot) / 60_000).collect();
+        assert_eq!(slots, [3, 4, 9]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::phases::Phases;
 
@@ -185,6 +185,9 @@ impl TlsInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HopReport {
     pub url: String,
+    /// When the hop began, from the check's start: with its phases, it places the hop on
+    /// the check's waterfall.
+    pub start_offset: Duration,
     pub status: Option<u16>,
     /// "HTTP/1.1" or "HTTP/2".
     pub http_version: Option<String>,

@@ -61,6 +61,8 @@ impl Phase {
 /// What a check has seen so far. It lives outside the future that runs the check, so when
 /// the overall timeout drops that future the completed phases are still here.
 struct Progress {
+    /// When the check started: hops record their start from it.
+    start: Instant,
     hops: Vec<HopReport>,
     phase: Phase,
     body_assertion_held: Option<bool>,
@@ -80,6 +82,7 @@ impl Prober {
         let start = Instant::now();
         let deadline = start + spec.timeout;
         let mut progress = Progress {
+            start,
             hops: Vec::new(),
             phase: Phase::Dns,
             body_assertion_held: None,
@@ -145,6 +148,7 @@ impl Prober {
         loop {
             progress.hops.push(HopReport {
                 url: url.to_string(),
+                start_offset: progress.start.elapsed(),
                 ..HopReport::default()
             });
             let next = self

@@ -178,6 +178,21 @@ async fn redirect_hops_are_timed_one_by_one_and_summed() {
             p.total.expect("total") >= hop_totals,
             "wall time covers every hop"
         );
+        // Each hop starts where the one before it ended, on the check's clock.
+        let [first, second] = report.hops.as_slice() else {
+            panic!("two hops");
+        };
+        assert!(
+            first.start_offset < INJECTED,
+            "the first hop starts at once"
+        );
+        let first_end = first.start_offset + first.phases.total.expect("first hop total");
+        assert!(second.start_offset >= first_end, "hops do not overlap");
+        misses.near(
+            "second hop start",
+            Some(second.start_offset - first_end),
+            Duration::ZERO,
+        );
         misses.no_overlap(report);
     })
     .await;

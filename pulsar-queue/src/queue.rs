@@ -5,7 +5,7 @@ use std::fmt::Display;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use tokio::sync::{Notify, mpsc};
@@ -111,6 +111,37 @@ impl LeasedTask {
         Ok(())
     }
 
+    /// Runs `work` while keeping the lease: it is extended each time half of what remains
+    /// has passed, so a task whose work outlasts one lease period (a check with a long
+    /// timeout) is never handed to another consumer meanwhile. If the lease is lost anyway
+    /// (the queue was unreachable for longer than the lease), `work` still runs to its end
+    /// and the settle that follows reports [`QueueError::LeaseLost`].
+    pub async fn hold_while<F: Future>(&mut self, work: F) -> F::Output {
+        /// Never renew more often than this, whatever is left of the lease.
+        const MIN_PAUSE: Duration = Duration::from_millis(20);
+        tokio::pin!(work);
+        let mut holding = true;
+        loop {
+            let now = Instant::now();
+            let pause = (self.leased_until.saturating_duration_since(now) / 2).max(MIN_PAUSE);
+            tokio::select! {
+                output = &mut work => return output,
+                () = tokio::time::sleep(pause), if holding => {
+                    match self.extend_lease().await {
+                        Ok(()) => {}
+                        Err(QueueError::LeaseLost { .. }) => {
+                            tracing::warn!(task = %self.task.id, "lease lost while its work ran");
+                            holding = false;
+                        }
+                        Err(error) => {
+                            tracing::warn!(task = %self.task.id, %error, "could not extend a lease; retrying");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The task is done: it leaves the queue and its unique key is released.
     /// [`QueueError::LeaseLost`] means another consumer took the task over first and its
     /// delivery settles it; exactly one ack of a task succeeds.
@@ -169,7 +200,9 @@ impl Consumer {
     }
 
     /// Runs `handler` for every delivery, up to `concurrency` at once, forever: `Ok` acks,
-    /// `Err(reason)` nacks. Backend failures are logged and retried.
+    /// `Err(reason)` nacks. Each lease is held while its handler runs
+    /// ([`LeasedTask::hold_while`]), however long that takes. Backend failures are logged
+    /// and retried.
     pub async fn run<H, Fut, E>(self, handler: H)
     where
         H: Fn(Task) -> Fut + Send + Sync + 'static,
@@ -214,14 +247,16 @@ impl Consumer {
     }
 }
 
-async fn handle<H, Fut, E>(handler: Arc<H>, delivery: LeasedTask)
+/// Runs the handler with the lease held for as long as it takes, then settles.
+async fn handle<H, Fut, E>(handler: Arc<H>, mut delivery: LeasedTask)
 where
     H: Fn(Task) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<(), E>> + Send + 'static,
     E: Display + Send + 'static,
 {
     let task_id = delivery.task().id.clone();
-    let outcome = handler(delivery.task().clone()).await;
+    let work = handler(delivery.task().clone());
+    let outcome = delivery.hold_while(work).await;
     let settled = match outcome {
         Ok(()) => delivery.ack().await,
         Err(reason) => delivery.nack(&reason.to_string()).await.map(drop),

@@ -262,6 +262,41 @@ async fn an_extended_lease_keeps_the_task_from_other_consumers(h: &Harness) {
     assert_eq!((stats.pending, stats.in_flight), (0, 0), "{stats:?}");
 }
 
+async fn a_handler_that_outlasts_its_lease_keeps_the_task(h: &Harness) {
+    let queue = h.queue(fast()).await;
+    queue.enqueue(numbered(7)).await.unwrap();
+    let runs = Arc::new(AtomicUsize::new(0));
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
+    // Two consumers run the same handler; one run takes 2.5 leases (1 s each).
+    for name in ["a", "b"] {
+        let consumer = queue.consumer(name, 1).await.unwrap();
+        let (runs, done_tx) = (runs.clone(), done_tx.clone());
+        tokio::spawn(consumer.run(move |_task| {
+            let (runs, done_tx) = (runs.clone(), done_tx.clone());
+            async move {
+                runs.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(2_500)).await;
+                done_tx.send(()).ok();
+                Ok::<(), QueueError>(())
+            }
+        }));
+    }
+    within(20, "the handler to finish", done_rx.recv()).await;
+    // Settled by its one run: nothing pending or in flight, and no second run began.
+    within(5, "the ack", async {
+        loop {
+            let stats = queue.stats().await.unwrap();
+            if (stats.pending, stats.in_flight) == (0, 0) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "the task ran twice");
+}
+
 async fn concurrency_bound_is_respected(h: &Harness) {
     let queue = h.queue(fast()).await;
     let tasks = 12;
@@ -520,6 +555,7 @@ conformance!(
     nacked_tasks_retry_with_backoff_then_dead_letter,
     expired_leases_go_to_another_consumer_and_are_acked_once,
     an_extended_lease_keeps_the_task_from_other_consumers,
+    a_handler_that_outlasts_its_lease_keeps_the_task,
     concurrency_bound_is_respected,
     stats_count_every_state,
     bus_delivers_each_topic_to_its_subscribers,

@@ -106,11 +106,6 @@ pub(crate) trait Reads: Dialect {
     /// each monitor of the [`Value::Ids`](crate::sql::Value) `$1` that has one.
     fn latest_results_sql() -> &'static str;
 
-    /// A query of the newest `$2` results ([`RECENT_SELECT`](crate::rows::RECENT_SELECT)) of
-    /// each monitor of the [`Value::Ids`](crate::sql::Value) `$1`, in any order: one index
-    /// range per monitor, never a scan of its whole history.
-    fn recent_checks_sql() -> &'static str;
-
     /// Runs one statement of a summary read.
     fn read_rollups(
         conn: &mut Self::Conn,

@@ -33,6 +33,9 @@ pub(crate) struct DialectSql {
     /// A predicate on a column, true for the ids of the [`Value::Ids`](crate::sql::Value)
     /// bound as `$1`: `monitor_id{in_ids}`.
     pub(crate) in_ids: &'static str,
+    /// Written before a column, keeps its comparison off the indexes (SQLite's unary `+`),
+    /// so a read scans the primary key's range instead; nothing on PostgreSQL.
+    pub(crate) no_index: &'static str,
     /// The two-argument minimum and maximum, for rollup upserts.
     pub(crate) least_greatest: (&'static str, &'static str),
     /// How a multi-row insert writes its placeholders (`sql::insert_values`).
@@ -61,6 +64,7 @@ pub(crate) const POSTGRES: DialectSql = DialectSql {
     // times lie after `now`.
     skip_locked: " FOR NO KEY UPDATE SKIP LOCKED",
     in_ids: " = ANY($1)",
+    no_index: "",
     least_greatest: ("LEAST", "GREATEST"),
     placeholders: Placeholders::Numbered,
     prune: PruneStatements::POSTGRES,
@@ -77,6 +81,7 @@ pub(crate) const SQLITE: DialectSql = DialectSql {
     lock_rows: "",
     skip_locked: "",
     in_ids: " IN (SELECT unhex(value) FROM json_each($1))",
+    no_index: "+",
     least_greatest: ("min", "max"),
     placeholders: Placeholders::InOrder,
     prune: PruneStatements::SQLITE,

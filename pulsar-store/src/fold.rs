@@ -11,18 +11,24 @@
 //! ([`Backend::settled_seq`]), in holding the folded monitors against a concurrent delete
 //! ([`Backend::keep_live_monitors`]), and in writing rollup rows.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pulsar_core::{BucketSize, Rollup, RollupSample};
+use pulsar_core::{
+    BucketSize, MonitorId, OVERVIEW_STRIP_CHECKS, RecentCheck, Rollup, RollupSample, merge_recent,
+};
 use sqlx::Pool;
+use uuid::Uuid;
 
 use crate::backend::Backend;
 use crate::dialect::begin_write;
 use crate::error::Result;
-use crate::rows::{PendingRow, SAMPLE_SELECT, to_u64};
-use crate::sql::{Conn, Statement};
+use crate::rows::{PendingRow, SAMPLE_SELECT, decode_recent, encode_recent, to_u64};
+use crate::sql::{
+    Conn, Field, Merge, ROWS_PER_STATEMENT, Statement, Upsert, Value, insert_values, on_conflict,
+};
 
 /// How often a store's background task folds pending results into rollups. A read never
 /// waits for it (pending results are merged into reads), so this only bounds how many raw
@@ -123,10 +129,83 @@ pub(crate) async fn fold<B: Backend>(pool: &Pool<B::Db>, max_results: usize) -> 
         .collect::<Result<Vec<_>>>()?;
     B::keep_live_monitors(&mut tx, &mut samples).await?;
     add_to_rollups::<B>(&mut tx, &samples).await?;
+    add_to_strips::<B>(&mut tx, &samples).await?;
     let advance = Statement::new("UPDATE rollup_cursor SET folded_seq = $1").bind(moved_to);
     tx.execute(advance).await?;
     tx.commit().await?;
     Ok(samples.len() as u64)
+}
+
+/// Merges folded results into their monitors' strips of recent checks (the overview's):
+/// one read of the strips, one upsert.
+async fn add_to_strips<B: Backend>(tx: &mut B::Conn, new: &[RollupSample]) -> Result<()> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut by_monitor: BTreeMap<MonitorId, Vec<RecentCheck>> = BTreeMap::new();
+    for sample in new {
+        by_monitor
+            .entry(sample.monitor_id)
+            .or_default()
+            .push(RecentCheck {
+                slot: sample.slot,
+                outcome: sample.outcome,
+                total: sample.phases.total,
+            });
+    }
+    let ids: Vec<MonitorId> = by_monitor.keys().copied().collect();
+    let mut strips = strips::<B>(tx, &ids).await?;
+    let packed: Vec<(Uuid, Vec<u8>)> = by_monitor
+        .into_iter()
+        .map(|(id, checks)| {
+            let strip = strips.entry(id).or_default();
+            merge_recent(strip, checks, OVERVIEW_STRIP_CHECKS);
+            (id.0, encode_recent(strip))
+        })
+        .collect();
+    for chunk in packed.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<Vec<Field<'_>>> = chunk
+            .iter()
+            .map(|(id, checks)| {
+                vec![
+                    Field::key("monitor_id", *id),
+                    Field::new("checks", Merge::Replace, checks),
+                ]
+            })
+            .collect();
+        let upsert = on_conflict(
+            "recent_checks",
+            &rows[0],
+            Upsert::Merge,
+            B::SQL.least_greatest,
+        );
+        tx.execute(insert_values(
+            "recent_checks",
+            &rows,
+            &upsert,
+            B::SQL.placeholders,
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// The stored strips of recent checks of `ids` (monitors without one are absent).
+pub(crate) async fn strips<B: Backend>(
+    conn: &mut B::Conn,
+    ids: &[MonitorId],
+) -> Result<BTreeMap<MonitorId, Vec<RecentCheck>>> {
+    let uuids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
+    let sql = format!(
+        "SELECT monitor_id, checks FROM recent_checks WHERE monitor_id{}",
+        B::SQL.in_ids
+    );
+    let rows: Vec<(Uuid, Vec<u8>)> = conn
+        .fetch_all(Statement::composed(sql).bind(Value::Ids(&uuids)))
+        .await?;
+    rows.into_iter()
+        .map(|(id, bytes)| Ok((MonitorId(id), decode_recent(&bytes)?)))
+        .collect()
 }
 
 /// How many results wait to be folded (manual ones never are: the fold passes over them).

@@ -350,6 +350,8 @@ pub(crate) async fn delete<C: Conn>(conn: &mut C, id: MonitorId) -> Result<()> {
     if conn.execute(statement).await? == 0 {
         return Err(StoreError::not_found("monitor", id));
     }
+    let strip = Statement::new("DELETE FROM recent_checks WHERE monitor_id = $1").bind(id.0);
+    conn.execute(strip).await?;
     let rollups = Statement::new("DELETE FROM rollups WHERE monitor_id = $1").bind(id.0);
     conn.execute(rollups).await?;
     Ok(())

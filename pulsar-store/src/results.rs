@@ -119,7 +119,8 @@ pub(crate) async fn rollups<B: Backend>(
 
 /// What rollups keep of the pending (not yet folded) results of `ids` with slots in
 /// `[from_ms, to_ms)`. Run it in the transaction that reads the rollups, so both come from
-/// one snapshot.
+/// one snapshot. Found through the `seq` index: the pending results are at most a fold
+/// interval's worth, where a seek per monitor would walk each one's history in the range.
 pub(crate) async fn pending<B: Backend>(
     conn: &mut B::Conn,
     ids: &[MonitorId],
@@ -129,7 +130,8 @@ pub(crate) async fn pending<B: Backend>(
     let sql = format!(
         "SELECT {SAMPLE_SELECT} FROM check_results \
          WHERE seq > (SELECT folded_seq FROM rollup_cursor) AND NOT manual \
-         AND monitor_id{} AND slot_ms >= $2 AND slot_ms < $3",
+         AND {}monitor_id{} AND slot_ms >= $2 AND slot_ms < $3",
+        B::SQL.no_index,
         B::SQL.in_ids
     );
     let statement = Statement::composed(sql)

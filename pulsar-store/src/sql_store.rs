@@ -286,7 +286,7 @@ impl<B: Backend> Store for SqlStore<B> {
         page: &PageRequest,
         now: SystemTime,
     ) -> Result<Overview> {
-        overview::read::<B>(&self.pool, &self.summary_cache, filter, page, now).await
+        overview::read::<B>(&self.pool, filter, page, now).await
     }
 
     async fn fold_rollups(&self, max_results: usize) -> Result<u64> {

@@ -9,7 +9,7 @@ use crate::backend::Reads;
 use crate::backend::{Seek, SummaryRead, SummaryStatements};
 use crate::dialect::PgBackend;
 use crate::error::Result;
-use crate::rows::{RECENT_SELECT, RESULT_SELECT, SummaryAccumulator, SummaryRow, stats_select};
+use crate::rows::{RESULT_SELECT, SummaryAccumulator, SummaryRow, stats_select};
 use crate::sql::Merge;
 use crate::sql::{Conn, Statement, Value};
 
@@ -20,17 +20,6 @@ impl Reads for PgBackend {
                 "SELECT r.* FROM UNNEST($1::uuid[]) AS ids(id) CROSS JOIN LATERAL (SELECT \
                  {RESULT_SELECT} FROM check_results WHERE monitor_id = ids.id \
                  ORDER BY slot_ms DESC LIMIT 1) AS r"
-            )
-        });
-        &SQL
-    }
-
-    fn recent_checks_sql() -> &'static str {
-        static SQL: LazyLock<String> = LazyLock::new(|| {
-            format!(
-                "SELECT r.* FROM UNNEST($1::uuid[]) AS ids(id) CROSS JOIN LATERAL (SELECT \
-                 {RECENT_SELECT} FROM check_results WHERE monitor_id = ids.id \
-                 ORDER BY slot_ms DESC LIMIT $2) AS r"
             )
         });
         &SQL

@@ -261,8 +261,8 @@ pub(crate) use hosts::{
     host_rollup_deltas, named_rollup_deltas, series_plan,
 };
 pub(crate) use results::{
-    PendingRow, RECENT_SELECT, RESULT_SELECT, RecentRow, ResultColumns, ResultRow, SAMPLE_SELECT,
-    SampleRow,
+    PendingRow, RESULT_SELECT, ResultColumns, ResultRow, SAMPLE_SELECT, SampleRow, decode_recent,
+    encode_recent,
 };
 pub(crate) use rollups::{
     HistogramRow, RollupKey, RollupRow, STATS_COLUMNS, bucket_seconds, merge_stored_histograms,

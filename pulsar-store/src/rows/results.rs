@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use prost::Message;
 use pulsar_core::proto::v1;
-use pulsar_core::{CheckResult, MonitorId, Phases, RecentCheck, RollupSample, from_unix_ms};
+use pulsar_core::{
+    CheckResult, MonitorId, Phases, RecentCheck, RollupSample, from_unix_ms, unix_ms,
+};
 use uuid::Uuid;
 
 use super::{to_i64, to_u64};
@@ -160,30 +162,50 @@ impl SampleRow {
     }
 }
 
-/// The columns of a [`RecentRow`].
-pub(crate) const RECENT_SELECT: &str = "monitor_id, slot_ms, outcome, total_us";
+/// Bytes per check in a packed strip: slot (ms), outcome, total (µs).
+const RECENT_CHECK_BYTES: usize = 8 + 1 + 8;
+/// The packed total of a check that did not finish.
+const NO_TOTAL: u64 = u64::MAX;
 
-/// What the overview's strip and sparkline draw of a result.
-#[derive(sqlx::FromRow)]
-pub(crate) struct RecentRow {
-    monitor_id: Uuid,
-    slot_ms: i64,
-    outcome: i32,
-    total_us: Option<i64>,
+/// A monitor's strip of recent checks as stored in `recent_checks.checks`: per check its
+/// slot (i64, little-endian ms), outcome (`pulsar.v1.Outcome` number) and total (u64 µs,
+/// all ones for none), oldest first.
+pub(crate) fn encode_recent(checks: &[RecentCheck]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(checks.len() * RECENT_CHECK_BYTES);
+    for check in checks {
+        bytes.extend_from_slice(&unix_ms(check.slot).to_le_bytes());
+        bytes.push(v1::Outcome::from(check.outcome) as u8);
+        let total = check.total.map_or(NO_TOTAL, |t| {
+            u64::try_from(t.as_micros()).unwrap_or(NO_TOTAL - 1)
+        });
+        bytes.extend_from_slice(&total.to_le_bytes());
+    }
+    bytes
 }
 
-impl RecentRow {
-    pub(crate) fn into_check(self) -> Result<(MonitorId, RecentCheck)> {
-        let outcome = v1::Outcome::try_from(self.outcome)
-            .map_err(|_| StoreError::internal(format!("unknown outcome {}", self.outcome)))?
-            .try_into()?;
-        let check = RecentCheck {
-            slot: from_unix_ms(self.slot_ms),
-            outcome,
-            total: self.total_us.map(|us| Duration::from_micros(to_u64(us))),
-        };
-        Ok((MonitorId(self.monitor_id), check))
+pub(crate) fn decode_recent(bytes: &[u8]) -> Result<Vec<RecentCheck>> {
+    if !bytes.len().is_multiple_of(RECENT_CHECK_BYTES) {
+        return Err(StoreError::internal(
+            "a packed strip of recent checks is cut short",
+        ));
     }
+    bytes
+        .chunks_exact(RECENT_CHECK_BYTES)
+        .map(|c| {
+            let (slot, rest) = c.split_at(8);
+            let (outcome, total) = rest.split_at(1);
+            let slot_ms = i64::from_le_bytes(slot.try_into().map_err(StoreError::internal)?);
+            let outcome = v1::Outcome::try_from(i32::from(outcome[0]))
+                .map_err(|_| StoreError::internal(format!("unknown outcome {}", outcome[0])))?
+                .try_into()?;
+            let total = u64::from_le_bytes(total.try_into().map_err(StoreError::internal)?);
+            Ok(RecentCheck {
+                slot: from_unix_ms(slot_ms),
+                outcome,
+                total: (total != NO_TOTAL).then(|| Duration::from_micros(total)),
+            })
+        })
+        .collect()
 }
 
 /// A result waiting to be folded into rollups, with its arrival order.

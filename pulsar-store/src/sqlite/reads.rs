@@ -9,7 +9,7 @@ use crate::backend::Reads;
 use crate::backend::{Seek, SummaryRead, SummaryStatements};
 use crate::dialect::SqliteBackend;
 use crate::error::Result;
-use crate::rows::{RECENT_SELECT, RESULT_SELECT, STATS_COLUMNS, SummaryAccumulator};
+use crate::rows::{RESULT_SELECT, STATS_COLUMNS, SummaryAccumulator};
 use crate::sql::{Conn, Statement, Value};
 use crate::summary_cache::DaySpan;
 
@@ -25,25 +25,6 @@ impl Reads for SqliteBackend {
                  ON r.monitor_id = unhex(j.value) AND r.slot_ms = ( \
                      SELECT max(x.slot_ms) FROM check_results x \
                      WHERE x.monitor_id = unhex(j.value))",
-                columns.join(", ")
-            )
-        });
-        &SQL
-    }
-
-    /// The bound of each monitor's range is its `$2`th newest slot, found in the index by a
-    /// subquery that runs once per monitor.
-    fn recent_checks_sql() -> &'static str {
-        static SQL: LazyLock<String> = LazyLock::new(|| {
-            let columns: Vec<String> = RECENT_SELECT
-                .split(", ")
-                .map(|c| format!("r.{}", c.trim()))
-                .collect();
-            format!(
-                "SELECT {} FROM json_each($1) AS j CROSS JOIN check_results r \
-                 ON r.monitor_id = unhex(j.value) AND r.slot_ms >= coalesce(( \
-                     SELECT x.slot_ms FROM check_results x WHERE x.monitor_id = unhex(j.value) \
-                     ORDER BY x.slot_ms DESC LIMIT 1 OFFSET $2 - 1), -9223372036854775808)",
                 columns.join(", ")
             )
         });

@@ -91,9 +91,30 @@ pub(crate) async fn overview_pages_monitors_with_their_recent_checks(store: Arc<
     assert!(a.uptime_pct.is_some_and(|pct| pct < 100.0));
 
     let b = &overview.monitors.items[1];
-    assert_eq!(b.recent.len(), 6, "manual checks are drawn too");
+    assert_eq!(b.recent.len(), 5, "the strip draws scheduled checks only");
     assert!(b.latest.as_ref().is_some_and(|r| r.manual));
     assert_eq!(b.uptime_pct, Some(100.0));
+
+    // The same strips once everything is folded (the fold keeps them), and after more checks
+    // arrive on top of the folded ones.
+    while store.fold_rollups(100_000).await.unwrap() > 0 {}
+    let folded = store
+        .overview(&MonitorFilter::default(), &PageRequest::first(2), now())
+        .await
+        .unwrap();
+    assert_eq!(folded.monitors.items, overview.monitors.items);
+    let more: Vec<_> = (120..130)
+        .map(|k| up(alpha.id, start + k * MINUTE_MS, 5_000))
+        .collect();
+    store.record_results(&more).await.unwrap();
+    let later = store
+        .overview(&MonitorFilter::default(), &PageRequest::first(1), now())
+        .await
+        .unwrap();
+    let strip = &later.monitors.items[0].recent;
+    assert_eq!(strip.len(), OVERVIEW_STRIP_CHECKS);
+    assert_eq!(strip[..80], a.recent[10..]);
+    assert_eq!(strip[80].slot, more[0].slot);
 
     let cursor = overview.monitors.next_cursor.expect("a second page");
     let rest = store
@@ -109,7 +130,7 @@ pub(crate) async fn overview_pages_monitors_with_their_recent_checks(store: Arc<
     };
     assert_eq!(g.monitor.id, gamma.id);
     assert!(g.latest.is_none() && g.uptime_pct.is_none() && g.recent.is_empty());
-    assert_eq!(rest.counts, overview.counts, "counts cover every page");
+    assert_eq!(rest.counts, later.counts, "counts cover every page");
 
     // Filters: labels, and text in the name or URL in any case, taken literally.
     let by = |filter: MonitorFilter| {

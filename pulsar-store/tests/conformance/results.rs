@@ -126,6 +126,7 @@ pub(crate) async fn results_keep_phases_hops_and_failures(store: Arc<dyn Store>)
     full.phases.tls = None;
     full.hops = vec![HopReport {
         url: "https://detailed.example.com/health".into(),
+        start_offset: Duration::from_micros(1_234),
         status: Some(301),
         http_version: Some("HTTP/2".into()),
         remote_addr: Some("127.0.0.1:443".parse().unwrap()),

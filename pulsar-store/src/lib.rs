@@ -44,4 +44,5 @@ pub use sqlite::{
     DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_MAX_CONNECTIONS, SqliteOptions, SqliteStore,
 };
 pub use store::Store;
+pub use summaries::{MAX_SUMMARY_MONITORS, MAX_SUMMARY_WINDOW};
 pub use summary_cache::DEFAULT_SUMMARY_CACHE_BYTES;

@@ -95,6 +95,12 @@ pub(crate) async fn rollups<B: Backend>(
     range: TimeRange,
 ) -> Result<Vec<Rollup>> {
     let (from_ms, to_ms) = range.millis();
+    if to_ms <= from_ms {
+        return Err(StoreError::invalid(
+            "to_unix_ms",
+            "must be after from_unix_ms",
+        ));
+    }
     let mut tx = begin_read::<B>(pool).await?;
     let sql = format!(
         "SELECT {} FROM rollups WHERE monitor_id = $1 AND bucket_seconds = $2 \

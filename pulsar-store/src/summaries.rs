@@ -17,7 +17,7 @@ use sqlx::Pool;
 
 use crate::backend::{Backend, SummaryRead};
 use crate::dialect::begin_read;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::results;
 use crate::rows::SummarySpans;
 use crate::summary_cache::{DaySpan, Lookup, SummaryCache};
@@ -76,6 +76,11 @@ impl SummaryPlan {
 
 /// Summaries of `ids` (in their order) over `window` ending at `now`, read in one
 /// snapshot; the whole past days of long windows come from `cache` where still valid.
+/// The longest window a summary covers: as long as hour and day rollups are kept by default.
+pub const MAX_SUMMARY_WINDOW: Duration = Duration::from_secs(400 * 86_400);
+/// The most monitors one summary read takes (a page of them).
+pub const MAX_SUMMARY_MONITORS: usize = crate::MAX_PAGE_LIMIT as usize;
+
 pub(crate) async fn summarize<B: Backend>(
     pool: &Pool<B::Db>,
     cache: &SummaryCache,
@@ -83,6 +88,18 @@ pub(crate) async fn summarize<B: Backend>(
     window: Duration,
     now: SystemTime,
 ) -> Result<Vec<Summary>> {
+    if window < Duration::from_secs(60) || window > MAX_SUMMARY_WINDOW {
+        return Err(StoreError::invalid(
+            "window_seconds",
+            format!("must be 60..={} seconds", MAX_SUMMARY_WINDOW.as_secs()),
+        ));
+    }
+    if ids.len() > MAX_SUMMARY_MONITORS {
+        return Err(StoreError::invalid(
+            "monitor_ids",
+            format!("at most {MAX_SUMMARY_MONITORS} monitors"),
+        ));
+    }
     let plan = SummaryPlan::new(window, now);
     // A repeated id must not be read twice (joins would count its rows twice).
     let mut unique = ids.to_vec();

@@ -4,7 +4,7 @@ use std::time::Duration;
 use pulsar_core::{
     BucketSize, CheckResult, HISTOGRAM_RELATIVE_ERROR, Outcome, PHASE_NAMES, Summary, percentile,
 };
-use pulsar_store::{Store, TimeRange};
+use pulsar_store::{Store, StoreError, TimeRange};
 
 use crate::support::*;
 
@@ -171,6 +171,31 @@ pub(crate) async fn summaries_cover_the_window_edges(store: Arc<dyn Store>) {
             .unwrap()
             .is_empty()
     );
+    // Windows and sizes a caller can pass are checked, each error naming its field.
+    let too_many: Vec<_> = (0..=pulsar_store::MAX_SUMMARY_MONITORS)
+        .map(|_| pulsar_core::MonitorId::new())
+        .collect();
+    for (ids, window, field) in [
+        (&[m.id][..], Duration::from_secs(59), "window_seconds"),
+        (
+            &[m.id][..],
+            pulsar_store::MAX_SUMMARY_WINDOW * 2,
+            "window_seconds",
+        ),
+        (&too_many[..], Duration::from_secs(3_600), "monitor_ids"),
+    ] {
+        let Err(StoreError::Invalid(errors)) = store.summaries(ids, window, now()).await else {
+            panic!("{field} is checked");
+        };
+        assert_eq!(errors[0].field, field);
+    }
+    let backwards = TimeRange::new(now(), at(NOW_MS - MINUTE_MS));
+    assert!(matches!(
+        store
+            .list_rollups(m.id, BucketSize::Minute, backwards)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
 }
 
 pub(crate) async fn late_results_update_rollups_once(store: Arc<dyn Store>) {

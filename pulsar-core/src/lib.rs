@@ -60,7 +60,9 @@ pub use rollup::{BucketSize, BucketSpan, Rollup, RollupSample, RollupStats, cove
 pub use routing::{ChannelRouting, ROUTED_MONITORS_MAX};
 pub use schedule::{manual_slot, slot_after, slot_at_or_after, slot_at_or_before, slot_phase};
 pub use secrets::{REDACTED, is_secret_header, is_secret_setting, redact_url};
-pub use series::{PhaseSeries, SERIES_DEFAULT_POINTS, SERIES_MAX_POINTS, SeriesPlan};
+pub use series::{
+    PhaseSeries, SERIES_DEFAULT_POINTS, SERIES_MAX_POINTS, SeriesPlan, series_points,
+};
 pub use stats::{PhasePercentiles, percentile};
 pub use summary::{PhaseLatency, SUMMARY_WINDOWS, Summary, uptime_pct};
 pub use text::printable;

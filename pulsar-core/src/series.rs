@@ -23,6 +23,22 @@ fn div_ceil(a: i64, b: i64) -> i64 {
     (a + b - 1) / b
 }
 
+/// The points a chart of `[from, to)` gets when it asks for `asked`: 0 means
+/// [`SERIES_DEFAULT_POINTS`], more than [`SERIES_MAX_POINTS`] is clamped to it. An empty or
+/// backwards range is refused, naming `to_unix_ms`.
+pub fn series_points(from: SystemTime, to: SystemTime, asked: u32) -> Result<u32, CoreError> {
+    if to <= from {
+        return Err(CoreError::invalid(
+            "to_unix_ms",
+            "must be after from_unix_ms",
+        ));
+    }
+    Ok(match asked {
+        0 => SERIES_DEFAULT_POINTS,
+        n => n.min(SERIES_MAX_POINTS),
+    })
+}
+
 /// How a series over a range is read: rollups of `bucket`, merged into steps of `step_ms`
 /// (a whole number of buckets) starting at `from_ms`, up to `to_ms`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,17 +62,8 @@ impl SeriesPlan {
         max_points: u32,
         minutes_kept_since: SystemTime,
     ) -> Result<Self, CoreError> {
+        let points = series_points(from, to, max_points)?;
         let (from_ms, to_ms) = (unix_ms(from), unix_ms(to));
-        if to_ms <= from_ms {
-            return Err(CoreError::invalid(
-                "to_unix_ms",
-                "must be after from_unix_ms",
-            ));
-        }
-        let points = match max_points {
-            0 => SERIES_DEFAULT_POINTS,
-            n => n.min(SERIES_MAX_POINTS),
-        };
         let span = to_ms - from_ms;
         let least_step = div_ceil(span, i64::from(points));
         let bucket = if least_step >= BucketSize::Day.millis() {

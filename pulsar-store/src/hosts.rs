@@ -14,9 +14,7 @@ use crate::sql::{
     Conn, Field, Merge, ROWS_PER_STATEMENT, Statement, Upsert, insert_values, on_conflict,
 };
 use pulsar_core::proto::v1::HostSnapshot;
-use pulsar_core::{
-    BucketSize, HostPoint, SERIES_DEFAULT_POINTS, SERIES_MAX_POINTS, from_unix_ms, named_series,
-};
+use pulsar_core::{BucketSize, HostPoint, from_unix_ms, named_series, series_points};
 
 /// The rows of `samples` to store: each checked, the first of each (host, time) only.
 pub(crate) fn sample_rows(samples: &[HostSnapshot]) -> Result<Vec<HostSampleColumns>> {
@@ -114,7 +112,7 @@ pub(crate) async fn latest<C: Conn>(conn: &mut C, hostname: &str) -> Result<Host
 
 /// A host's metrics over `range`, averaged per step: from raw samples for steps under a
 /// minute, else from the minute or hour averages (see `series_plan`). At most `points`
-/// points (0: the default; clamped to [`SERIES_MAX_POINTS`]); an empty or backwards range
+/// points (0: the default; clamped to [`SERIES_MAX_POINTS`](pulsar_core::SERIES_MAX_POINTS)); an empty or backwards range
 /// is refused.
 pub(crate) async fn series<C: Conn>(
     conn: &mut C,
@@ -122,16 +120,7 @@ pub(crate) async fn series<C: Conn>(
     range: TimeRange,
     points: u32,
 ) -> Result<Vec<HostPoint>> {
-    if range.to <= range.from {
-        return Err(StoreError::invalid(
-            "to_unix_ms",
-            "must be after from_unix_ms",
-        ));
-    }
-    let points = match points {
-        0 => SERIES_DEFAULT_POINTS,
-        n => n.min(SERIES_MAX_POINTS),
-    };
+    let points = series_points(range.from, range.to, points)?;
     let plan = series_plan(range, points);
     let sql = match plan.source {
         None => {

@@ -229,7 +229,7 @@ impl Prober {
         let (transport, http2) = if https {
             progress.phase = Phase::Tls;
             let tls_start = Instant::now();
-            let name = crate::tls::server_name(&host)?;
+            let name = crate::names::server_name(&host)?;
             let config = self
                 .tls
                 .for_check(spec.verify_tls, spec.tls_ca_pem.as_deref())?;

@@ -11,7 +11,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use crate::tls::TlsTcp;
+use tokio_rustls::client::TlsStream;
 
 /// Records when the first byte of the response head arrived: hyper hands over the head only
 /// once all of it is parsed (and, for HTTP/2, after a hop through its connection task), but
@@ -51,6 +51,9 @@ pub(crate) enum Transport {
     Plain(TcpStream),
     Tls(Box<TlsTcp>),
 }
+
+/// A TLS stream of a hop.
+pub(crate) type TlsTcp = TlsStream<RecordingTcp>;
 
 /// A TCP stream that keeps the first bytes the server sent, so a TLS handshake that fails on
 /// them can tell what answered instead (a plain HTTP server, say).

@@ -9,6 +9,7 @@ mod dns;
 mod error;
 mod http;
 mod io;
+mod names;
 mod target_policy;
 mod tls;
 mod tls_failure;

@@ -1,7 +1,6 @@
 //! TLS with rustls (ring provider only): client configurations, the handshake, and what it
 //! tells about the session and the leaf certificate.
 
-use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -14,13 +13,12 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, RootCertStore};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-use tokio_rustls::client::TlsStream;
-use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::cache::SharedCache;
 use crate::error::ProbeError;
-use crate::io::RecordingTcp;
+use crate::io::{RecordingTcp, TlsTcp};
+use crate::names::subject_alt_names;
 use crate::verify::{AcceptAnyCertificate, WebPkiOrPinned};
 
 /// ALPN offer: HTTP/2 first, so a server that speaks it is measured over it, as browsers do.
@@ -29,9 +27,6 @@ const ALPN_HTTP11: &[u8] = b"http/1.1";
 
 /// Distinct CA sets of checks (`CheckSpec::tls_ca_pem`) whose client configuration is kept.
 const CHECK_CA_CONFIGS: usize = 256;
-
-/// A TLS stream of a hop.
-pub(crate) type TlsTcp = TlsStream<RecordingTcp>;
 
 /// The client configurations a prober needs: one that verifies (the default), one for checks
 /// that turned verification off, and one per CA set that checks bring, each built once.
@@ -155,20 +150,6 @@ fn fresh_handshakes(mut config: ClientConfig) -> ClientConfig {
     config
 }
 
-/// The server name to verify and send as SNI: IP literals are verified against IP SANs.
-pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>, Failure> {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    if let Ok(ip) = bare.parse::<IpAddr>() {
-        return Ok(ServerName::IpAddress(ip.into()));
-    }
-    ServerName::try_from(bare.to_owned()).map_err(|e| {
-        Failure::new(
-            FailureKind::InvalidRequest,
-            format!("{host} is not a valid TLS server name: {e}"),
-        )
-    })
-}
-
 pub(crate) async fn handshake(
     config: Arc<ClientConfig>,
     name: ServerName<'static>,
@@ -214,30 +195,6 @@ pub(crate) fn info(stream: &TlsTcp) -> TlsInfo {
     info
 }
 
-/// The DNS names and IP addresses a certificate is valid for, as written.
-pub(crate) fn subject_alt_names(cert: &X509Certificate<'_>) -> Vec<String> {
-    let Ok(Some(san)) = cert.subject_alternative_name() else {
-        return Vec::new();
-    };
-    san.value
-        .general_names
-        .iter()
-        .filter_map(|name| match name {
-            GeneralName::DNSName(dns) => Some((*dns).to_owned()),
-            GeneralName::IPAddress(bytes) => ip_from_san(bytes).map(|ip| ip.to_string()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn ip_from_san(bytes: &[u8]) -> Option<IpAddr> {
-    match bytes.len() {
-        4 => <[u8; 4]>::try_from(bytes).ok().map(IpAddr::from),
-        16 => <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from),
-        _ => None,
-    }
-}
-
 fn unix_seconds(secs: i64) -> SystemTime {
     let magnitude = Duration::from_secs(secs.unsigned_abs());
     if secs >= 0 {
@@ -264,19 +221,6 @@ eGFtcGxlMAoGCCqGSM49BAMCA0kAMEYCIQCCkOFAt/8fNuNM7IhoTly9aBs5dLYK
 pM3f1v2AplUyTwIhAJFsmCu9zEzIDJE7iQ9ioRMafUEvyZ+92C+TVxCahSLx
 -----END CERTIFICATE-----
 ";
-
-    #[test]
-    fn ip_literals_become_ip_server_names() {
-        assert!(matches!(server_name("[::1]"), Ok(ServerName::IpAddress(_))));
-        assert!(matches!(
-            server_name("127.0.0.1"),
-            Ok(ServerName::IpAddress(_))
-        ));
-        assert!(matches!(
-            server_name("example.com"),
-            Ok(ServerName::DnsName(_))
-        ));
-    }
 
     #[test]
     fn a_check_ca_set_is_built_once_and_a_bad_one_is_an_invalid_request() {

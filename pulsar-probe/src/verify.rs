@@ -147,7 +147,7 @@ fn plain_names(error: rustls::Error, der: &CertificateDer<'_>) -> rustls::Error 
         }) => CertificateError::NotValidForNameContext {
             expected,
             presented: X509Certificate::from_der(der.as_ref())
-                .map(|(_, cert)| crate::tls::subject_alt_names(&cert))
+                .map(|(_, cert)| crate::names::subject_alt_names(&cert))
                 .unwrap_or_default(),
         }
         .into(),

@@ -1,0 +1,256 @@
+//! `pulsar.v1.MonitorService`: monitors, their results and the overview, over the store.
+//! Every monitor a read returns goes out redacted (secret header values masked); an update
+//! that sends the masks back keeps the stored secrets (the store's rule).
+
+use std::time::SystemTime;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use pulsar_core::proto::v1;
+use pulsar_core::{Monitor, MonitorId, MonitorState, from_unix_ms};
+use pulsar_store::{MonitorFilter, PageRequest, ResultFilter, TimeRange};
+
+use super::AppState;
+use super::connect::{Codec, ConnectError, unary, unsupported_media_type};
+use super::errors::malformed;
+
+/// Dispatches `/pulsar.v1.MonitorService/{method}`.
+pub(crate) async fn monitor_service(
+    State(state): State<AppState>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(codec) = Codec::of(&headers) else {
+        return unsupported_media_type();
+    };
+    let s = &state;
+    match method.as_str() {
+        "CreateMonitor" => unary(codec, body, |r| create(s, r)).await,
+        "GetMonitor" => unary(codec, body, |r| get(s, r)).await,
+        "ListMonitors" => unary(codec, body, |r| list(s, r)).await,
+        "UpdateMonitor" => unary(codec, body, |r| update(s, r)).await,
+        "DeleteMonitor" => unary(codec, body, |r| delete(s, r)).await,
+        "PauseMonitor" => {
+            unary(codec, body, |r: v1::PauseMonitorRequest| async move {
+                let monitor = set_enabled(s, &r.id, false).await?;
+                Ok(v1::PauseMonitorResponse { monitor })
+            })
+            .await
+        }
+        "ResumeMonitor" => {
+            unary(codec, body, |r: v1::ResumeMonitorRequest| async move {
+                let monitor = set_enabled(s, &r.id, true).await?;
+                Ok(v1::ResumeMonitorResponse { monitor })
+            })
+            .await
+        }
+        "ListResults" => unary(codec, body, |r| list_results(s, r)).await,
+        "GetOverview" => unary(codec, body, |r| overview(s, r)).await,
+        _ => (StatusCode::NOT_FOUND, "no such method\n").into_response(),
+    }
+}
+
+fn monitor_id(field: &str, id: &str) -> Result<MonitorId, ConnectError> {
+    if id.is_empty() {
+        return Err(malformed(field, "required"));
+    }
+    id.parse().map_err(|_| malformed(field, "not a monitor id"))
+}
+
+/// The monitor as a person may see it.
+fn shown(monitor: &Monitor) -> Option<v1::Monitor> {
+    Some(monitor.redacted().into())
+}
+
+fn page(size: u32, token: String) -> PageRequest {
+    PageRequest {
+        limit: if size == 0 {
+            pulsar_store::DEFAULT_PAGE_LIMIT
+        } else {
+            size
+        },
+        cursor: (!token.is_empty()).then_some(token),
+    }
+}
+
+async fn create(
+    state: &AppState,
+    request: v1::CreateMonitorRequest,
+) -> Result<v1::CreateMonitorResponse, ConnectError> {
+    let mut wire = request.monitor.unwrap_or_default();
+    // The server assigns the id.
+    wire.id.clear();
+    let monitor = Monitor::try_from(wire).map_err(prefixed)?;
+    let created = state
+        .store
+        .create_monitor(&monitor, SystemTime::now())
+        .await
+        .map_err(|e| prefixed_store(e, "monitor"))?;
+    Ok(v1::CreateMonitorResponse {
+        monitor: shown(&created),
+    })
+}
+
+async fn get(
+    state: &AppState,
+    request: v1::GetMonitorRequest,
+) -> Result<v1::GetMonitorResponse, ConnectError> {
+    let id = monitor_id("id", &request.id)?;
+    let monitor = state.store.get_monitor(id).await?;
+    Ok(v1::GetMonitorResponse {
+        monitor: shown(&monitor),
+    })
+}
+
+fn filter(
+    labels: std::collections::BTreeMap<String, String>,
+    state: Option<i32>,
+    text: String,
+) -> Result<MonitorFilter, ConnectError> {
+    let state = state
+        .map(|s| {
+            v1::MonitorState::try_from(s)
+                .map(MonitorState::from)
+                .map_err(|_| malformed("state", "not a monitor state"))
+        })
+        .transpose()?;
+    Ok(MonitorFilter {
+        labels,
+        state,
+        text: (!text.trim().is_empty()).then_some(text),
+    })
+}
+
+async fn list(
+    state: &AppState,
+    request: v1::ListMonitorsRequest,
+) -> Result<v1::ListMonitorsResponse, ConnectError> {
+    let filter = filter(request.labels, request.state, request.text)?;
+    let page = state
+        .store
+        .list_monitors(&filter, &page(request.page_size, request.page_token))
+        .await?;
+    Ok(v1::ListMonitorsResponse {
+        monitors: page.items.iter().filter_map(shown).collect(),
+        next_page_token: page.next_cursor.unwrap_or_default(),
+    })
+}
+
+async fn update(
+    state: &AppState,
+    request: v1::UpdateMonitorRequest,
+) -> Result<v1::UpdateMonitorResponse, ConnectError> {
+    let wire = request.monitor.unwrap_or_default();
+    monitor_id("monitor.id", &wire.id)?;
+    let monitor = Monitor::from_update(wire).map_err(prefixed)?;
+    let written = state
+        .store
+        .update_monitor(&monitor, SystemTime::now())
+        .await
+        .map_err(|e| prefixed_store(e, "monitor"))?;
+    Ok(v1::UpdateMonitorResponse {
+        monitor: shown(&written.monitor),
+    })
+}
+
+async fn delete(
+    state: &AppState,
+    request: v1::DeleteMonitorRequest,
+) -> Result<v1::DeleteMonitorResponse, ConnectError> {
+    let id = monitor_id("id", &request.id)?;
+    state.store.delete_monitor(id).await?;
+    Ok(v1::DeleteMonitorResponse {})
+}
+
+async fn set_enabled(
+    state: &AppState,
+    id: &str,
+    enabled: bool,
+) -> Result<Option<v1::Monitor>, ConnectError> {
+    let id = monitor_id("id", id)?;
+    let written = state
+        .store
+        .set_monitor_enabled(id, enabled, SystemTime::now())
+        .await?;
+    Ok(shown(&written.monitor))
+}
+
+async fn list_results(
+    state: &AppState,
+    request: v1::ListResultsRequest,
+) -> Result<v1::ListResultsResponse, ConnectError> {
+    let id = monitor_id("monitor_id", &request.monitor_id)?;
+    let to = match request.to_unix_ms {
+        0 => SystemTime::now(),
+        ms => from_unix_ms(ms),
+    };
+    let filter = ResultFilter {
+        range: TimeRange::new(from_unix_ms(request.from_unix_ms), to),
+        worker: (!request.worker.is_empty()).then_some(request.worker),
+        region: (!request.region.is_empty()).then_some(request.region),
+    };
+    let page = state
+        .store
+        .list_results(id, &filter, &page(request.page_size, request.page_token))
+        .await?;
+    Ok(v1::ListResultsResponse {
+        results: page.items.into_iter().map(Into::into).collect(),
+        next_page_token: page.next_cursor.unwrap_or_default(),
+    })
+}
+
+async fn overview(
+    state: &AppState,
+    request: v1::GetOverviewRequest,
+) -> Result<v1::GetOverviewResponse, ConnectError> {
+    let overview = state
+        .store
+        .overview(
+            &MonitorFilter::default(),
+            &page(request.page_size, request.page_token),
+            SystemTime::now(),
+        )
+        .await?;
+    let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    let counts = overview.counts;
+    Ok(v1::GetOverviewResponse {
+        monitors: overview
+            .monitors
+            .items
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        next_page_token: overview.monitors.next_cursor.unwrap_or_default(),
+        up: count(counts.up),
+        degraded: count(counts.degraded),
+        down: count(counts.down),
+        paused: count(counts.paused),
+        unknown: count(counts.unknown),
+        open_incidents: count(overview.open_incidents),
+    })
+}
+
+/// A monitor's field errors under the request's `monitor` field.
+fn prefixed(error: pulsar_core::CoreError) -> ConnectError {
+    match &error {
+        pulsar_core::CoreError::Malformed { field, reason } => {
+            malformed(&format!("monitor.{field}"), reason.clone())
+        }
+        other => ConnectError::invalid(
+            other.to_string(),
+            pulsar_core::bad_request("monitor", other.field_errors()),
+        ),
+    }
+}
+
+fn prefixed_store(error: pulsar_store::StoreError, prefix: &str) -> ConnectError {
+    match &error {
+        pulsar_store::StoreError::Invalid(errors) => {
+            ConnectError::invalid(error.to_string(), pulsar_core::bad_request(prefix, errors))
+        }
+        _ => error.into(),
+    }
+}

@@ -1,0 +1,255 @@
+//! The Connect API through `app()`, one request at a time (`oneshot`), over a real SQLite
+//! store: every MonitorService call in JSON and binary protobuf, and each error code.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use base64::Engine;
+use http_body_util::BodyExt;
+use prost::Message;
+use pulsar_core::proto::v1;
+use pulsar_server::{AppState, app};
+use pulsar_store::{SqliteOptions, SqliteStore};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+async fn state() -> AppState {
+    let store = SqliteStore::open_with(SqliteOptions::in_memory())
+        .await
+        .expect("store");
+    AppState::new(Arc::new(store))
+}
+
+/// Calls `method` with a JSON body; the status and the JSON answer.
+async fn call(state: &AppState, method: &str, body: Value) -> (StatusCode, Value) {
+    let request = Request::post(format!("/pulsar.v1.MonitorService/{method}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let response = app(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, json)
+}
+
+async fn raw(
+    state: &AppState,
+    path: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Vec<u8>) {
+    let request = Request::post(path)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .unwrap();
+    let response = app(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, bytes.to_vec())
+}
+
+/// The fields a `BadRequest` detail of an error names.
+fn violations(error: &Value) -> Vec<String> {
+    let detail = &error["details"][0];
+    assert_eq!(detail["type"], "pulsar.v1.BadRequest", "{error}");
+    let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(detail["value"].as_str().unwrap())
+        .unwrap();
+    let bad = v1::BadRequest::decode(bytes.as_slice()).unwrap();
+    bad.field_violations.into_iter().map(|v| v.field).collect()
+}
+
+#[tokio::test]
+async fn monitors_are_created_read_listed_updated_paused_and_deleted() {
+    let state = state().await;
+    let (status, created) = call(
+        &state,
+        "CreateMonitor",
+        json!({"monitor": {"id": "ignored", "name": "api", "url": "https://api.example.com/health",
+            "headers": [{"name": "Authorization", "value": "Bearer s3cret"}],
+            "labels": {"env": "prod"}, "aNewerClientField": true}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let monitor = &created["monitor"];
+    let id = monitor["id"].as_str().unwrap().to_owned();
+    assert_ne!(id, "ignored", "the server assigns the id");
+    assert_eq!(monitor["intervalSeconds"], 60, "documented defaults");
+    assert_eq!(monitor["enabled"], true);
+    assert_eq!(
+        monitor["headers"][0]["value"], "********",
+        "secrets are masked"
+    );
+
+    let (status, got) = call(&state, "GetMonitor", json!({"id": id})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(got["monitor"], *monitor);
+
+    let (_, listed) = call(
+        &state,
+        "ListMonitors",
+        json!({"labels": {"env": "prod"}, "text": "API"}),
+    )
+    .await;
+    assert_eq!(listed["monitors"].as_array().unwrap().len(), 1);
+    let (_, none) = call(
+        &state,
+        "ListMonitors",
+        json!({"state": "MONITOR_STATE_DOWN"}),
+    )
+    .await;
+    assert!(
+        none["monitors"].as_array().is_none_or(Vec::is_empty),
+        "{none}"
+    );
+
+    // A full replace that sends the masked header back keeps the secret.
+    let mut edited = monitor.clone();
+    edited["intervalSeconds"] = json!(30);
+    let (status, updated) = call(&state, "UpdateMonitor", json!({"monitor": edited})).await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["monitor"]["intervalSeconds"], 30);
+    let stored = state.store.get_monitor(id.parse().unwrap()).await.unwrap();
+    assert_eq!(stored.check.headers[0].value, "Bearer s3cret");
+
+    let (_, paused) = call(&state, "PauseMonitor", json!({"id": id})).await;
+    assert_eq!(paused["monitor"]["state"], "MONITOR_STATE_PAUSED");
+    assert_eq!(paused["monitor"]["enabled"], false);
+    let (_, resumed) = call(&state, "ResumeMonitor", json!({"id": id})).await;
+    assert_eq!(resumed["monitor"]["enabled"], true);
+
+    let (_, overview) = call(&state, "GetOverview", json!({})).await;
+    assert_eq!(overview["monitors"][0]["monitor"]["id"], id.as_str());
+    assert_eq!(overview["unknown"], 1);
+    let (status, results) = call(&state, "ListResults", json!({"monitorId": id})).await;
+    assert_eq!(status, StatusCode::OK, "{results}");
+
+    let (status, _) = call(&state, "DeleteMonitor", json!({"id": id})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, gone) = call(&state, "GetMonitor", json!({"id": id})).await;
+    assert_eq!(
+        (status, gone["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+}
+
+#[tokio::test]
+async fn binary_protobuf_calls_work_like_json_ones() {
+    let state = state().await;
+    let request = v1::CreateMonitorRequest {
+        monitor: Some(v1::Monitor {
+            name: "proto".into(),
+            url: "http://127.0.0.1:9/".into(),
+            ..Default::default()
+        }),
+    };
+    let path = "/pulsar.v1.MonitorService/CreateMonitor";
+    let (status, body) = raw(&state, path, "application/proto", request.encode_to_vec()).await;
+    assert_eq!(status, StatusCode::OK);
+    let created = v1::CreateMonitorResponse::decode(body.as_slice()).unwrap();
+    let monitor = created.monitor.unwrap();
+    assert_eq!(
+        (monitor.name.as_str(), monitor.interval_seconds),
+        ("proto", 60)
+    );
+
+    let get = v1::GetMonitorRequest {
+        id: monitor.id.clone(),
+    };
+    let path = "/pulsar.v1.MonitorService/GetMonitor";
+    let (status, body) = raw(&state, path, "application/proto", get.encode_to_vec()).await;
+    assert_eq!(status, StatusCode::OK);
+    let got = v1::GetMonitorResponse::decode(body.as_slice()).unwrap();
+    assert_eq!(got.monitor.unwrap(), monitor);
+}
+
+#[tokio::test]
+async fn bad_input_gets_the_right_connect_error() {
+    let state = state().await;
+    // Validation: every wrong field, under the request's field that holds it.
+    let (status, error) = call(
+        &state,
+        "CreateMonitor",
+        json!({"monitor": {"name": "", "url": "ftp://x", "intervalSeconds": 100000}}),
+    )
+    .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_argument"))
+    );
+    let fields = violations(&error);
+    for field in ["monitor.name", "monitor.url", "monitor.interval_seconds"] {
+        assert!(fields.iter().any(|f| f == field), "{field} in {fields:?}");
+    }
+    // A taken name; ids that are not ids; an update without one.
+    let valid = json!({"monitor": {"name": "twice", "url": "https://x.example.com/"}});
+    assert_eq!(
+        call(&state, "CreateMonitor", valid.clone()).await.0,
+        StatusCode::OK
+    );
+    let (status, error) = call(&state, "CreateMonitor", valid).await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::CONFLICT, Some("already_exists"))
+    );
+    let (status, error) = call(&state, "GetMonitor", json!({"id": "nope"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(violations(&error), ["id"]);
+    let (_, error) = call(&state, "GetMonitor", json!({})).await;
+    assert_eq!(violations(&error), ["id"]);
+    let (_, error) = call(&state, "UpdateMonitor", json!({"monitor": {"name": "x"}})).await;
+    assert_eq!(violations(&error), ["monitor.id"]);
+    let unknown = pulsar_core::MonitorId::new().to_string();
+    let (status, error) = call(&state, "DeleteMonitor", json!({"id": unknown})).await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    assert!(!error["message"].as_str().unwrap().contains("SELECT"));
+    // Wrong types, malformed bodies, unknown methods and content types, oversized bodies.
+    let (status, error) = call(&state, "GetMonitor", json!({"id": 42})).await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_argument"))
+    );
+    let path = "/pulsar.v1.MonitorService/GetMonitor";
+    let (status, _) = raw(&state, path, "application/json", b"{not json".to_vec()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = raw(&state, path, "application/proto", vec![0xff, 0xff, 0xff]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = raw(&state, path, "text/plain", b"{}".to_vec()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (status, _) = raw(
+        &state,
+        "/pulsar.v1.MonitorService/Nope",
+        "application/json",
+        b"{}".to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let huge = vec![b' '; pulsar_server::api::MAX_REQUEST_BYTES + 1];
+    let (status, _) = raw(&state, path, "application/json", huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // A huge page size is clamped, not refused.
+    let (status, _) = call(
+        &state,
+        "ListMonitors",
+        json!({"pageSize": 4_000_000_000u32}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, error) = call(&state, "ListMonitors", json!({"pageToken": "garbage"})).await;
+    assert_eq!(status, StatusCode::OK, "a name cursor is any text: {error}");
+    let (status, error) = call(&state, "ListMonitors", json!({"state": "NOT_A_STATE"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+}
+
+#[tokio::test]
+async fn health_answers() {
+    let state = state().await;
+    let request = Request::get("/healthz").body(Body::empty()).unwrap();
+    let response = app(state).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}

@@ -2,6 +2,7 @@
 
 mod host;
 mod probe;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,9 @@ enum Command {
     Probe(probe::ProbeArgs),
     /// Show this host's CPU, memory, disks, network, processes and threads.
     Host(host::HostArgs),
+    /// Run the whole product in one process: API, scheduler and worker, with an embedded
+    /// database in --data-dir.
+    Serve(serve::ServeArgs),
 }
 
 /// Runs the chosen subcommand; `Ok` carries the exit status for expected outcomes
@@ -29,5 +33,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Probe(args) => probe::run(args),
         Command::Host(args) => host::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }

@@ -1,0 +1,89 @@
+//! `pulsar serve`: parses its options and runs [`pulsar_server::serve::serve`] until Ctrl-C
+//! or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use pulsar_server::serve::{
+    DEFAULT_CONCURRENCY, DEFAULT_DATA_DIR, DEFAULT_LISTEN, ServeConfig, serve,
+};
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to serve the API on.
+    #[arg(long, env = "PULSAR_LISTEN", default_value = DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    /// Directory of the embedded database.
+    #[arg(long, env = "PULSAR_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
+    data_dir: PathBuf,
+    /// This process's worker name, recorded with its results [default: <hostname>-<pid>].
+    #[arg(long, env = "PULSAR_WORKER_NAME")]
+    name: Option<String>,
+    /// A region label recorded with every result.
+    #[arg(long, env = "PULSAR_REGION", default_value = "")]
+    region: String,
+    /// Checks run at once.
+    #[arg(long, env = "PULSAR_CONCURRENCY", default_value_t = DEFAULT_CONCURRENCY)]
+    concurrency: usize,
+}
+
+pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let config = ServeConfig {
+            data_dir: args.data_dir,
+            name: args.name.unwrap_or_else(default_name),
+            region: args.region,
+            concurrency: args.concurrency,
+        };
+        serve(listener, config, stop_signal()).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `<hostname>-<pid>`: unique per process on a host.
+fn default_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "pulsar".to_owned());
+    format!("{host}-{}", std::process::id())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

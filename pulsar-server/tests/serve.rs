@@ -1,0 +1,157 @@
+//! `pulsar serve` end to end, embedded: a real server on 127.0.0.1:0 over a SQLite file,
+//! driven through its Connect JSON API, checking a test server this test starts.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use pulsar_probe::testkit::{ServerOptions, TestPki, TestServer};
+use pulsar_server::serve::{ServeConfig, serve};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+struct Running {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+async fn start(data_dir: &Path) -> Running {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let config = ServeConfig {
+        data_dir: data_dir.to_owned(),
+        name: "test-worker".into(),
+        region: "local".into(),
+        concurrency: 8,
+    };
+    let task = tokio::spawn(serve(listener, config, async {
+        let _ = stopped.await;
+    }));
+    Running { addr, stop, task }
+}
+
+impl Running {
+    async fn stop(self) {
+        self.stop.send(()).unwrap();
+        let stopped = tokio::time::timeout(Duration::from_secs(10), self.task).await;
+        stopped.expect("stops within 10 s").unwrap().unwrap();
+    }
+
+    /// One Connect JSON call over a fresh HTTP/1.1 connection.
+    async fn call(&self, method: &str, body: Value) -> (u16, Value) {
+        let body = body.to_string();
+        let request = format!(
+            "POST /pulsar.v1.MonitorService/{method} HTTP/1.1\r\nHost: {}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        );
+        let mut stream = TcpStream::connect(self.addr).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await.unwrap();
+        let text = String::from_utf8(response).unwrap();
+        let status = text[9..12].parse().unwrap();
+        let (_, body) = text.split_once("\r\n\r\n").unwrap();
+        (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    }
+
+    async fn monitor(&self, id: &str) -> Value {
+        let (status, got) = self.call("GetMonitor", json!({"id": id})).await;
+        assert_eq!(status, 200, "{got}");
+        got["monitor"].clone()
+    }
+
+    async fn results(&self, id: &str) -> Vec<Value> {
+        let (status, page) = self.call("ListResults", json!({"monitorId": id})).await;
+        assert_eq!(status, 200, "{page}");
+        page["results"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// Polls `probe` every 100 ms for up to `seconds`.
+async fn eventually<T, F, Fut>(seconds: u64, what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while Instant::now() < deadline {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out after {seconds} s waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_monitor_is_checked_goes_down_recovers_and_survives_a_restart() {
+    let target = TestServer::start(&TestPki::new().unwrap(), ServerOptions::default())
+        .await
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path()).await;
+    let (status, created) = server
+        .call(
+            "CreateMonitor",
+            json!({"monitor": {"name": "target", "url": target.url("/"),
+                "intervalSeconds": 1, "timeoutMs": 800, "failureThreshold": 2,
+                "recoveryThreshold": 1}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["monitor"]["id"].as_str().unwrap().to_owned();
+
+    // Checked within two intervals, with its phases, and UP.
+    let first = eventually(5, "a first result", || async {
+        server.results(&id).await.into_iter().next()
+    })
+    .await;
+    assert_eq!(first["outcome"], "OUTCOME_UP", "{first}");
+    assert_eq!(first["worker"], "test-worker");
+    assert!(first["phases"]["totalUs"].as_str().is_some(), "{first}");
+    eventually(5, "state UP", || async {
+        (server.monitor(&id).await["state"] == "MONITOR_STATE_UP").then_some(())
+    })
+    .await;
+
+    // The target fails: DOWN after two failed checks; then it answers again: UP.
+    let mut failing = server.monitor(&id).await;
+    failing["url"] = json!(target.url("/status/503"));
+    let (status, _) = server
+        .call("UpdateMonitor", json!({"monitor": failing}))
+        .await;
+    assert_eq!(status, 200);
+    eventually(8, "state DOWN", || async {
+        (server.monitor(&id).await["state"] == "MONITOR_STATE_DOWN").then_some(())
+    })
+    .await;
+    let mut healthy = server.monitor(&id).await;
+    healthy["url"] = json!(target.url("/"));
+    server
+        .call("UpdateMonitor", json!({"monitor": healthy}))
+        .await;
+    eventually(8, "state UP again", || async {
+        (server.monitor(&id).await["state"] == "MONITOR_STATE_UP").then_some(())
+    })
+    .await;
+    let before = server.results(&id).await.len();
+    server.stop().await;
+
+    // A restart keeps the monitor, its state and its results, and goes on checking.
+    let server = start(data.path()).await;
+    let kept = server.monitor(&id).await;
+    assert_eq!(kept["state"], "MONITOR_STATE_UP");
+    assert!(server.results(&id).await.len() >= before);
+    eventually(5, "checks after the restart", || async {
+        (server.results(&id).await.len() > before).then_some(())
+    })
+    .await;
+    server.stop().await;
+}

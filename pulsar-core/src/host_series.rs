@@ -166,6 +166,22 @@ pub struct HostPoint {
     pub named: BTreeMap<String, f64>,
 }
 
+/// A host's history chart: points `step` apart (steps without samples left out).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostSeries {
+    pub step: Duration,
+    pub points: Vec<HostPoint>,
+}
+
+impl From<HostSeries> for v1::GetHostSeriesResponse {
+    fn from(series: HostSeries) -> Self {
+        Self {
+            step_ms: i64::try_from(series.step.as_millis()).unwrap_or(i64::MAX),
+            points: series.points.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
 /// The step that splits `[from, to)` into at most `points` points, rounded up to whole
 /// seconds (at least one second).
 pub fn series_step(from: SystemTime, to: SystemTime, points: u32) -> Duration {

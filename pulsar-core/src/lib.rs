@@ -39,7 +39,9 @@ pub use check::CheckResult;
 pub use error::{CoreError, FieldError, bad_request};
 pub use event::{TOPIC_CHECKS, TOPIC_HOSTS, TOPIC_MONITOR_STATES, TOPIC_MONITORS, check_task_key};
 pub use histogram::{HISTOGRAM_RELATIVE_ERROR, LatencyHistogram, PhaseHistograms};
-pub use host_series::{HostMetrics, HostPoint, NAMED_SERIES_PER_KIND, named_series, series_step};
+pub use host_series::{
+    HostMetrics, HostPoint, HostSeries, NAMED_SERIES_PER_KIND, named_series, series_step,
+};
 pub use incident::{Incident, IncidentAction, IncidentId, RESOLUTION_PAUSED, RESOLUTION_RECOVERED};
 pub use lifecycle::{MonitorUpdate, NewMonitor, claimed_slot, state_change, truncate_to_ms};
 pub use monitor::{

@@ -4,6 +4,7 @@
 //! the same pieces.
 
 pub mod api;
+pub mod sampler;
 pub mod scheduler;
 pub mod serve;
 pub mod worker;

@@ -1,13 +1,16 @@
 //! `pulsar serve`: the whole product in one process, with nothing else installed: the API,
-//! the scheduler and a worker over an embedded SQLite store and the in-process queue and
-//! bus. The store's background task folds rollups (it holds the fold lease).
+//! the scheduler, a worker and the host sampler over an embedded SQLite store and the
+//! in-process queue and bus. The store's background task folds rollups (it holds the fold lease).
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use anyhow::Context;
+use pulsar_host::HostCollector;
 use pulsar_probe::Prober;
 use pulsar_queue::{BusBuilder, EventBus, QueueBuilder, TaskQueue};
 use pulsar_store::{SqliteStore, Store};
@@ -15,6 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::api::{AppState, app};
+use crate::sampler::Sampler;
 use crate::scheduler::Scheduler;
 use crate::worker::Worker;
 
@@ -33,6 +37,8 @@ pub struct ServeConfig {
     pub name: String,
     pub region: String,
     pub concurrency: usize,
+    /// How often the process samples its host.
+    pub host_interval: Duration,
 }
 
 /// Serves on `listener` until `shutdown` resolves: then the API stops taking requests, the
@@ -68,13 +74,20 @@ pub async fn serve(
     let worker = Worker {
         store: Arc::clone(&store),
         queue,
-        bus,
+        bus: Arc::clone(&bus),
         prober,
         name: config.name,
         region: config.region,
         concurrency: config.concurrency.max(1),
     };
     let worker = tokio::spawn(worker.run(until_stopped()));
+    let sampler = Sampler {
+        store: Arc::clone(&store),
+        bus: Arc::clone(&bus),
+        collector: HostCollector::builder().build(),
+        interval: config.host_interval,
+    };
+    let sampler = tokio::spawn(sampler.run(until_stopped()));
     let address: SocketAddr = listener.local_addr()?;
     tracing::info!(%address, database = %path.display(), "pulsar serve is up");
     let api = axum::serve(listener, app(AppState::new(Arc::clone(&store))))
@@ -85,6 +98,7 @@ pub async fn serve(
     tracing::info!("shutting down");
     let _ = stop.send(true);
     scheduler.await?;
+    sampler.await?;
     worker.await??;
     api.await??;
     sqlite.close().await;

@@ -253,3 +253,62 @@ async fn health_answers() {
     let response = app(state).oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+async fn host_call(state: &AppState, method: &str, body: Value) -> (StatusCode, Value) {
+    let request = Request::post(format!("/pulsar.v1.HostService/{method}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let response = app(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn hosts_are_listed_with_their_latest_snapshot_and_history() {
+    let state = state().await;
+    let now_ms = pulsar_core::unix_ms(std::time::SystemTime::now());
+    let samples: Vec<v1::HostSnapshot> = (0..6)
+        .map(|i| v1::HostSnapshot {
+            hostname: "web-1".into(),
+            taken_at_unix_ms: now_ms - 50_000 + i * 10_000,
+            memory: Some(v1::MemoryStats {
+                used_bytes: 1_000 + i as u64,
+                total_bytes: 4_000,
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .collect();
+    state.store.insert_host_samples(&samples).await.unwrap();
+
+    let (status, hosts) = host_call(&state, "ListHosts", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(hosts["hosts"][0]["host"], "web-1");
+    let (_, latest) = host_call(&state, "GetHostSnapshot", json!({"host": "web-1"})).await;
+    assert_eq!(latest["snapshot"]["memory"]["usedBytes"], "1005");
+    let (status, series) = host_call(
+        &state,
+        "GetHostSeries",
+        json!({"host": "web-1", "fromUnixMs": (now_ms - 60_000).to_string(),
+            "toUnixMs": now_ms.to_string(), "maxPoints": 6}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{series}");
+    assert_eq!(series["stepMs"], "10000");
+    assert!(!series["points"].as_array().unwrap().is_empty());
+
+    let (status, error) = host_call(&state, "GetHostSnapshot", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(violations(&error), ["host"]);
+    let (status, _) = host_call(&state, "GetHostSnapshot", json!({"host": "nope"})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let backwards = json!({"host": "web-1", "fromUnixMs": now_ms.to_string(), "toUnixMs": (now_ms - 1).to_string()});
+    let (status, error) = host_call(&state, "GetHostSeries", backwards).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(violations(&error), ["to_unix_ms"]);
+}

@@ -28,6 +28,7 @@ async fn start(data_dir: &Path) -> Running {
         name: "test-worker".into(),
         region: "local".into(),
         concurrency: 8,
+        host_interval: Duration::from_millis(500),
     };
     let task = tokio::spawn(serve(listener, config, async {
         let _ = stopped.await;
@@ -42,11 +43,16 @@ impl Running {
         stopped.expect("stops within 10 s").unwrap().unwrap();
     }
 
-    /// One Connect JSON call over a fresh HTTP/1.1 connection.
+    /// One MonitorService call.
     async fn call(&self, method: &str, body: Value) -> (u16, Value) {
+        self.rpc("MonitorService", method, body).await
+    }
+
+    /// One Connect JSON call over a fresh HTTP/1.1 connection.
+    async fn rpc(&self, service: &str, method: &str, body: Value) -> (u16, Value) {
         let body = body.to_string();
         let request = format!(
-            "POST /pulsar.v1.MonitorService/{method} HTTP/1.1\r\nHost: {}\r\n\
+            "POST /pulsar.v1.{service}/{method} HTTP/1.1\r\nHost: {}\r\n\
              Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             self.addr,
             body.len()
@@ -142,6 +148,24 @@ async fn a_monitor_is_checked_goes_down_recovers_and_survives_a_restart() {
     })
     .await;
     let before = server.results(&id).await.len();
+
+    // The process reports the host it runs on.
+    let (status, hosts) = server.rpc("HostService", "ListHosts", json!({})).await;
+    assert_eq!(status, 200, "{hosts}");
+    let host = hosts["hosts"][0]["host"]
+        .as_str()
+        .expect("a host")
+        .to_owned();
+    let (status, latest) = server
+        .rpc("HostService", "GetHostSnapshot", json!({"host": host}))
+        .await;
+    assert_eq!(status, 200, "{latest}");
+    assert!(
+        latest["snapshot"]["memory"]["totalBytes"]
+            .as_str()
+            .is_some(),
+        "{latest}"
+    );
     server.stop().await;
 
     // A restart keeps the monitor, its state and its results, and goes on checking.

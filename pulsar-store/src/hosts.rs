@@ -2,6 +2,7 @@
 //! dialects but the batch insert of samples ([`Backend::insert_host_samples`]).
 
 use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
 
 use crate::backend::Backend;
 use crate::error::{Result, StoreError};
@@ -14,7 +15,7 @@ use crate::sql::{
     Conn, Field, Merge, ROWS_PER_STATEMENT, Statement, Upsert, insert_values, on_conflict,
 };
 use pulsar_core::proto::v1::HostSnapshot;
-use pulsar_core::{BucketSize, HostPoint, from_unix_ms, named_series, series_points};
+use pulsar_core::{BucketSize, HostSeries, from_unix_ms, named_series, series_points};
 
 /// The rows of `samples` to store: each checked, the first of each (host, time) only.
 pub(crate) fn sample_rows(samples: &[HostSnapshot]) -> Result<Vec<HostSampleColumns>> {
@@ -119,7 +120,7 @@ pub(crate) async fn series<C: Conn>(
     hostname: &str,
     range: TimeRange,
     points: u32,
-) -> Result<Vec<HostPoint>> {
+) -> Result<HostSeries> {
     let points = series_points(range.from, range.to, points)?;
     let plan = series_plan(range, points);
     let sql = match plan.source {
@@ -165,7 +166,7 @@ pub(crate) async fn series<C: Conn>(
         None => named_from_samples(conn, hostname, &plan).await?,
         Some(bucket) => named_from_averages(conn, hostname, &plan, bucket).await?,
     };
-    Ok(rows
+    let points = rows
         .into_iter()
         .map(|row| {
             let step = row.step_index;
@@ -173,7 +174,11 @@ pub(crate) async fn series<C: Conn>(
             point.named = named.remove(&step).unwrap_or_default();
             point
         })
-        .collect())
+        .collect();
+    Ok(HostSeries {
+        step: Duration::from_millis(u64::try_from(plan.step_ms).unwrap_or(0)),
+        points,
+    })
 }
 
 /// The named series per step index, averaged from the minute or hour averages.

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{
-    BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostPoint, Incident, IncidentId,
+    BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostSeries, Incident, IncidentId,
     Monitor, MonitorId, MonitorState, NewMonitor, NotificationChannel, PhaseSeries, Rollup,
     SeriesPlan, Summary, from_unix_ms,
 };
@@ -380,7 +380,7 @@ impl<B: Backend> Store for SqlStore<B> {
         hostname: &str,
         range: TimeRange,
         points: u32,
-    ) -> Result<Vec<HostPoint>> {
+    ) -> Result<HostSeries> {
         hosts::series(&mut *self.pool.acquire().await?, hostname, range, points).await
     }
 

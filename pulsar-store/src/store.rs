@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{
-    BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostPoint, Incident, IncidentId,
+    BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostSeries, Incident, IncidentId,
     Monitor, MonitorId, MonitorState, NotificationChannel, PhaseSeries, Rollup, Summary,
 };
 
@@ -209,7 +209,7 @@ pub trait Store: Send + Sync + 'static {
         hostname: &str,
         range: TimeRange,
         points: u32,
-    ) -> Result<Vec<HostPoint>>;
+    ) -> Result<HostSeries>;
 
     // ---- notification channels and deliveries ----
 

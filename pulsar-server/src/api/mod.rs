@@ -3,6 +3,7 @@
 
 mod connect;
 mod errors;
+mod hosts;
 mod monitors;
 
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub fn app(state: AppState) -> Router {
             "/pulsar.v1.MonitorService/{method}",
             post(monitors::monitor_service),
         )
+        .route("/pulsar.v1.HostService/{method}", post(hosts::host_service))
         .route("/healthz", get(|| async { "ok\n" }))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(state)

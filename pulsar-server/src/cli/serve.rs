@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
@@ -28,6 +29,28 @@ pub(crate) struct ServeArgs {
     /// Checks run at once.
     #[arg(long, env = "PULSAR_CONCURRENCY", default_value_t = DEFAULT_CONCURRENCY)]
     concurrency: usize,
+    /// How often this host is sampled, e.g. 5s or 1m.
+    #[arg(long, env = "PULSAR_HOST_INTERVAL", default_value = "5s", value_parser = parse_interval)]
+    host_interval: Duration,
+}
+
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("not a duration: {text:?}"))?;
+    let interval = match unit {
+        "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n * 60),
+        _ => return Err(format!("not a duration: {text:?} (use s or m)")),
+    };
+    if interval.is_zero() {
+        return Err("must be at least 1s".into());
+    }
+    Ok(interval)
 }
 
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -50,6 +73,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             name: args.name.unwrap_or_else(default_name),
             region: args.region,
             concurrency: args.concurrency,
+            host_interval: args.host_interval,
         };
         serve(listener, config, stop_signal()).await
     })?;

@@ -73,7 +73,7 @@ pub(crate) async fn host_samples_store_latest_and_downsample(store: Arc<dyn Stor
 
     // 2 h in 120 points: one per minute, from minute averages.
     let range = TimeRange::new(at(start), at(start + 2 * HOUR_MS));
-    let points = store.host_series("web-1", range, 120).await.unwrap();
+    let points = store.host_series("web-1", range, 120).await.unwrap().points;
     assert_eq!(points.len(), 120);
     for (i, p) in points.iter().enumerate() {
         assert_eq!(ms(p.at), start + i as i64 * MINUTE_MS);
@@ -86,13 +86,15 @@ pub(crate) async fn host_samples_store_latest_and_downsample(store: Arc<dyn Stor
 
     // 2 h in 4 points: 30-minute steps.
     let coarse = store.host_series("web-1", range, 4).await.unwrap();
+    assert_eq!(coarse.step, Duration::from_secs(1_800));
+    let coarse = coarse.points;
     assert_eq!(coarse.len(), 4);
     assert_eq!(coarse[0].samples, 180);
     assert_eq!(coarse[0].metrics.cpu_busy_pct, Some(14.5));
     assert_eq!(coarse[1].metrics.cpu_busy_pct, Some(44.5));
 
     // 2 h in 2 points: hour steps, from hour averages.
-    let hourly = store.host_series("web-1", range, 2).await.unwrap();
+    let hourly = store.host_series("web-1", range, 2).await.unwrap().points;
     assert_eq!(hourly.len(), 2);
     for (i, p) in hourly.iter().enumerate() {
         assert_eq!(ms(p.at), start + i as i64 * HOUR_MS);
@@ -102,7 +104,7 @@ pub(crate) async fn host_samples_store_latest_and_downsample(store: Arc<dyn Stor
 
     // 10 minutes in 30 points: 20-second steps from raw samples.
     let fine = TimeRange::new(at(start), at(start + 10 * MINUTE_MS));
-    let points = store.host_series("web-1", fine, 30).await.unwrap();
+    let points = store.host_series("web-1", fine, 30).await.unwrap().points;
     assert_eq!(points.len(), 30);
     assert_eq!(points[3].samples, 2);
     assert_eq!(ms(points[3].at), start + 60_000);
@@ -112,6 +114,7 @@ pub(crate) async fn host_samples_store_latest_and_downsample(store: Arc<dyn Stor
             .host_series("nope", range, 10)
             .await
             .unwrap()
+            .points
             .is_empty()
     );
     let _ = Duration::ZERO;
@@ -198,7 +201,11 @@ pub(crate) async fn host_history_keeps_named_series_and_checks_its_windows(store
     // From minute averages (one point a minute) and from raw samples (30 s steps): the
     // same names, the same averages.
     for points in [10, 20] {
-        let series = store.host_series("web-1", range, points).await.unwrap();
+        let series = store
+            .host_series("web-1", range, points)
+            .await
+            .unwrap()
+            .points;
         assert_eq!(series.len(), points as usize);
         let per_minute = points as usize / 10;
         for (i, point) in series.iter().enumerate() {
@@ -220,7 +227,7 @@ pub(crate) async fn host_history_keeps_named_series_and_checks_its_windows(store
     }
     // An hour-level read of the same data.
     let hours = TimeRange::new(at(start), at(start + 2 * HOUR_MS));
-    let hourly = store.host_series("web-1", hours, 2).await.unwrap();
+    let hourly = store.host_series("web-1", hours, 2).await.unwrap().points;
     assert_eq!(hourly[0].named["processes.zombie"], 3.0);
 
     // Windows and limits are checked: a backwards range is refused, points are capped.
@@ -230,7 +237,11 @@ pub(crate) async fn host_history_keeps_named_series_and_checks_its_windows(store
     };
     assert_eq!(errors[0].field, "to_unix_ms");
     let year = TimeRange::new(at(start - 365 * 86_400_000), at(start + HOUR_MS));
-    let capped = store.host_series("web-1", year, u32::MAX).await.unwrap();
+    let capped = store
+        .host_series("web-1", year, u32::MAX)
+        .await
+        .unwrap()
+        .points;
     assert!(!capped.is_empty() && capped.len() <= pulsar_core::SERIES_MAX_POINTS as usize);
 
     let hosts = store.list_hosts().await.unwrap();

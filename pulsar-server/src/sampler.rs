@@ -1,0 +1,68 @@
+//! The host sampler: every process that checks sites also reports the host it runs on. Each
+//! interval it takes a snapshot, stores it under its host identity and publishes it.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pulsar_core::proto::v1;
+use pulsar_host::HostCollector;
+use pulsar_queue::EventBus;
+use pulsar_store::Store;
+
+/// How often a process samples its host unless told otherwise.
+pub const DEFAULT_HOST_INTERVAL: Duration = Duration::from_secs(5);
+
+/// What the sampler works with.
+pub struct Sampler {
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<dyn EventBus>,
+    pub collector: HostCollector,
+    pub interval: Duration,
+}
+
+impl Sampler {
+    /// Samples every `interval` until `shutdown` resolves. A snapshot that cannot be stored
+    /// is logged and the next one tries again.
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
+        let mut ticks = tokio::time::interval(self.interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => return,
+                _ = ticks.tick() => self.sample().await,
+            }
+        }
+    }
+
+    async fn sample(&mut self) {
+        let snapshot = match self.collector.collect_async().await {
+            Ok(snapshot) => snapshot,
+            Err(error) => {
+                tracing::warn!(%error, "could not sample the host");
+                return;
+            }
+        };
+        if let Err(error) = self
+            .store
+            .insert_host_samples(std::slice::from_ref(&snapshot))
+            .await
+        {
+            tracing::warn!(%error, "could not store a host sample");
+            return;
+        }
+        let host = if snapshot.host.is_empty() {
+            snapshot.hostname.clone()
+        } else {
+            snapshot.host.clone()
+        };
+        if let Err(error) = self
+            .bus
+            .publish_event(&v1::Event::host_sampled(host, snapshot))
+            .await
+        {
+            tracing::warn!(%error, "could not publish a host sample");
+        }
+    }
+}

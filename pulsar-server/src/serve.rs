@@ -71,6 +71,12 @@ pub async fn serve(
         queue: Arc::clone(&queue),
     };
     let scheduler = tokio::spawn(scheduler.run(until_stopped()));
+    let state = AppState::new(Arc::clone(&store)).with_checks(
+        Arc::clone(&prober),
+        Arc::clone(&bus),
+        config.name.clone(),
+        config.region.clone(),
+    );
     let worker = Worker {
         store: Arc::clone(&store),
         queue,
@@ -90,8 +96,7 @@ pub async fn serve(
     let sampler = tokio::spawn(sampler.run(until_stopped()));
     let address: SocketAddr = listener.local_addr()?;
     tracing::info!(%address, database = %path.display(), "pulsar serve is up");
-    let api = axum::serve(listener, app(AppState::new(Arc::clone(&store))))
-        .with_graceful_shutdown(until_stopped());
+    let api = axum::serve(listener, app(state)).with_graceful_shutdown(until_stopped());
     let api = tokio::spawn(async move { api.await });
 
     shutdown.await;

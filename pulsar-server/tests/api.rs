@@ -312,3 +312,93 @@ async fn hosts_are_listed_with_their_latest_snapshot_and_history() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(violations(&error), ["to_unix_ms"]);
 }
+
+#[tokio::test]
+async fn summaries_phase_series_and_check_now() {
+    let target = pulsar_probe::testkit::TestServer::start(
+        &pulsar_probe::testkit::TestPki::new().unwrap(),
+        pulsar_probe::testkit::ServerOptions::default(),
+    )
+    .await
+    .unwrap();
+    let plain = state().await;
+    let prober = Arc::new(pulsar_probe::Prober::new().unwrap());
+    let bus: Arc<dyn pulsar_queue::EventBus> =
+        Arc::new(pulsar_queue::BusBuilder::new().in_process());
+    let state = plain.clone().with_checks(prober, bus, "api-1", "eu");
+    let (_, created) = call(
+        &state,
+        "CreateMonitor",
+        json!({"monitor": {"name": "target", "url": target.url("/")}}),
+    )
+    .await;
+    let id = created["monitor"]["id"].as_str().unwrap().to_owned();
+
+    // A manual check runs at once, is stored and answered, marked manual.
+    let (status, checked) = call(&state, "CheckNow", json!({"id": id})).await;
+    assert_eq!(status, StatusCode::OK, "{checked}");
+    let result = &checked["result"];
+    assert_eq!(
+        (result["outcome"].as_str(), result["manual"].as_bool()),
+        (Some("OUTCOME_UP"), Some(true))
+    );
+    assert_eq!(result["worker"], "api-1");
+    let (_, listed) = call(&state, "ListResults", json!({"monitorId": id})).await;
+    assert_eq!(listed["results"][0], *result);
+    // Not twice in a row, and not where no checks run.
+    let (status, error) = call(&state, "CheckNow", json!({"id": id})).await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("resource_exhausted"))
+    );
+    let (status, error) = call(&plain, "CheckNow", json!({"id": id})).await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("unavailable"))
+    );
+
+    // Summaries of the four default windows; a manual check counts in none of them.
+    let (status, summaries) = call(&state, "GetSummaries", json!({"monitorIds": [id]})).await;
+    assert_eq!(status, StatusCode::OK, "{summaries}");
+    let windows = summaries["windows"].as_array().unwrap();
+    let lengths: Vec<u64> = windows
+        .iter()
+        .map(|w| w["windowSeconds"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lengths, [3_600, 86_400, 604_800, 2_592_000]);
+    assert!(
+        windows[0]["summaries"][0]["checks"]
+            .as_str()
+            .is_none_or(|c| c == "0"),
+        "{summaries}"
+    );
+    let (status, error) = call(&state, "GetSummaries", json!({"monitorIds": ["x"]})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(violations(&error), ["monitor_ids[0]"]);
+    let (status, error) = call(
+        &state,
+        "GetSummaries",
+        json!({"monitorIds": [id], "windowSeconds": [1]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(violations(&error), ["window_seconds"]);
+
+    let from = pulsar_core::unix_ms(std::time::SystemTime::now()) - 3_600_000;
+    let (status, series) = call(
+        &state,
+        "GetPhaseSeries",
+        json!({"monitorId": id, "fromUnixMs": from.to_string()}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{series}");
+    assert_eq!(series["stepMs"], "60000");
+    let (status, error) = call(
+        &state,
+        "GetPhaseSeries",
+        json!({"monitorId": id, "fromUnixMs": "9999999999999"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(violations(&error), ["to_unix_ms"]);
+}

@@ -6,27 +6,77 @@ mod errors;
 mod hosts;
 mod monitors;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use pulsar_store::Store;
+use pulsar_core::MonitorId;
+use pulsar_probe::Prober;
+use pulsar_queue::EventBus;
+use pulsar_store::{Retention, Store};
 
 pub use connect::{Code, ConnectError};
 
 /// The largest request body the API reads; a larger one is refused before it is read whole.
 pub const MAX_REQUEST_BYTES: usize = 1 << 20;
 
+/// The shortest time between two `CheckNow` calls of one monitor.
+pub const CHECK_NOW_SPACING: Duration = Duration::from_secs(5);
+
 /// What the API's handlers share.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// Runs `CheckNow`; without one, `CheckNow` is unavailable.
+    pub prober: Option<Arc<Prober>>,
+    /// Where a manual check's result is published, when there is a bus.
+    pub bus: Option<Arc<dyn EventBus>>,
+    /// What the store keeps: history charts read minute rows only where they still exist.
+    pub retention: Retention,
+    /// The worker name and region recorded with manual checks.
+    pub worker: (String, String),
+    check_now: Arc<Mutex<HashMap<MonitorId, Instant>>>,
 }
 
 impl AppState {
+    /// The API over `store` alone: every read and write, no `CheckNow`.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self {
+            store,
+            prober: None,
+            bus: None,
+            retention: Retention::default(),
+            worker: ("api".into(), String::new()),
+            check_now: Arc::default(),
+        }
+    }
+
+    /// Runs `CheckNow` with `prober`, recorded as `worker` in `region`, published on `bus`.
+    pub fn with_checks(
+        mut self,
+        prober: Arc<Prober>,
+        bus: Arc<dyn EventBus>,
+        worker: impl Into<String>,
+        region: impl Into<String>,
+    ) -> Self {
+        self.prober = Some(prober);
+        self.bus = Some(bus);
+        self.worker = (worker.into(), region.into());
+        self
+    }
+
+    /// Whether a `CheckNow` of `id` may run at `now`; records it when it may.
+    fn may_check_now(&self, id: MonitorId, now: Instant) -> bool {
+        let mut last = self.check_now.lock().unwrap_or_else(|e| e.into_inner());
+        last.retain(|_, at| now.duration_since(*at) < CHECK_NOW_SPACING);
+        if last.contains_key(&id) {
+            return false;
+        }
+        last.insert(id, now);
+        true
     }
 }
 

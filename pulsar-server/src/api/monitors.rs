@@ -2,18 +2,20 @@
 //! Every monitor a read returns goes out redacted (secret header values masked); an update
 //! that sends the masks back keeps the stored secrets (the store's rule).
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use pulsar_core::proto::v1;
-use pulsar_core::{Monitor, MonitorId, MonitorState, from_unix_ms};
+use pulsar_core::{
+    CheckResult, Monitor, MonitorId, MonitorState, SUMMARY_WINDOWS, classify, from_unix_ms,
+};
 use pulsar_store::{MonitorFilter, PageRequest, ResultFilter, TimeRange};
 
 use super::AppState;
-use super::connect::{Codec, ConnectError, unary, unsupported_media_type};
+use super::connect::{Code, Codec, ConnectError, unary, unsupported_media_type};
 use super::errors::malformed;
 
 /// Dispatches `/pulsar.v1.MonitorService/{method}`.
@@ -49,6 +51,9 @@ pub(crate) async fn monitor_service(
         }
         "ListResults" => unary(codec, body, |r| list_results(s, r)).await,
         "GetOverview" => unary(codec, body, |r| overview(s, r)).await,
+        "GetSummaries" => unary(codec, body, |r| summaries(s, r)).await,
+        "GetPhaseSeries" => unary(codec, body, |r| phase_series(s, r)).await,
+        "CheckNow" => unary(codec, body, |r| check_now(s, r)).await,
         _ => (StatusCode::NOT_FOUND, "no such method\n").into_response(),
     }
 }
@@ -231,6 +236,102 @@ async fn overview(
         unknown: count(counts.unknown),
         open_incidents: count(overview.open_incidents),
     })
+}
+
+async fn summaries(
+    state: &AppState,
+    request: v1::GetSummariesRequest,
+) -> Result<v1::GetSummariesResponse, ConnectError> {
+    let ids = request
+        .monitor_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| monitor_id(&format!("monitor_ids[{i}]"), id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let windows: Vec<Duration> = if request.window_seconds.is_empty() {
+        SUMMARY_WINDOWS.to_vec()
+    } else {
+        request
+            .window_seconds
+            .iter()
+            .map(|&s| Duration::from_secs(u64::from(s)))
+            .collect()
+    };
+    let now = SystemTime::now();
+    let mut answered = Vec::with_capacity(windows.len());
+    for window in windows {
+        let summaries = state.store.summaries(&ids, window, now).await?;
+        answered.push(v1::SummaryWindow {
+            window_seconds: u32::try_from(window.as_secs()).unwrap_or(u32::MAX),
+            summaries: summaries.into_iter().map(Into::into).collect(),
+        });
+    }
+    Ok(v1::GetSummariesResponse { windows: answered })
+}
+
+async fn phase_series(
+    state: &AppState,
+    request: v1::GetPhaseSeriesRequest,
+) -> Result<v1::GetPhaseSeriesResponse, ConnectError> {
+    let id = monitor_id("monitor_id", &request.monitor_id)?;
+    let now = SystemTime::now();
+    let to = match request.to_unix_ms {
+        0 => now,
+        ms => from_unix_ms(ms),
+    };
+    let range = TimeRange::new(from_unix_ms(request.from_unix_ms), to);
+    let series = state
+        .store
+        .phase_series(id, range, request.max_points, &state.retention, now)
+        .await?;
+    Ok(series.into())
+}
+
+/// Runs the monitor's check at once, stores it as a manual check (left out of uptime,
+/// rollups and the alert rule) and answers it. At most one per monitor every
+/// [`CHECK_NOW_SPACING`](super::CHECK_NOW_SPACING).
+async fn check_now(
+    state: &AppState,
+    request: v1::CheckNowRequest,
+) -> Result<v1::CheckNowResponse, ConnectError> {
+    let id = monitor_id("id", &request.id)?;
+    let Some(prober) = &state.prober else {
+        return Err(ConnectError::new(
+            Code::Unavailable,
+            "this process runs no checks",
+        ));
+    };
+    let monitor = state.store.get_monitor(id).await?;
+    if !state.may_check_now(id, std::time::Instant::now()) {
+        return Err(ConnectError::new(
+            Code::ResourceExhausted,
+            "this monitor was checked moments ago; try again in a few seconds",
+        ));
+    }
+    let report = prober.check(&monitor.check).await;
+    let verdict = classify(&report, &monitor.expect);
+    let (worker, region) = &state.worker;
+    let result = CheckResult::run_on_demand(
+        monitor.id,
+        monitor.interval,
+        worker,
+        region,
+        report,
+        verdict,
+    );
+    state
+        .store
+        .record_results(std::slice::from_ref(&result))
+        .await?;
+    let wire = v1::CheckResult::from(result);
+    if let Some(bus) = &state.bus
+        && let Err(error) = bus
+            .publish_event(&v1::Event::check_completed(wire.clone()))
+            .await
+    {
+        tracing::warn!(%error, "could not publish a manual check");
+    }
+    Ok(v1::CheckNowResponse { result: Some(wire) })
 }
 
 /// A monitor's field errors under the request's `monitor` field.

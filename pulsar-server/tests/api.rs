@@ -402,3 +402,106 @@ async fn summaries_phase_series_and_check_now() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(violations(&error), ["to_unix_ms"]);
 }
+
+async fn alert_call(state: &AppState, method: &str, body: Value) -> (StatusCode, Value) {
+    let request = Request::post(format!("/pulsar.v1.AlertService/{method}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let response = app(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn channels_routing_incidents_and_deliveries() {
+    let state = state().await;
+    let (status, created) = alert_call(
+        &state,
+        "CreateChannel",
+        json!({"channel": {"name": "ops", "kind": "webhook", "enabled": true,
+            "config": {"url": "https://hooks.example.com/T0/secret", "format": "json"}}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let channel = created["channel"].clone();
+    assert_eq!(channel["config"]["url"], "********", "secrets are masked");
+    let id = channel["id"].as_str().unwrap().to_owned();
+
+    // A full replace that sends the mask back keeps the stored URL.
+    let mut edited = channel.clone();
+    edited["config"]["format"] = json!("text");
+    let (status, _) = alert_call(&state, "UpdateChannel", json!({"channel": edited})).await;
+    assert_eq!(status, StatusCode::OK);
+    let stored = state
+        .store
+        .get_channel(pulsar_core::ChannelId(id.parse().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(stored.config["url"], "https://hooks.example.com/T0/secret");
+    let (_, listed) = alert_call(&state, "ListChannels", json!({})).await;
+    assert_eq!(listed["channels"][0]["config"]["format"], "text");
+
+    // Routing: to one monitor, by id.
+    let (_, monitor) = call(
+        &state,
+        "CreateMonitor",
+        json!({"monitor": {"name": "api", "url": "https://api.example.com/"}}),
+    )
+    .await;
+    let monitor_id = monitor["monitor"]["id"].as_str().unwrap().to_owned();
+    let routing = json!({"routing": {"channelId": id, "monitorIds": [monitor_id]}});
+    let (status, set) = alert_call(&state, "SetChannelRouting", routing).await;
+    assert_eq!(status, StatusCode::OK, "{set}");
+    let (_, got) = alert_call(&state, "GetChannelRouting", json!({"channelId": id})).await;
+    assert_eq!(got["routing"]["monitorIds"][0], monitor_id.as_str());
+    let bad = json!({"routing": {"channelId": id, "monitorIds": ["nope"]}});
+    let (status, error) = alert_call(&state, "SetChannelRouting", bad).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(violations(&error), ["routing.monitor_ids[0]"]);
+
+    // Incidents: one opens when the monitor goes down.
+    state
+        .store
+        .set_monitor_state(
+            monitor_id.parse().unwrap(),
+            pulsar_core::MonitorState::Down,
+            std::time::SystemTime::now(),
+            "connection refused",
+        )
+        .await
+        .unwrap();
+    let (_, incidents) = alert_call(&state, "ListIncidents", json!({"openOnly": true})).await;
+    assert_eq!(
+        incidents["incidents"][0]["cause"], "connection refused",
+        "{incidents}"
+    );
+    let (status, deliveries) = alert_call(&state, "ListDeliveries", json!({"channelId": id})).await;
+    assert_eq!(status, StatusCode::OK, "{deliveries}");
+
+    // Errors: invalid, unknown, and the test send that needs the notifier.
+    let (status, error) = alert_call(
+        &state,
+        "CreateChannel",
+        json!({"channel": {"kind": "webhook"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        violations(&error).contains(&"channel.name".to_owned()),
+        "{error}"
+    );
+    let (status, _) = alert_call(&state, "GetChannel", json!({"id": "999999"})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, error) = alert_call(&state, "TestChannel", json!({"id": id})).await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unimplemented"))
+    );
+    let (status, _) = alert_call(&state, "DeleteChannel", json!({"id": id})).await;
+    assert_eq!(status, StatusCode::OK);
+}

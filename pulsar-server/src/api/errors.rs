@@ -48,3 +48,24 @@ impl From<pulsar_core::CoreError> for ConnectError {
         }
     }
 }
+
+/// A core error about a value the request holds in `field`: its field paths under `field`.
+pub(crate) fn under_core(field: &str, error: pulsar_core::CoreError) -> ConnectError {
+    match &error {
+        pulsar_core::CoreError::Malformed {
+            field: inner,
+            reason,
+        } => malformed(&format!("{field}.{inner}"), reason.clone()),
+        other => ConnectError::invalid(other.to_string(), bad_request(field, other.field_errors())),
+    }
+}
+
+/// A store error about a value the request holds in `field`: field paths under `field`.
+pub(crate) fn under(field: &str, error: StoreError) -> ConnectError {
+    match &error {
+        StoreError::Invalid(errors) => {
+            ConnectError::invalid(error.to_string(), bad_request(field, errors))
+        }
+        _ => error.into(),
+    }
+}

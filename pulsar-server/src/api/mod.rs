@@ -1,8 +1,10 @@
 //! The HTTP surface: the Connect services of `pulsar.v1` (`/pulsar.v1.<Service>/<Method>`,
 //! unary, JSON or binary protobuf) and the health endpoint.
 
+mod alerts;
 mod connect;
 mod errors;
+mod fields;
 mod hosts;
 mod monitors;
 
@@ -88,6 +90,10 @@ pub fn app(state: AppState) -> Router {
             post(monitors::monitor_service),
         )
         .route("/pulsar.v1.HostService/{method}", post(hosts::host_service))
+        .route(
+            "/pulsar.v1.AlertService/{method}",
+            post(alerts::alert_service),
+        )
         .route("/healthz", get(|| async { "ok\n" }))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(state)

@@ -9,14 +9,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use pulsar_core::proto::v1;
-use pulsar_core::{
-    CheckResult, Monitor, MonitorId, MonitorState, SUMMARY_WINDOWS, classify, from_unix_ms,
-};
-use pulsar_store::{MonitorFilter, PageRequest, ResultFilter, TimeRange};
+use pulsar_core::{CheckResult, Monitor, MonitorState, SUMMARY_WINDOWS, classify};
+use pulsar_store::{MonitorFilter, ResultFilter};
 
 use super::AppState;
 use super::connect::{Code, Codec, ConnectError, unary, unsupported_media_type};
-use super::errors::malformed;
+use super::errors::{malformed, under, under_core};
+use super::fields::{monitor_id, page, range};
 
 /// Dispatches `/pulsar.v1.MonitorService/{method}`.
 pub(crate) async fn monitor_service(
@@ -58,27 +57,9 @@ pub(crate) async fn monitor_service(
     }
 }
 
-fn monitor_id(field: &str, id: &str) -> Result<MonitorId, ConnectError> {
-    if id.is_empty() {
-        return Err(malformed(field, "required"));
-    }
-    id.parse().map_err(|_| malformed(field, "not a monitor id"))
-}
-
 /// The monitor as a person may see it.
 fn shown(monitor: &Monitor) -> Option<v1::Monitor> {
     Some(monitor.redacted().into())
-}
-
-fn page(size: u32, token: String) -> PageRequest {
-    PageRequest {
-        limit: if size == 0 {
-            pulsar_store::DEFAULT_PAGE_LIMIT
-        } else {
-            size
-        },
-        cursor: (!token.is_empty()).then_some(token),
-    }
 }
 
 async fn create(
@@ -88,12 +69,12 @@ async fn create(
     let mut wire = request.monitor.unwrap_or_default();
     // The server assigns the id.
     wire.id.clear();
-    let monitor = Monitor::try_from(wire).map_err(prefixed)?;
+    let monitor = Monitor::try_from(wire).map_err(|e| under_core("monitor", e))?;
     let created = state
         .store
         .create_monitor(&monitor, SystemTime::now())
         .await
-        .map_err(|e| prefixed_store(e, "monitor"))?;
+        .map_err(|e| under("monitor", e))?;
     Ok(v1::CreateMonitorResponse {
         monitor: shown(&created),
     })
@@ -150,12 +131,12 @@ async fn update(
 ) -> Result<v1::UpdateMonitorResponse, ConnectError> {
     let wire = request.monitor.unwrap_or_default();
     monitor_id("monitor.id", &wire.id)?;
-    let monitor = Monitor::from_update(wire).map_err(prefixed)?;
+    let monitor = Monitor::from_update(wire).map_err(|e| under_core("monitor", e))?;
     let written = state
         .store
         .update_monitor(&monitor, SystemTime::now())
         .await
-        .map_err(|e| prefixed_store(e, "monitor"))?;
+        .map_err(|e| under("monitor", e))?;
     Ok(v1::UpdateMonitorResponse {
         monitor: shown(&written.monitor),
     })
@@ -188,12 +169,8 @@ async fn list_results(
     request: v1::ListResultsRequest,
 ) -> Result<v1::ListResultsResponse, ConnectError> {
     let id = monitor_id("monitor_id", &request.monitor_id)?;
-    let to = match request.to_unix_ms {
-        0 => SystemTime::now(),
-        ms => from_unix_ms(ms),
-    };
     let filter = ResultFilter {
-        range: TimeRange::new(from_unix_ms(request.from_unix_ms), to),
+        range: range(request.from_unix_ms, request.to_unix_ms, SystemTime::now()),
         worker: (!request.worker.is_empty()).then_some(request.worker),
         region: (!request.region.is_empty()).then_some(request.region),
     };
@@ -275,11 +252,7 @@ async fn phase_series(
 ) -> Result<v1::GetPhaseSeriesResponse, ConnectError> {
     let id = monitor_id("monitor_id", &request.monitor_id)?;
     let now = SystemTime::now();
-    let to = match request.to_unix_ms {
-        0 => now,
-        ms => from_unix_ms(ms),
-    };
-    let range = TimeRange::new(from_unix_ms(request.from_unix_ms), to);
+    let range = range(request.from_unix_ms, request.to_unix_ms, now);
     let series = state
         .store
         .phase_series(id, range, request.max_points, &state.retention, now)
@@ -332,26 +305,4 @@ async fn check_now(
         tracing::warn!(%error, "could not publish a manual check");
     }
     Ok(v1::CheckNowResponse { result: Some(wire) })
-}
-
-/// A monitor's field errors under the request's `monitor` field.
-fn prefixed(error: pulsar_core::CoreError) -> ConnectError {
-    match &error {
-        pulsar_core::CoreError::Malformed { field, reason } => {
-            malformed(&format!("monitor.{field}"), reason.clone())
-        }
-        other => ConnectError::invalid(
-            other.to_string(),
-            pulsar_core::bad_request("monitor", other.field_errors()),
-        ),
-    }
-}
-
-fn prefixed_store(error: pulsar_store::StoreError, prefix: &str) -> ConnectError {
-    match &error {
-        pulsar_store::StoreError::Invalid(errors) => {
-            ConnectError::invalid(error.to_string(), pulsar_core::bad_request(prefix, errors))
-        }
-        _ => error.into(),
-    }
 }

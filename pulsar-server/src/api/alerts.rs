@@ -1,0 +1,165 @@
+//! `pulsar.v1.AlertService`: notification channels (read with their secrets masked), which
+//! monitors each alerts for, incidents, and the delivery log.
+
+use std::time::SystemTime;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use pulsar_core::proto::v1;
+use pulsar_core::{ChannelId, ChannelRouting, NotificationChannel};
+use pulsar_store::{DeliveryFilter, IncidentFilter};
+
+use super::AppState;
+use super::connect::{Code, Codec, ConnectError, unary, unsupported_media_type};
+use super::fields::{optional_monitor_id, page};
+
+/// Dispatches `/pulsar.v1.AlertService/{method}`.
+pub(crate) async fn alert_service(
+    State(state): State<AppState>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(codec) = Codec::of(&headers) else {
+        return unsupported_media_type();
+    };
+    let s = &state;
+    match method.as_str() {
+        "CreateChannel" => unary(codec, body, |r| create(s, r)).await,
+        "GetChannel" => {
+            unary(codec, body, |r: v1::GetChannelRequest| async move {
+                let channel = s.store.get_channel(ChannelId(r.id)).await?;
+                Ok(v1::GetChannelResponse {
+                    channel: shown(&channel),
+                })
+            })
+            .await
+        }
+        "ListChannels" => {
+            unary(codec, body, |_: v1::ListChannelsRequest| async move {
+                let channels = s.store.list_channels().await?;
+                Ok(v1::ListChannelsResponse {
+                    channels: channels.iter().filter_map(shown).collect(),
+                })
+            })
+            .await
+        }
+        "UpdateChannel" => unary(codec, body, |r| update(s, r)).await,
+        "DeleteChannel" => {
+            unary(codec, body, |r: v1::DeleteChannelRequest| async move {
+                s.store.delete_channel(ChannelId(r.id)).await?;
+                Ok(v1::DeleteChannelResponse {})
+            })
+            .await
+        }
+        "TestChannel" => unary(codec, body, |_: v1::TestChannelRequest| async move {
+            Err::<v1::TestChannelResponse, _>(ConnectError::new(
+                Code::Unimplemented,
+                "test notifications are sent by the notifier, which this server does not run yet",
+            ))
+        })
+        .await,
+        "GetChannelRouting" => {
+            unary(codec, body, |r: v1::GetChannelRoutingRequest| async move {
+                let routing = s.store.get_channel_routing(ChannelId(r.channel_id)).await?;
+                Ok(v1::GetChannelRoutingResponse {
+                    routing: Some(routing.into()),
+                })
+            })
+            .await
+        }
+        "SetChannelRouting" => unary(codec, body, |r| set_routing(s, r)).await,
+        "ListIncidents" => unary(codec, body, |r| incidents(s, r)).await,
+        "ListDeliveries" => unary(codec, body, |r| deliveries(s, r)).await,
+        _ => (StatusCode::NOT_FOUND, "no such method\n").into_response(),
+    }
+}
+
+/// The channel as a person may see it.
+fn shown(channel: &NotificationChannel) -> Option<v1::NotificationChannel> {
+    Some(channel.redacted().into())
+}
+
+async fn create(
+    state: &AppState,
+    request: v1::CreateChannelRequest,
+) -> Result<v1::CreateChannelResponse, ConnectError> {
+    let channel = NotificationChannel::from(request.channel.unwrap_or_default());
+    let created = state
+        .store
+        .create_channel(&channel, SystemTime::now())
+        .await
+        .map_err(|e| super::errors::under("channel", e))?;
+    Ok(v1::CreateChannelResponse {
+        channel: shown(&created),
+    })
+}
+
+async fn update(
+    state: &AppState,
+    request: v1::UpdateChannelRequest,
+) -> Result<v1::UpdateChannelResponse, ConnectError> {
+    let channel = NotificationChannel::from(request.channel.unwrap_or_default());
+    let updated = state
+        .store
+        .update_channel(&channel, SystemTime::now())
+        .await
+        .map_err(|e| super::errors::under("channel", e))?;
+    Ok(v1::UpdateChannelResponse {
+        channel: shown(&updated),
+    })
+}
+
+async fn set_routing(
+    state: &AppState,
+    request: v1::SetChannelRoutingRequest,
+) -> Result<v1::SetChannelRoutingResponse, ConnectError> {
+    let routing = ChannelRouting::try_from(request.routing.unwrap_or_default())
+        .map_err(|e| super::errors::under_core("routing", e))?;
+    let set = state
+        .store
+        .set_channel_routing(&routing)
+        .await
+        .map_err(|e| super::errors::under("routing", e))?;
+    Ok(v1::SetChannelRoutingResponse {
+        routing: Some(set.into()),
+    })
+}
+
+async fn incidents(
+    state: &AppState,
+    request: v1::ListIncidentsRequest,
+) -> Result<v1::ListIncidentsResponse, ConnectError> {
+    let filter = IncidentFilter {
+        monitor_id: optional_monitor_id("monitor_id", &request.monitor_id)?,
+        open_only: request.open_only,
+    };
+    let page = state
+        .store
+        .list_incidents(&filter, &page(request.page_size, request.page_token))
+        .await?;
+    Ok(v1::ListIncidentsResponse {
+        incidents: page.items.into_iter().map(Into::into).collect(),
+        next_page_token: page.next_cursor.unwrap_or_default(),
+    })
+}
+
+async fn deliveries(
+    state: &AppState,
+    request: v1::ListDeliveriesRequest,
+) -> Result<v1::ListDeliveriesResponse, ConnectError> {
+    let filter = DeliveryFilter {
+        channel_id: (request.channel_id != 0).then_some(ChannelId(request.channel_id)),
+        monitor_id: optional_monitor_id("monitor_id", &request.monitor_id)?,
+    };
+    let page = state
+        .store
+        .list_deliveries(&filter, &page(request.page_size, request.page_token))
+        .await?;
+    Ok(v1::ListDeliveriesResponse {
+        deliveries: page.items.into_iter().map(Into::into).collect(),
+        next_page_token: page.next_cursor.unwrap_or_default(),
+    })
+}

@@ -71,12 +71,14 @@ pub async fn serve(
         queue: Arc::clone(&queue),
     };
     let scheduler = tokio::spawn(scheduler.run(until_stopped()));
-    let state = AppState::new(Arc::clone(&store)).with_checks(
-        Arc::clone(&prober),
-        Arc::clone(&bus),
-        config.name.clone(),
-        config.region.clone(),
-    );
+    let state = AppState::new(Arc::clone(&store))
+        .with_checks(
+            Arc::clone(&prober),
+            Arc::clone(&bus),
+            config.name.clone(),
+            config.region.clone(),
+        )
+        .with_queue(Arc::clone(&queue));
     let worker = Worker {
         store: Arc::clone(&store),
         queue,

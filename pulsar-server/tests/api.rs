@@ -505,3 +505,38 @@ async fn channels_routing_incidents_and_deliveries() {
     let (status, _) = alert_call(&state, "DeleteChannel", json!({"id": id})).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn status_reports_version_mode_worker_queue_and_lag() {
+    let queue: Arc<dyn pulsar_queue::TaskQueue> =
+        Arc::new(pulsar_queue::QueueBuilder::new().in_process());
+    queue
+        .enqueue(pulsar_queue::NewTask::new(vec![1]))
+        .await
+        .unwrap();
+    let bus: Arc<dyn pulsar_queue::EventBus> =
+        Arc::new(pulsar_queue::BusBuilder::new().in_process());
+    let prober = Arc::new(pulsar_probe::Prober::new().unwrap());
+    let state = state()
+        .await
+        .with_checks(prober, bus, "w-1", "eu")
+        .with_queue(queue);
+    let request = Request::post("/pulsar.v1.SystemService/GetStatus")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{}"))
+        .unwrap();
+    let response = app(state).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let status: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(status["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(status["mode"], "embedded");
+    assert_eq!(status["queueDepth"], "1");
+    assert_eq!(
+        (
+            status["workers"][0]["name"].as_str(),
+            status["workers"][0]["region"].as_str()
+        ),
+        (Some("w-1"), Some("eu"))
+    );
+}

@@ -7,6 +7,7 @@ mod errors;
 mod fields;
 mod hosts;
 mod monitors;
+mod system;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,7 +18,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use pulsar_core::MonitorId;
 use pulsar_probe::Prober;
-use pulsar_queue::EventBus;
+use pulsar_queue::{EventBus, TaskQueue};
 use pulsar_store::{Retention, Store};
 
 pub use connect::{Code, ConnectError};
@@ -40,6 +41,10 @@ pub struct AppState {
     pub retention: Retention,
     /// The worker name and region recorded with manual checks.
     pub worker: (String, String),
+    /// The queue whose depth the status reports, when this process has one.
+    pub queue: Option<Arc<dyn TaskQueue>>,
+    /// "embedded" or "distributed", as the status reports it.
+    pub mode: &'static str,
     check_now: Arc<Mutex<HashMap<MonitorId, Instant>>>,
 }
 
@@ -52,6 +57,8 @@ impl AppState {
             bus: None,
             retention: Retention::default(),
             worker: ("api".into(), String::new()),
+            queue: None,
+            mode: "embedded",
             check_now: Arc::default(),
         }
     }
@@ -67,6 +74,12 @@ impl AppState {
         self.prober = Some(prober);
         self.bus = Some(bus);
         self.worker = (worker.into(), region.into());
+        self
+    }
+
+    /// Reports `queue`'s depth in the status.
+    pub fn with_queue(mut self, queue: Arc<dyn TaskQueue>) -> Self {
+        self.queue = Some(queue);
         self
     }
 
@@ -93,6 +106,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/pulsar.v1.AlertService/{method}",
             post(alerts::alert_service),
+        )
+        .route(
+            "/pulsar.v1.SystemService/{method}",
+            post(system::system_service),
         )
         .route("/healthz", get(|| async { "ok\n" }))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))

@@ -82,9 +82,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 /// `<hostname>-<pid>`: unique per process on a host.
 fn default_name() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .ok()
+    let host = Some(pulsar_server::hostname())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "pulsar".to_owned());
     format!("{host}-{}", std::process::id())

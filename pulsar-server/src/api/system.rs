@@ -1,0 +1,59 @@
+//! `pulsar.v1.SystemService`: what this server is and how its machinery is doing.
+
+use std::time::SystemTime;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use pulsar_core::proto::v1;
+use pulsar_core::unix_ms;
+
+use super::AppState;
+use super::connect::{Code, Codec, ConnectError, unary, unsupported_media_type};
+
+/// Dispatches `/pulsar.v1.SystemService/{method}`.
+pub(crate) async fn system_service(
+    State(state): State<AppState>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(codec) = Codec::of(&headers) else {
+        return unsupported_media_type();
+    };
+    match method.as_str() {
+        "GetStatus" => unary(codec, body, |_: v1::GetStatusRequest| status(&state)).await,
+        _ => (StatusCode::NOT_FOUND, "no such method\n").into_response(),
+    }
+}
+
+async fn status(state: &AppState) -> Result<v1::GetStatusResponse, ConnectError> {
+    let rollup_lag = state.store.rollup_lag().await?;
+    let mut status = v1::GetStatusResponse {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        mode: state.mode.to_owned(),
+        rollup_lag,
+        ..Default::default()
+    };
+    if let Some(queue) = &state.queue {
+        let stats = queue.stats().await.map_err(|error| {
+            tracing::warn!(%error, "queue stats failed");
+            ConnectError::new(Code::Unavailable, "the queue is unreachable")
+        })?;
+        status.queue_depth = stats.pending + stats.delayed + stats.retrying;
+        status.in_flight = stats.in_flight;
+        status.dead_letters = stats.dead;
+    }
+    // This process's own worker, when it runs checks.
+    if state.prober.is_some() {
+        let (name, region) = &state.worker;
+        status.workers.push(v1::WorkerInfo {
+            name: name.clone(),
+            host: crate::hostname(),
+            region: region.clone(),
+            last_seen_unix_ms: unix_ms(SystemTime::now()),
+        });
+    }
+    Ok(status)
+}

@@ -3,30 +3,20 @@
 
 use std::time::SystemTime;
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::Bytes;
 use pulsar_core::proto::v1;
 use pulsar_core::{ChannelId, ChannelRouting, NotificationChannel};
 use pulsar_store::{DeliveryFilter, IncidentFilter};
 
 use super::AppState;
-use super::connect::{Code, Codec, ConnectError, unary, unsupported_media_type};
+use super::connect::{Code, Codec, ConnectError, no_such_method, unary};
 use super::fields::{optional_monitor_id, page};
 
 /// Dispatches `/pulsar.v1.AlertService/{method}`.
-pub(crate) async fn alert_service(
-    State(state): State<AppState>,
-    Path(method): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some(codec) = Codec::of(&headers) else {
-        return unsupported_media_type();
-    };
-    let s = &state;
-    match method.as_str() {
+pub(crate) async fn call(state: &AppState, method: &str, codec: Codec, body: Bytes) -> Response {
+    let s = state;
+    match method {
         "CreateChannel" => unary(codec, body, |r| create(s, r)).await,
         "GetChannel" => {
             unary(codec, body, |r: v1::GetChannelRequest| async move {
@@ -73,7 +63,7 @@ pub(crate) async fn alert_service(
         "SetChannelRouting" => unary(codec, body, |r| set_routing(s, r)).await,
         "ListIncidents" => unary(codec, body, |r| incidents(s, r)).await,
         "ListDeliveries" => unary(codec, body, |r| deliveries(s, r)).await,
-        _ => (StatusCode::NOT_FOUND, "no such method\n").into_response(),
+        _ => no_such_method(),
     }
 }
 

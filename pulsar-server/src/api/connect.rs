@@ -231,3 +231,8 @@ pub(crate) fn unsupported_media_type() -> Response {
     );
     response
 }
+
+/// The answer to a call of a method (or service) this server does not have: 404.
+pub(crate) fn no_such_method() -> Response {
+    (StatusCode::NOT_FOUND, "no such method\n").into_response()
+}

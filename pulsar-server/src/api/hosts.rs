@@ -2,34 +2,24 @@
 
 use std::time::SystemTime;
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::Bytes;
 use pulsar_core::proto::v1;
-use pulsar_core::{from_unix_ms, unix_ms};
-use pulsar_store::TimeRange;
+use pulsar_core::unix_ms;
 
 use super::AppState;
-use super::connect::{Codec, ConnectError, unary, unsupported_media_type};
+use super::connect::{Codec, ConnectError, no_such_method, unary};
 use super::errors::malformed;
+use super::fields::range;
 
 /// Dispatches `/pulsar.v1.HostService/{method}`.
-pub(crate) async fn host_service(
-    State(state): State<AppState>,
-    Path(method): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some(codec) = Codec::of(&headers) else {
-        return unsupported_media_type();
-    };
-    let s = &state;
-    match method.as_str() {
+pub(crate) async fn call(state: &AppState, method: &str, codec: Codec, body: Bytes) -> Response {
+    let s = state;
+    match method {
         "ListHosts" => unary(codec, body, |_: v1::ListHostsRequest| list(s)).await,
         "GetHostSnapshot" => unary(codec, body, |r| snapshot(s, r)).await,
         "GetHostSeries" => unary(codec, body, |r| series(s, r)).await,
-        _ => (StatusCode::NOT_FOUND, "no such method\n").into_response(),
+        _ => no_such_method(),
     }
 }
 
@@ -69,11 +59,7 @@ async fn series(
     request: v1::GetHostSeriesRequest,
 ) -> Result<v1::GetHostSeriesResponse, ConnectError> {
     let host = host("host", request.host)?;
-    let to = match request.to_unix_ms {
-        0 => SystemTime::now(),
-        ms => from_unix_ms(ms),
-    };
-    let range = TimeRange::new(from_unix_ms(request.from_unix_ms), to);
+    let range = range(request.from_unix_ms, request.to_unix_ms, SystemTime::now());
     let series = state
         .store
         .host_series(&host, range, request.max_points)

@@ -15,12 +15,17 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::{get, post};
+use bytes::Bytes;
 use pulsar_core::MonitorId;
 use pulsar_probe::Prober;
 use pulsar_queue::{EventBus, TaskQueue};
 use pulsar_store::{Retention, Store};
 
+use connect::Codec;
 pub use connect::{Code, ConnectError};
 
 /// The largest request body the API reads; a larger one is refused before it is read whole.
@@ -95,22 +100,29 @@ impl AppState {
     }
 }
 
+/// Runs one Connect call: `/pulsar.v1.<Service>/<Method>`, in the codec of its content type.
+async fn rpc(
+    State(state): State<AppState>,
+    Path((service, method)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(codec) = Codec::of(&headers) else {
+        return connect::unsupported_media_type();
+    };
+    match service.as_str() {
+        "pulsar.v1.MonitorService" => monitors::call(&state, &method, codec, body).await,
+        "pulsar.v1.HostService" => hosts::call(&state, &method, codec, body).await,
+        "pulsar.v1.AlertService" => alerts::call(&state, &method, codec, body).await,
+        "pulsar.v1.SystemService" => system::call(&state, &method, codec, body).await,
+        _ => connect::no_such_method(),
+    }
+}
+
 /// The API's routes over `state`: every Connect service, and `/healthz`.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .route(
-            "/pulsar.v1.MonitorService/{method}",
-            post(monitors::monitor_service),
-        )
-        .route("/pulsar.v1.HostService/{method}", post(hosts::host_service))
-        .route(
-            "/pulsar.v1.AlertService/{method}",
-            post(alerts::alert_service),
-        )
-        .route(
-            "/pulsar.v1.SystemService/{method}",
-            post(system::system_service),
-        )
+        .route("/{service}/{method}", post(rpc))
         .route("/healthz", get(|| async { "ok\n" }))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(state)

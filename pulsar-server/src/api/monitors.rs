@@ -4,31 +4,21 @@
 
 use std::time::{Duration, SystemTime};
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::Bytes;
 use pulsar_core::proto::v1;
 use pulsar_core::{CheckResult, Monitor, MonitorState, SUMMARY_WINDOWS, classify};
 use pulsar_store::{MonitorFilter, ResultFilter};
 
 use super::AppState;
-use super::connect::{Code, Codec, ConnectError, unary, unsupported_media_type};
+use super::connect::{Code, Codec, ConnectError, no_such_method, unary};
 use super::errors::{malformed, under, under_core};
 use super::fields::{monitor_id, page, range};
 
 /// Dispatches `/pulsar.v1.MonitorService/{method}`.
-pub(crate) async fn monitor_service(
-    State(state): State<AppState>,
-    Path(method): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some(codec) = Codec::of(&headers) else {
-        return unsupported_media_type();
-    };
-    let s = &state;
-    match method.as_str() {
+pub(crate) async fn call(state: &AppState, method: &str, codec: Codec, body: Bytes) -> Response {
+    let s = state;
+    match method {
         "CreateMonitor" => unary(codec, body, |r| create(s, r)).await,
         "GetMonitor" => unary(codec, body, |r| get(s, r)).await,
         "ListMonitors" => unary(codec, body, |r| list(s, r)).await,
@@ -53,7 +43,7 @@ pub(crate) async fn monitor_service(
         "GetSummaries" => unary(codec, body, |r| summaries(s, r)).await,
         "GetPhaseSeries" => unary(codec, body, |r| phase_series(s, r)).await,
         "CheckNow" => unary(codec, body, |r| check_now(s, r)).await,
-        _ => (StatusCode::NOT_FOUND, "no such method\n").into_response(),
+        _ => no_such_method(),
     }
 }
 

@@ -2,29 +2,19 @@
 
 use std::time::SystemTime;
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::Bytes;
 use pulsar_core::proto::v1;
 use pulsar_core::unix_ms;
 
 use super::AppState;
-use super::connect::{Code, Codec, ConnectError, unary, unsupported_media_type};
+use super::connect::{Code, Codec, ConnectError, no_such_method, unary};
 
 /// Dispatches `/pulsar.v1.SystemService/{method}`.
-pub(crate) async fn system_service(
-    State(state): State<AppState>,
-    Path(method): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some(codec) = Codec::of(&headers) else {
-        return unsupported_media_type();
-    };
-    match method.as_str() {
-        "GetStatus" => unary(codec, body, |_: v1::GetStatusRequest| status(&state)).await,
-        _ => (StatusCode::NOT_FOUND, "no such method\n").into_response(),
+pub(crate) async fn call(state: &AppState, method: &str, codec: Codec, body: Bytes) -> Response {
+    match method {
+        "GetStatus" => unary(codec, body, |_: v1::GetStatusRequest| status(state)).await,
+        _ => no_such_method(),
     }
 }
 

@@ -4,16 +4,10 @@
 //! the same pieces.
 
 pub mod api;
+pub mod identity;
 pub mod sampler;
 pub mod scheduler;
 pub mod serve;
 pub mod worker;
 
 pub use api::{AppState, app};
-
-/// The kernel's name for this host (empty where it cannot be read).
-pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_default()
-}

@@ -40,7 +40,7 @@ async fn status(state: &AppState) -> Result<v1::GetStatusResponse, ConnectError>
         let (name, region) = &state.worker;
         status.workers.push(v1::WorkerInfo {
             name: name.clone(),
-            host: crate::hostname(),
+            host: crate::identity::hostname(),
             region: region.clone(),
             last_seen_unix_ms: unix_ms(SystemTime::now()),
         });

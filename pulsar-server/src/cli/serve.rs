@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use pulsar_server::identity::default_worker_name;
 use pulsar_server::serve::{
     DEFAULT_CONCURRENCY, DEFAULT_DATA_DIR, DEFAULT_LISTEN, ServeConfig, serve,
 };
@@ -70,7 +71,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let config = ServeConfig {
             data_dir: args.data_dir,
-            name: args.name.unwrap_or_else(default_name),
+            name: args.name.unwrap_or_else(default_worker_name),
             region: args.region,
             concurrency: args.concurrency,
             host_interval: args.host_interval,
@@ -78,14 +79,6 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         serve(listener, config, stop_signal()).await
     })?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// `<hostname>-<pid>`: unique per process on a host.
-fn default_name() -> String {
-    let host = Some(pulsar_server::hostname())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "pulsar".to_owned());
-    format!("{host}-{}", std::process::id())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

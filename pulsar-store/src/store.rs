@@ -116,9 +116,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Page<CheckResult>>;
 
     /// The dashboard's first screen: a page of the monitors that pass `filter` (by name),
-    /// each with its newest result, its uptime over the last day, and its last 90 checks
-    /// (manual ones included); and the counts by state and of open incidents over every
-    /// monitor. A fixed number of queries, whatever the page size.
+    /// each with its newest result (manual or scheduled), its uptime since 24 hours before
+    /// `now` rounded down to the hour, and its last 90 scheduled checks; and the counts by
+    /// state and of open incidents over every monitor. Six queries, whatever the page size.
     async fn overview(
         &self,
         filter: &MonitorFilter,

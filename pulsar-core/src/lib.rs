@@ -8,6 +8,7 @@ mod error;
 mod event;
 mod histogram;
 mod host_series;
+mod hub;
 mod incident;
 mod lifecycle;
 mod monitor;
@@ -42,6 +43,7 @@ pub use histogram::{HISTOGRAM_RELATIVE_ERROR, LatencyHistogram, PhaseHistograms}
 pub use host_series::{
     HostMetrics, HostPoint, HostSeries, NAMED_SERIES_PER_KIND, named_series, series_step,
 };
+pub use hub::{EventFilter, HUB_TOPICS};
 pub use incident::{Incident, IncidentAction, IncidentId, RESOLUTION_PAUSED, RESOLUTION_RECOVERED};
 pub use lifecycle::{MonitorUpdate, NewMonitor, claimed_slot, state_change, truncate_to_ms};
 pub use monitor::{

@@ -4,6 +4,7 @@
 //! the same pieces.
 
 pub mod api;
+pub mod hub;
 pub mod identity;
 pub mod sampler;
 pub mod scheduler;

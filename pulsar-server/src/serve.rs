@@ -60,8 +60,9 @@ pub async fn serve(
     let prober = Arc::new(Prober::new().context("building the prober")?);
 
     let (stop, stopped) = watch::channel(false);
+    let watch_stop = stopped.clone();
     let until_stopped = move || {
-        let mut stopped = stopped.clone();
+        let mut stopped = watch_stop.clone();
         async move {
             let _ = stopped.wait_for(|stop| *stop).await;
         }
@@ -78,7 +79,8 @@ pub async fn serve(
             config.name.clone(),
             config.region.clone(),
         )
-        .with_queue(Arc::clone(&queue));
+        .with_queue(Arc::clone(&queue))
+        .with_stopping(stopped.clone());
     let worker = Worker {
         store: Arc::clone(&store),
         queue,

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
 use pulsar_probe::testkit::{ServerOptions, TestPki, TestServer};
 use pulsar_server::serve::{ServeConfig, serve};
 use serde_json::{Value, json};
@@ -12,6 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
 
 struct Running {
     addr: SocketAddr,
@@ -103,6 +105,10 @@ async fn a_monitor_is_checked_goes_down_recovers_and_survives_a_restart() {
         .unwrap();
     let data = tempfile::tempdir().unwrap();
     let server = start(data.path()).await;
+    let (mut live, _) =
+        tokio_tungstenite::connect_async(format!("ws://{}/ws?topics=checks", server.addr))
+            .await
+            .unwrap();
     let (status, created) = server
         .call(
             "CreateMonitor",
@@ -113,6 +119,23 @@ async fn a_monitor_is_checked_goes_down_recovers_and_survives_a_restart() {
         .await;
     assert_eq!(status, 200, "{created}");
     let id = created["monitor"]["id"].as_str().unwrap().to_owned();
+
+    // The result arrives live over the WebSocket within two intervals, with its phases.
+    let event = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            if let Some(Ok(Message::Text(text))) = live.next().await {
+                let value: Value = serde_json::from_str(&text).unwrap();
+                if let Some(event) = value.get("event") {
+                    return event.clone();
+                }
+            }
+        }
+    })
+    .await
+    .expect("a live check result within 3 s");
+    let result = &event["checkCompleted"]["result"];
+    assert_eq!(result["monitorId"], id.as_str(), "{event}");
+    assert!(result["phases"]["totalUs"].as_str().is_some(), "{event}");
 
     // Checked within two intervals, with its phases, and UP.
     let first = eventually(5, "a first result", || async {
@@ -148,6 +171,9 @@ async fn a_monitor_is_checked_goes_down_recovers_and_survives_a_restart() {
     })
     .await;
     let before = server.results(&id).await.len();
+    let (mut watching, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", server.addr))
+        .await
+        .unwrap();
 
     // The process reports the host it runs on.
     let (status, hosts) = server.rpc("HostService", "ListHosts", json!({})).await;
@@ -167,6 +193,20 @@ async fn a_monitor_is_checked_goes_down_recovers_and_survives_a_restart() {
         "{latest}"
     );
     server.stop().await;
+    // Live clients are told the server is going away.
+    let close = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match watching.next().await {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => continue,
+                other => panic!("no close frame: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("a close frame within 5 s")
+    .expect("with a code");
+    assert_eq!(u16::from(close.code), 1001, "going away");
 
     // A restart keeps the monitor, its state and its results, and goes on checking.
     let server = start(data.path()).await;

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::extract::{Path, State};
+use axum::extract::{FromRef, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -24,8 +24,11 @@ use pulsar_core::MonitorId;
 use pulsar_probe::Prober;
 use pulsar_queue::{EventBus, TaskQueue};
 use pulsar_store::{Retention, Store};
+use tokio::sync::watch;
 
 use connect::Codec;
+
+use crate::hub::HubState;
 pub use connect::{Code, ConnectError};
 
 /// The largest request body the API reads; a larger one is refused before it is read whole.
@@ -50,6 +53,8 @@ pub struct AppState {
     pub queue: Option<Arc<dyn TaskQueue>>,
     /// "embedded" or "distributed", as the status reports it.
     pub mode: &'static str,
+    /// Turns true when the server stops (live clients are then closed).
+    pub stopping: watch::Receiver<bool>,
     check_now: Arc<Mutex<HashMap<MonitorId, Instant>>>,
 }
 
@@ -64,6 +69,8 @@ impl AppState {
             worker: ("api".into(), String::new()),
             queue: None,
             mode: "embedded",
+            // Never stops unless `with_stopping` says when.
+            stopping: watch::channel(false).1,
             check_now: Arc::default(),
         }
     }
@@ -79,6 +86,18 @@ impl AppState {
         self.prober = Some(prober);
         self.bus = Some(bus);
         self.worker = (worker.into(), region.into());
+        self
+    }
+
+    /// Closes live clients when `stopping` turns true.
+    pub fn with_stopping(mut self, stopping: watch::Receiver<bool>) -> Self {
+        self.stopping = stopping;
+        self
+    }
+
+    /// Serves live events from `bus` at `/ws`.
+    pub fn with_bus(mut self, bus: Arc<dyn EventBus>) -> Self {
+        self.bus = Some(bus);
         self
     }
 
@@ -119,10 +138,20 @@ async fn rpc(
     }
 }
 
+impl FromRef<AppState> for HubState {
+    fn from_ref(state: &AppState) -> Self {
+        HubState {
+            bus: state.bus.clone(),
+            stopping: state.stopping.clone(),
+        }
+    }
+}
+
 /// The API's routes over `state`: every Connect service, and `/healthz`.
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/{service}/{method}", post(rpc))
+        .route("/ws", get(crate::hub::upgrade))
         .route("/healthz", get(|| async { "ok\n" }))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(state)

@@ -21,17 +21,23 @@ async fn state() -> AppState {
     AppState::new(Arc::new(store))
 }
 
-/// Calls `method` with a JSON body; the status and the JSON answer.
-async fn call(state: &AppState, method: &str, body: Value) -> (StatusCode, Value) {
-    let request = Request::post(format!("/pulsar.v1.MonitorService/{method}"))
+/// Calls `service`'s `method` with a JSON body; the status and the JSON answer.
+async fn rpc(state: &AppState, service: &str, method: &str, body: Value) -> (StatusCode, Value) {
+    let request = Request::post(format!("/pulsar.v1.{service}/{method}"))
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body.to_string()))
         .unwrap();
     let response = app(state.clone()).oneshot(request).await.unwrap();
     let status = response.status();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    (status, json)
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn call(state: &AppState, method: &str, body: Value) -> (StatusCode, Value) {
+    rpc(state, "MonitorService", method, body).await
 }
 
 async fn raw(
@@ -255,17 +261,7 @@ async fn health_answers() {
 }
 
 async fn host_call(state: &AppState, method: &str, body: Value) -> (StatusCode, Value) {
-    let request = Request::post(format!("/pulsar.v1.HostService/{method}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    let response = app(state.clone()).oneshot(request).await.unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    rpc(state, "HostService", method, body).await
 }
 
 #[tokio::test]
@@ -404,17 +400,7 @@ async fn summaries_phase_series_and_check_now() {
 }
 
 async fn alert_call(state: &AppState, method: &str, body: Value) -> (StatusCode, Value) {
-    let request = Request::post(format!("/pulsar.v1.AlertService/{method}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    let response = app(state.clone()).oneshot(request).await.unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    rpc(state, "AlertService", method, body).await
 }
 
 #[tokio::test]

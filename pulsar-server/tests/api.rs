@@ -526,3 +526,17 @@ async fn status_reports_version_mode_worker_queue_and_lag() {
         (Some("w-1"), Some("eu"))
     );
 }
+
+#[tokio::test]
+async fn ready_when_the_store_answers_and_not_after_it_closed() {
+    let store = SqliteStore::open_with(SqliteOptions::in_memory())
+        .await
+        .expect("store");
+    let state = AppState::new(Arc::new(store.clone()));
+    let get = || Request::get("/readyz").body(Body::empty()).unwrap();
+    let response = app(state.clone()).oneshot(get()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    store.close().await;
+    let response = app(state).oneshot(get()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+}

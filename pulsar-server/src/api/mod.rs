@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{FromRef, Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use bytes::Bytes;
@@ -147,12 +147,35 @@ impl FromRef<AppState> for HubState {
     }
 }
 
+/// Ready when the store (and the queue, where this process has one) answer: 503 with the
+/// reason otherwise, so a load balancer sends no traffic to a process that cannot serve it.
+async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if let Err(error) = state.store.rollup_lag().await {
+        tracing::warn!(%error, "not ready: the store does not answer");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the store is unreachable\n",
+        );
+    }
+    if let Some(queue) = &state.queue
+        && let Err(error) = queue.stats().await
+    {
+        tracing::warn!(%error, "not ready: the queue does not answer");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the queue is unreachable\n",
+        );
+    }
+    (StatusCode::OK, "ready\n")
+}
+
 /// The API's routes over `state`: every Connect service, and `/healthz`.
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/{service}/{method}", post(rpc))
         .route("/ws", get(crate::hub::upgrade))
         .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(ready))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(state)
 }

@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch; each subcommand lives in its own module.
 
 mod host;
+mod migrate;
 mod probe;
 mod serve;
 
@@ -25,6 +26,9 @@ enum Command {
     /// Run the whole product in one process: API, scheduler and worker, with an embedded
     /// database in --data-dir.
     Serve(serve::ServeArgs),
+    /// Apply the database schema (PostgreSQL with --database-url, else the embedded
+    /// database) and exit.
+    Migrate(migrate::MigrateArgs),
 }
 
 /// Runs the chosen subcommand; `Ok` carries the exit status for expected outcomes
@@ -34,5 +38,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Probe(args) => probe::run(args),
         Command::Host(args) => host::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Migrate(args) => migrate::run(args),
     }
 }

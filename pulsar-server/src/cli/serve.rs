@@ -30,6 +30,9 @@ pub(crate) struct ServeArgs {
     /// Checks run at once.
     #[arg(long, env = "PULSAR_CONCURRENCY", default_value_t = DEFAULT_CONCURRENCY)]
     concurrency: usize,
+    /// How log lines are written: human-readable text, or one JSON object per line.
+    #[arg(long, env = "PULSAR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     /// How often this host is sampled, e.g. 5s or 1m.
     #[arg(long, env = "PULSAR_HOST_INTERVAL", default_value = "5s", value_parser = parse_interval)]
     host_interval: Duration,
@@ -54,13 +57,27 @@ fn parse_interval(text: &str) -> Result<Duration, String> {
     Ok(interval)
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Logs at `RUST_LOG`'s levels (default info), as text or JSON lines on stderr.
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
+}
+
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    init_logs(args.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -9,9 +9,7 @@ use super::connect::{Code, ConnectError};
 impl From<StoreError> for ConnectError {
     fn from(error: StoreError) -> Self {
         let code = match &error {
-            StoreError::Invalid(errors) => {
-                return ConnectError::invalid(error.to_string(), bad_request("", errors));
-            }
+            StoreError::Invalid(_) => return under("", error),
             StoreError::NotFound { .. } => Code::NotFound,
             StoreError::AlreadyExists { .. } => Code::AlreadyExists,
             StoreError::Conflict(_) => Code::Aborted,
@@ -40,18 +38,18 @@ pub(crate) fn malformed(field: &str, message: impl Into<String>) -> ConnectError
 
 impl From<pulsar_core::CoreError> for ConnectError {
     fn from(error: pulsar_core::CoreError) -> Self {
-        match &error {
-            pulsar_core::CoreError::Malformed { field, reason } => malformed(field, reason.clone()),
-            other => {
-                ConnectError::invalid(other.to_string(), bad_request("", other.field_errors()))
-            }
-        }
+        under_core("", error)
     }
 }
 
-/// A core error about a value the request holds in `field`: its field paths under `field`.
+/// A core error about a value the request holds in `field` (empty: the request itself): its
+/// field paths under `field`.
 pub(crate) fn under_core(field: &str, error: pulsar_core::CoreError) -> ConnectError {
     match &error {
+        pulsar_core::CoreError::Malformed {
+            field: inner,
+            reason,
+        } if field.is_empty() => malformed(inner, reason.clone()),
         pulsar_core::CoreError::Malformed {
             field: inner,
             reason,
@@ -60,7 +58,8 @@ pub(crate) fn under_core(field: &str, error: pulsar_core::CoreError) -> ConnectE
     }
 }
 
-/// A store error about a value the request holds in `field`: field paths under `field`.
+/// A store error about a value the request holds in `field` (empty: the request itself):
+/// field paths under `field`.
 pub(crate) fn under(field: &str, error: StoreError) -> ConnectError {
     match &error {
         StoreError::Invalid(errors) => {

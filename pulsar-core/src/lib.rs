@@ -4,6 +4,7 @@
 mod alert;
 mod body;
 mod check;
+pub mod declared;
 mod error;
 mod event;
 mod histogram;
@@ -70,5 +71,5 @@ pub use series::{
 pub use stats::{PhasePercentiles, percentile};
 pub use summary::{PhaseLatency, SUMMARY_WINDOWS, Summary, uptime_pct};
 pub use text::printable;
-pub use time::{from_unix_ms, unix_ms};
+pub use time::{from_unix_ms, parse_duration, unix_ms};
 pub use validate::limits;

@@ -8,7 +8,8 @@
 //!   the API); one that takes no message for [`SEND_TIMEOUT`] is closed as too slow, and one
 //!   that answers no ping for two [`PING_INTERVAL`]s is dropped. A client never delays
 //!   another: each reads its own subscription of the bus.
-//! - A browser's `Origin` must be this server's own host.
+//! - A browser's `Origin` must be this server's own host or an allowed origin.
+//! - With private reads, the admin token is needed (`?token=` or `Authorization`).
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -37,6 +38,9 @@ pub struct HubState {
     pub bus: Option<Arc<dyn EventBus>>,
     /// Turns true when the server stops: every client is then closed with "going away".
     pub stopping: watch::Receiver<bool>,
+    pub access: crate::api::Access,
+    /// Other sites' origins allowed besides this server's own.
+    pub origins: Vec<String>,
 }
 
 /// Upgrades `/ws` requests.
@@ -49,8 +53,16 @@ pub(crate) async fn upgrade(
     let Some(bus) = state.bus.clone() else {
         return (StatusCode::SERVICE_UNAVAILABLE, "no live events here\n").into_response();
     };
-    if !same_origin(&headers) {
+    if !same_origin(&headers, &state.origins) {
         return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused\n").into_response();
+    }
+    let token = query.get("token").map(String::as_str);
+    let allowed = match token {
+        Some(_) => state.access.check_token(token, false),
+        None => state.access.check(&headers, false),
+    };
+    if let Err(refused) = allowed {
+        return (StatusCode::UNAUTHORIZED, format!("{}\n", refused.message)).into_response();
     }
     let list = |key: &str| -> BTreeSet<String> {
         query
@@ -74,11 +86,15 @@ pub(crate) async fn upgrade(
         .on_upgrade(move |socket| serve_client(socket, bus, filter, stopping))
 }
 
-/// A request without an `Origin` is not from a browser; one with it must name this host.
-fn same_origin(headers: &HeaderMap) -> bool {
+/// A request without an `Origin` is not from a browser; one with it must name this host
+/// or be one of `allowed`.
+fn same_origin(headers: &HeaderMap, allowed: &[String]) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
         return true;
     };
+    if allowed.iter().any(|a| a.eq_ignore_ascii_case(origin)) {
+        return true;
+    }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let origin_host = origin.split_once("://").map(|(_, rest)| rest);
     matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))

@@ -1,11 +1,15 @@
 //! The Pulsar server as a library: the Connect API over a [`pulsar_store::Store`] ([`app`]),
-//! the scheduler, the worker, and [`serve`](serve::serve), which runs them all in one
-//! process. The `pulsar` binary is its command-line frontend; tests and other programs use
-//! the same pieces.
+//! the scheduler, the worker, the host sampler, retention, settings ([`config`]), and the
+//! three ways to run them ([`serve`](serve::serve) in one process, [`api`](serve::api) and
+//! [`worker`](serve::worker) distributed). The `pulsar` binary is its command-line
+//! frontend; tests and other programs use the same pieces.
 
 pub mod api;
+pub mod config;
 pub mod hub;
 pub mod identity;
+pub mod node;
+pub mod retention;
 pub mod sampler;
 pub mod scheduler;
 pub mod serve;

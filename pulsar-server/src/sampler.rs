@@ -10,9 +10,6 @@ use pulsar_host::HostCollector;
 use pulsar_queue::EventBus;
 use pulsar_store::Store;
 
-/// How often a process samples its host unless told otherwise.
-pub const DEFAULT_HOST_INTERVAL: Duration = Duration::from_secs(5);
-
 /// What the sampler works with.
 pub struct Sampler {
     pub store: Arc<dyn Store>,

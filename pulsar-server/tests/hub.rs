@@ -8,6 +8,7 @@ use futures_util::StreamExt;
 use prost::Message as _;
 use pulsar_core::proto::v1;
 use pulsar_queue::{BusBuilder, EventBus};
+use pulsar_server::config::Settings;
 use pulsar_server::{AppState, app};
 use pulsar_store::{SqliteOptions, SqliteStore};
 use serde_json::Value;
@@ -15,10 +16,14 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 async fn serve(bus: Option<Arc<dyn EventBus>>) -> SocketAddr {
+    serve_with(bus, &Settings::default()).await
+}
+
+async fn serve_with(bus: Option<Arc<dyn EventBus>>, settings: &Settings) -> SocketAddr {
     let store = SqliteStore::open_with(SqliteOptions::in_memory())
         .await
         .unwrap();
-    let mut state = AppState::new(Arc::new(store));
+    let mut state = AppState::new(Arc::new(store)).with_settings(settings);
     if let Some(bus) = bus {
         state = state.with_bus(bus);
     }
@@ -133,4 +138,36 @@ async fn cross_origin_and_busless_requests_are_refused() {
         .await
         .unwrap_err();
     assert!(error.to_string().contains("503"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_reads_close_the_hub_to_clients_without_the_token() {
+    let bus: Arc<dyn EventBus> = Arc::new(BusBuilder::new().in_process());
+    let settings = Settings {
+        admin_token: Some("s3cret-token".into()),
+        private_reads: true,
+        cors_origins: vec!["https://status.example".into()],
+        ..Settings::default()
+    };
+    let addr = serve_with(Some(bus), &settings).await;
+    let refused = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await;
+    match refused {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 401);
+        }
+        other => panic!("expected 401, got {other:?}"),
+    }
+    let wrong = tokio_tungstenite::connect_async(format!("ws://{addr}/ws?token=guess")).await;
+    assert!(wrong.is_err());
+    // The token in the query (browsers cannot set a WebSocket's headers), from an allowed
+    // origin of another site.
+    let mut request = format!("ws://{addr}/ws?token=s3cret-token")
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("origin", "https://status.example".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let hello = next_text(&mut socket).await;
+    assert!(hello.get("hello").is_some(), "{hello}");
 }

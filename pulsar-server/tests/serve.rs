@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use pulsar_probe::testkit::{ServerOptions, TestPki, TestServer};
-use pulsar_server::serve::{ServeConfig, serve};
+use pulsar_server::config::Settings;
+use pulsar_server::serve::serve;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -25,12 +26,13 @@ async fn start(data_dir: &Path) -> Running {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
-    let config = ServeConfig {
+    let config = Settings {
         data_dir: data_dir.to_owned(),
         name: "test-worker".into(),
         region: "local".into(),
         concurrency: 8,
         host_interval: Duration::from_millis(500),
+        ..Settings::default()
     };
     let task = tokio::spawn(serve(listener, config, async {
         let _ = stopped.await;

@@ -25,7 +25,7 @@ fn serve_logs_json_lines_and_exits_cleanly_on_sigterm() {
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let up = lines.next().expect("a first log line").unwrap();
     let up: serde_json::Value = serde_json::from_str(&up).expect("a JSON log line");
-    assert_eq!(up["fields"]["message"], "pulsar serve is up", "{up}");
+    assert_eq!(up["fields"]["message"], "pulsar is up", "{up}");
     assert!(
         up["fields"]["address"]
             .as_str()

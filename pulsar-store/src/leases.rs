@@ -15,6 +15,11 @@ use crate::sql::{Conn, Statement};
 /// [`DEFAULT_FOLD_INTERVAL`]: crate::DEFAULT_FOLD_INTERVAL
 pub const FOLD_LEASE: &str = "fold";
 
+/// The lease of the retention role: the one process that runs [`Store::prune`].
+///
+/// [`Store::prune`]: crate::Store::prune
+pub const RETENTION_LEASE: &str = "retention";
+
 /// Who holds a role's lease, and until when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {

@@ -28,7 +28,7 @@ mod summary_cache;
 pub use dialect::{PgBackend, SqliteBackend};
 pub use error::{Result, StoreError};
 pub use fold::DEFAULT_FOLD_INTERVAL;
-pub use leases::{FOLD_LEASE, Lease};
+pub use leases::{FOLD_LEASE, Lease, RETENTION_LEASE};
 pub use postgres::{DEFAULT_PG_ACQUIRE_TIMEOUT, DEFAULT_PG_MAX_CONNECTIONS, PgOptions, PgStore};
 pub use query::{
     DEFAULT_PAGE_LIMIT, DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MAX_PAGE_LIMIT,

@@ -50,6 +50,7 @@ impl Codec {
 pub enum Code {
     InvalidArgument,
     Unauthenticated,
+    DeadlineExceeded,
     NotFound,
     AlreadyExists,
     Aborted,
@@ -64,6 +65,7 @@ impl Code {
         match self {
             Self::InvalidArgument => "invalid_argument",
             Self::Unauthenticated => "unauthenticated",
+            Self::DeadlineExceeded => "deadline_exceeded",
             Self::NotFound => "not_found",
             Self::AlreadyExists => "already_exists",
             Self::Aborted => "aborted",
@@ -79,6 +81,7 @@ impl Code {
         match self {
             Self::InvalidArgument => StatusCode::BAD_REQUEST,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
             Self::NotFound | Self::Unimplemented => StatusCode::NOT_FOUND,
             Self::AlreadyExists | Self::Aborted => StatusCode::CONFLICT,
             Self::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,

@@ -1,6 +1,7 @@
 //! The HTTP surface: the Connect services of `pulsar.v1` (`/pulsar.v1.<Service>/<Method>`,
 //! unary, JSON or binary protobuf) and the health endpoint.
 
+mod access;
 mod alerts;
 mod connect;
 mod errors;
@@ -17,7 +18,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{FromRef, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
 use pulsar_core::MonitorId;
@@ -29,10 +30,14 @@ use tokio::sync::watch;
 use connect::Codec;
 
 use crate::hub::HubState;
+pub use access::Access;
 pub use connect::{Code, ConnectError};
 
 /// The largest request body the API reads; a larger one is refused before it is read whole.
 pub const MAX_REQUEST_BYTES: usize = 1 << 20;
+
+/// The longest a call runs; a client's shorter `Connect-Timeout-Ms` wins.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The shortest time between two `CheckNow` calls of one monitor.
 pub const CHECK_NOW_SPACING: Duration = Duration::from_secs(5);
@@ -55,6 +60,10 @@ pub struct AppState {
     pub mode: &'static str,
     /// Turns true when the server stops (live clients are then closed).
     pub stopping: watch::Receiver<bool>,
+    /// Who may call what.
+    pub access: Access,
+    /// Browser origins allowed to call from other sites (CORS and the WebSocket).
+    pub cors_origins: Vec<String>,
     check_now: Arc<Mutex<HashMap<MonitorId, Instant>>>,
 }
 
@@ -71,6 +80,8 @@ impl AppState {
             mode: "embedded",
             // Never stops unless `with_stopping` says when.
             stopping: watch::channel(false).1,
+            access: Access::default(),
+            cors_origins: Vec::new(),
             check_now: Arc::default(),
         }
     }
@@ -98,6 +109,23 @@ impl AppState {
     /// Serves live events from `bus` at `/ws`.
     pub fn with_bus(mut self, bus: Arc<dyn EventBus>) -> Self {
         self.bus = Some(bus);
+        self
+    }
+
+    /// Takes the access rules, browser origins and retention of `settings`.
+    pub fn with_settings(mut self, settings: &crate::config::Settings) -> Self {
+        self.access = Access {
+            admin_token: settings.admin_token.clone(),
+            private_reads: settings.private_reads,
+        };
+        self.cors_origins = settings.cors_origins.clone();
+        self.retention = settings.retention;
+        self
+    }
+
+    /// Reports `mode` ("embedded" or "distributed") in the status.
+    pub fn with_mode(mut self, mode: &'static str) -> Self {
+        self.mode = mode;
         self
     }
 
@@ -129,13 +157,40 @@ async fn rpc(
     let Some(codec) = Codec::of(&headers) else {
         return connect::unsupported_media_type();
     };
-    match service.as_str() {
-        "pulsar.v1.MonitorService" => monitors::call(&state, &method, codec, body).await,
-        "pulsar.v1.HostService" => hosts::call(&state, &method, codec, body).await,
-        "pulsar.v1.AlertService" => alerts::call(&state, &method, codec, body).await,
-        "pulsar.v1.SystemService" => system::call(&state, &method, codec, body).await,
-        _ => connect::no_such_method(),
+    if let Err(refused) = state.access.check(&headers, access::is_write(&method)) {
+        return refused.into_response();
     }
+    let call = async {
+        match service.as_str() {
+            "pulsar.v1.MonitorService" => monitors::call(&state, &method, codec, body).await,
+            "pulsar.v1.HostService" => hosts::call(&state, &method, codec, body).await,
+            "pulsar.v1.AlertService" => alerts::call(&state, &method, codec, body).await,
+            "pulsar.v1.SystemService" => system::call(&state, &method, codec, body).await,
+            _ => connect::no_such_method(),
+        }
+    };
+    let deadline = deadline(&headers);
+    if deadline.is_zero() {
+        return ConnectError::new(Code::DeadlineExceeded, "the call's deadline has passed")
+            .into_response();
+    }
+    match tokio::time::timeout(deadline, call).await {
+        Ok(response) => response,
+        Err(_) => {
+            ConnectError::new(Code::DeadlineExceeded, "the call took too long").into_response()
+        }
+    }
+}
+
+/// How long a call may run: the client's `Connect-Timeout-Ms`, at most [`REQUEST_TIMEOUT`].
+fn deadline(headers: &HeaderMap) -> Duration {
+    headers
+        .get("connect-timeout-ms")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(REQUEST_TIMEOUT, |ms| {
+            Duration::from_millis(ms).min(REQUEST_TIMEOUT)
+        })
 }
 
 impl FromRef<AppState> for HubState {
@@ -143,6 +198,8 @@ impl FromRef<AppState> for HubState {
         HubState {
             bus: state.bus.clone(),
             stopping: state.stopping.clone(),
+            access: state.access.clone(),
+            origins: state.cors_origins.clone(),
         }
     }
 }
@@ -169,13 +226,39 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
     (StatusCode::OK, "ready\n")
 }
 
-/// The API's routes over `state`: every Connect service, and `/healthz`.
+/// The API's routes over `state`: every Connect service, the hub, `/healthz` and `/readyz`.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let cors = cors(&state.cors_origins);
+    let router = Router::new()
         .route("/{service}/{method}", post(rpc))
         .route("/ws", get(crate::hub::upgrade))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
-        .with_state(state)
+        .with_state(state);
+    match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    }
+}
+
+/// CORS for the allowed origins: none by default, so browsers on other sites cannot call.
+fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{HeaderName, HeaderValue, Method};
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(origins)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                axum::http::header::CONTENT_TYPE,
+                axum::http::header::AUTHORIZATION,
+                HeaderName::from_static("connect-protocol-version"),
+                HeaderName::from_static("connect-timeout-ms"),
+            ])
+            .max_age(Duration::from_secs(3600)),
+    )
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use pulsar_server::serve::DEFAULT_DATA_DIR;
+use pulsar_server::config::DEFAULT_DATA_DIR;
 use pulsar_store::{PgOptions, PgStore, SqliteStore};
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ mod host;
 mod migrate;
 mod probe;
 mod serve;
+mod settings;
 
 use std::process::ExitCode;
 
@@ -23,9 +24,14 @@ enum Command {
     Probe(probe::ProbeArgs),
     /// Show this host's CPU, memory, disks, network, processes and threads.
     Host(host::HostArgs),
-    /// Run the whole product in one process: API, scheduler and worker, with an embedded
-    /// database in --data-dir.
-    Serve(serve::ServeArgs),
+    /// Run the whole product in one process: API, dashboard, scheduler, worker and host
+    /// sampler, with an embedded database in --data-dir.
+    Serve(serve::ServerArgs),
+    /// Serve the API, dashboard and live events over PostgreSQL and Redis (and schedule
+    /// checks, unless --no-scheduler); run as many as needed.
+    Api(serve::ServerArgs),
+    /// Run checks from the shared queue and report this host; run as many as needed.
+    Worker(serve::ServerArgs),
     /// Apply the database schema (PostgreSQL with --database-url, else the embedded
     /// database) and exit.
     Migrate(migrate::MigrateArgs),
@@ -37,7 +43,9 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Probe(args) => probe::run(args),
         Command::Host(args) => host::run(args),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(serve::Mode::Serve, args),
+        Command::Api(args) => serve::run(serve::Mode::Api, args),
+        Command::Worker(args) => serve::run(serve::Mode::Worker, args),
         Command::Migrate(args) => migrate::run(args),
     }
 }

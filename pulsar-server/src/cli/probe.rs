@@ -167,27 +167,14 @@ fn spec(args: &ProbeArgs) -> anyhow::Result<CheckSpec> {
     Ok(spec)
 }
 
-/// `250ms`, `5s`, `1.5s`, `2m`, `1h`; a bare number is seconds.
+/// A duration (see [`pulsar_core::parse_duration`]) of at most 24 h: a check's timeout or
+/// the pause between repeated checks.
 fn parse_duration(raw: &str) -> Result<Duration, String> {
-    let raw = raw.trim();
-    let split = raw
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(raw.len());
-    let (number, unit) = raw.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("{raw:?} is not a duration like 500ms, 5s or 1m"))?;
-    let seconds = match unit.trim() {
-        "ms" => value / 1000.0,
-        "" | "s" => value,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        other => return Err(format!("unknown unit {other:?} (use ms, s, m or h)")),
-    };
-    if !(seconds > 0.0 && seconds <= 86_400.0) {
-        return Err(format!("{raw:?} must be above zero and at most 24h"));
+    let duration = pulsar_core::parse_duration(raw)?;
+    if duration > Duration::from_secs(86_400) {
+        return Err(format!("{:?} must be at most 24h", raw.trim()));
     }
-    Ok(Duration::from_secs_f64(seconds))
+    Ok(duration)
 }
 
 /// `IP:PORT`, `[IPv6]:PORT`, or a bare IP (port 53).

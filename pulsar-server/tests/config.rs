@@ -1,0 +1,187 @@
+//! Config as code against a real store: apply, apply again with no change, change, prune,
+//! and a bad file refused before anything changes; and the CLI's refusals in one line.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use pulsar_server::config::ConfigFile;
+use pulsar_server::config::declared::{Applied, apply};
+use pulsar_store::{MonitorFilter, PageRequest, SqliteOptions, SqliteStore, Store};
+
+const FILE: &str = r#"
+[[monitors]]
+name = "home"
+url = "https://example.com/"
+interval = "30s"
+labels = { team = "web" }
+
+[[monitors]]
+name = "api"
+url = "https://api.example.com/health"
+headers = { Authorization = "Bearer ${API_TOKEN}" }
+expected_status = ["200-204"]
+
+[[channels]]
+name = "on-call"
+kind = "webhook"
+config = { url = "https://hooks.example/on-call" }
+monitors = ["api"]
+"#;
+
+fn parse(text: &str) -> ConfigFile {
+    let env = |name: &str| (name == "API_TOKEN").then(|| "t0ken".to_owned());
+    ConfigFile::parse(Path::new("pulsar.toml"), text, env).unwrap()
+}
+
+async fn names(store: &dyn Store) -> Vec<String> {
+    let page = store
+        .list_monitors(&MonitorFilter::default(), &PageRequest::first(100))
+        .await
+        .unwrap();
+    page.items.into_iter().map(|m| m.name).collect()
+}
+
+#[tokio::test]
+async fn a_file_applies_idempotently_updates_and_prunes() {
+    let store = SqliteStore::open_with(SqliteOptions::in_memory())
+        .await
+        .unwrap();
+    let store: Arc<dyn Store> = Arc::new(store);
+    let now = SystemTime::now();
+    let file = parse(FILE);
+
+    let first = apply(store.as_ref(), &file.declared, false, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        first,
+        Applied {
+            created: 3,
+            ..Applied::default()
+        }
+    );
+    assert_eq!(names(store.as_ref()).await, ["api", "home"]);
+    let api = store
+        .list_monitors(&MonitorFilter::default(), &PageRequest::first(1))
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    assert_eq!(api.check.headers[0].value, "Bearer t0ken");
+    let channel = store.list_channels().await.unwrap().remove(0);
+    let routing = store.get_channel_routing(channel.id).await.unwrap();
+    assert_eq!(
+        routing.monitor_ids.into_iter().collect::<Vec<_>>(),
+        [api.id]
+    );
+
+    // The same file again writes nothing.
+    let again = apply(store.as_ref(), &file.declared, true, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        Applied {
+            unchanged: 3,
+            ..Applied::default()
+        }
+    );
+    assert_eq!(
+        store.get_monitor(api.id).await.unwrap().updated_at,
+        api.updated_at
+    );
+
+    // A monitor made through the API stays unless pruning.
+    let mut extra = pulsar_core::Monitor::new("made-by-hand", "https://hand.example/");
+    extra.id = pulsar_core::MonitorId::new();
+    store.create_monitor(&extra, now).await.unwrap();
+    let changed = parse(&FILE.replace("interval = \"30s\"", "interval = \"45s\""));
+    let kept = apply(store.as_ref(), &changed.declared, false, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        kept,
+        Applied {
+            updated: 1,
+            unchanged: 2,
+            ..Applied::default()
+        }
+    );
+    assert_eq!(names(store.as_ref()).await, ["api", "home", "made-by-hand"]);
+
+    let pruned = apply(store.as_ref(), &changed.declared, true, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        pruned,
+        Applied {
+            unchanged: 3,
+            deleted: 1,
+            ..Applied::default()
+        }
+    );
+    assert_eq!(names(store.as_ref()).await, ["api", "home"]);
+
+    // Dropping a monitor the channel routes to is refused before any write.
+    let without_api = r#"
+[[monitors]]
+name = "home"
+url = "https://example.com/"
+interval = "45s"
+labels = { team = "web" }
+
+[[channels]]
+name = "on-call"
+kind = "webhook"
+config = { url = "https://hooks.example/on-call" }
+monitors = ["api"]
+"#;
+    let refused = apply(store.as_ref(), &parse(without_api).declared, true, now).await;
+    assert!(
+        refused
+            .unwrap_err()
+            .to_string()
+            .contains("no monitor named \"api\"")
+    );
+    assert_eq!(names(store.as_ref()).await, ["api", "home"]);
+}
+
+fn pulsar(args: &[&str], dir: &Path) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_pulsar"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .env_remove("PULSAR_ADMIN_TOKEN")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    (output.status.code().unwrap_or(-1), stderr)
+}
+
+#[test]
+fn the_cli_refuses_a_bad_file_and_an_open_public_listener_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("pulsar.toml");
+    std::fs::write(
+        &config,
+        "[[monitors]]\nname = \"x\"\nurl = \"gopher://x\"\n",
+    )
+    .unwrap();
+    let (code, stderr) = pulsar(&["serve", "--config", config.to_str().unwrap()], dir.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("pulsar.toml:1: monitors[0] \"x\""),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("pulsar.db").exists(),
+        "a refused file opened the database"
+    );
+
+    let (code, stderr) = pulsar(&["serve", "--listen", "0.0.0.0:0"], dir.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--allow-unauthenticated"), "{stderr}");
+}

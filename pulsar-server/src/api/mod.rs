@@ -9,6 +9,7 @@ mod fields;
 mod hosts;
 mod monitors;
 mod system;
+mod web;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,6 +33,7 @@ use connect::Codec;
 use crate::hub::HubState;
 pub use access::Access;
 pub use connect::{Code, ConnectError};
+pub use web::DEFAULT_WEB_DIR;
 
 /// The largest request body the API reads; a larger one is refused before it is read whole.
 pub const MAX_REQUEST_BYTES: usize = 1 << 20;
@@ -64,6 +66,8 @@ pub struct AppState {
     pub access: Access,
     /// Browser origins allowed to call from other sites (CORS and the WebSocket).
     pub cors_origins: Vec<String>,
+    /// The built dashboard, served behind every other route; none without it.
+    pub web_dir: Option<std::path::PathBuf>,
     check_now: Arc<Mutex<HashMap<MonitorId, Instant>>>,
 }
 
@@ -82,6 +86,7 @@ impl AppState {
             stopping: watch::channel(false).1,
             access: Access::default(),
             cors_origins: Vec::new(),
+            web_dir: None,
             check_now: Arc::default(),
         }
     }
@@ -119,6 +124,7 @@ impl AppState {
             private_reads: settings.private_reads,
         };
         self.cors_origins = settings.cors_origins.clone();
+        self.web_dir = Some(settings.web_dir.clone());
         self.retention = settings.retention;
         self
     }
@@ -229,13 +235,23 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
 /// The API's routes over `state`: every Connect service, the hub, `/healthz` and `/readyz`.
 pub fn app(state: AppState) -> Router {
     let cors = cors(&state.cors_origins);
+    // The dashboard answers whatever the API does not, GETs of two-segment paths included.
+    let dashboard = state.web_dir.as_deref().map(web::dashboard);
+    let rpc_route = match &dashboard {
+        Some(dashboard) => post(rpc).fallback_service(dashboard.clone()),
+        None => post(rpc),
+    };
     let router = Router::new()
-        .route("/{service}/{method}", post(rpc))
+        .route("/{service}/{method}", rpc_route)
         .route("/ws", get(crate::hub::upgrade))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(state);
+    let router = match dashboard {
+        Some(dashboard) => router.fallback_service(dashboard),
+        None => router,
+    };
     match cors {
         Some(cors) => router.layer(cors),
         None => router,

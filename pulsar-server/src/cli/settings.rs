@@ -24,6 +24,9 @@ pub(crate) struct SettingsArgs {
     /// Directory of the embedded database [default: ./pulsar-data].
     #[arg(long, env = "PULSAR_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// Directory of the built dashboard [default: ./web/dist].
+    #[arg(long, env = "PULSAR_WEB_DIR")]
+    web_dir: Option<PathBuf>,
     /// PostgreSQL (postgres://user:password@host/db); with --redis-url, runs distributed.
     #[arg(long, env = "PULSAR_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
@@ -98,6 +101,7 @@ impl SettingsArgs {
         Layer {
             listen: self.listen,
             data_dir: self.data_dir,
+            web_dir: self.web_dir,
             database_url: self.database_url,
             redis_url: self.redis_url,
             redis_prefix: self.redis_prefix,

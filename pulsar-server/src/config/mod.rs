@@ -34,6 +34,7 @@ pub const DEFAULT_REDIS_PREFIX: &str = "pulsar";
 pub struct Layer {
     pub listen: Option<SocketAddr>,
     pub data_dir: Option<PathBuf>,
+    pub web_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub redis_url: Option<String>,
     pub redis_prefix: Option<String>,
@@ -100,6 +101,7 @@ impl Layer {
         Layer {
             listen: self.listen.or(lower.listen),
             data_dir: self.data_dir.or(lower.data_dir),
+            web_dir: self.web_dir.or(lower.web_dir),
             database_url: self.database_url.or(lower.database_url),
             redis_url: self.redis_url.or(lower.redis_url),
             redis_prefix: self.redis_prefix.or(lower.redis_prefix),
@@ -145,6 +147,9 @@ impl Layer {
                 .listen
                 .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("a valid address")),
             data_dir: self.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+            web_dir: self
+                .web_dir
+                .unwrap_or_else(|| crate::api::DEFAULT_WEB_DIR.into()),
             database_url: self.database_url.filter(|url| !url.is_empty()),
             redis_url: self.redis_url.filter(|url| !url.is_empty()),
             redis_prefix: self
@@ -177,6 +182,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// The embedded database's directory (`serve`).
     pub data_dir: PathBuf,
+    /// The built dashboard (`serve` and `api`).
+    pub web_dir: PathBuf,
     /// PostgreSQL, for the distributed roles.
     pub database_url: Option<String>,
     /// Redis (queue and bus), for the distributed roles.

@@ -458,6 +458,7 @@ fn synthetic_result(monitor_id: MonitorId, slot_ms: i64, seed: u64) -> CheckResu
         body_bytes: 4_096,
         tls: None,
         manual: false,
+        scheduling_delay: None,
     }
 }
 

@@ -158,5 +158,6 @@ fn check(monitor: &Monitor, slot: SystemTime, down: bool, tick: u32) -> CheckRes
         body_bytes: if down { 0 } else { 2_048 },
         tls: None,
         manual: false,
+        scheduling_delay: None,
     }
 }

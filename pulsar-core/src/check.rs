@@ -37,6 +37,9 @@ pub struct CheckResult {
     /// Run on demand (`CheckNow`), outside the schedule: stored and shown like any result,
     /// but left out of rollups, uptime and the alert rule, which count scheduled slots.
     pub manual: bool,
+    /// The worst scheduling delay the worker's runtime showed during the check, when
+    /// measured: phases may read late by about this much.
+    pub scheduling_delay: Option<Duration>,
 }
 
 impl CheckResult {
@@ -69,6 +72,7 @@ impl CheckResult {
             tls: report.hops.iter().rev().find_map(|h| h.tls.clone()),
             hops: report.hops,
             manual: false,
+            scheduling_delay: None,
         }
     }
 
@@ -260,6 +264,9 @@ impl From<CheckResult> for v1::CheckResult {
             body_bytes: c.body_bytes,
             tls: c.tls.map(Into::into),
             manual: c.manual,
+            scheduling_delay_us: c
+                .scheduling_delay
+                .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX)),
         }
     }
 }
@@ -297,6 +304,8 @@ impl TryFrom<v1::CheckResult> for CheckResult {
             body_bytes: c.body_bytes,
             tls: c.tls.map(Into::into),
             manual: c.manual,
+            scheduling_delay: (c.scheduling_delay_us > 0)
+                .then(|| Duration::from_micros(c.scheduling_delay_us)),
         })
     }
 }

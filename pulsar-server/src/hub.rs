@@ -41,6 +41,8 @@ pub struct HubState {
     pub access: crate::api::Access,
     /// Other sites' origins allowed besides this server's own.
     pub origins: Vec<String>,
+    /// Counts the clients connected now.
+    pub clients: prometheus_client::metrics::gauge::Gauge,
 }
 
 /// Upgrades `/ws` requests.
@@ -81,9 +83,13 @@ pub(crate) async fn upgrade(
         monitors: list("monitors"),
         hosts: list("hosts"),
     };
-    let stopping = state.stopping;
+    let stopping = state.stopping.clone();
     ws.protocols([PROTO_SUBPROTOCOL])
-        .on_upgrade(move |socket| serve_client(socket, bus, filter, stopping))
+        .on_upgrade(move |socket| async move {
+            state.clients.inc();
+            serve_client(socket, bus, filter, stopping).await;
+            state.clients.dec();
+        })
 }
 
 /// A request without an `Origin` is not from a browser; one with it must name this host

@@ -8,6 +8,7 @@ pub mod api;
 pub mod config;
 pub mod hub;
 pub mod identity;
+pub mod metrics;
 pub mod node;
 pub mod retention;
 pub mod sampler;

@@ -19,6 +19,7 @@ use tokio::sync::watch;
 
 use crate::api::{AppState, app};
 use crate::config::Settings;
+use crate::metrics::Metrics;
 use crate::retention::{PRUNE_INTERVAL, Pruner};
 use crate::sampler::Sampler;
 use crate::scheduler::Scheduler;
@@ -117,6 +118,8 @@ impl Backends {
 pub struct Roles {
     /// Serve the API, the hub and the dashboard here.
     pub api: Option<TcpListener>,
+    /// Serve only `/healthz`, `/readyz` and `/metrics` here (a worker's).
+    pub operations: Option<TcpListener>,
     pub scheduler: bool,
     pub worker: bool,
     /// Sample this host (every process that runs checks does).
@@ -147,6 +150,7 @@ pub async fn run(
             let _ = stopped.wait_for(|stop| *stop).await;
         }
     };
+    let metrics = Metrics::default();
     let mut background = Vec::new();
     if roles.scheduler {
         let scheduler = Scheduler {
@@ -182,10 +186,16 @@ pub async fn run(
             name: settings.name.clone(),
             region: settings.region.clone(),
             concurrency: settings.concurrency,
+            max_delay: settings.max_scheduling_delay,
+            metrics: metrics.clone(),
         };
         tokio::spawn(worker.run(until_stopped()))
     });
-    let address: Option<SocketAddr> = roles.api.as_ref().and_then(|l| l.local_addr().ok());
+    let address: Option<SocketAddr> = roles
+        .api
+        .as_ref()
+        .or(roles.operations.as_ref())
+        .and_then(|l| l.local_addr().ok());
     let api = match roles.api {
         Some(listener) => {
             let state = AppState::new(Arc::clone(&backends.store))
@@ -198,11 +208,23 @@ pub async fn run(
                 )
                 .with_queue(Arc::clone(&backends.queue))
                 .with_mode(backends.mode)
+                .with_metrics(metrics.clone())
                 .with_stopping(stop.subscribe());
             let serving = axum::serve(listener, app(state)).with_graceful_shutdown(until_stopped());
             Some(tokio::spawn(async move { serving.await }))
         }
-        None => None,
+        None => match roles.operations {
+            Some(listener) => {
+                let state = AppState::new(Arc::clone(&backends.store))
+                    .with_settings(settings)
+                    .with_queue(Arc::clone(&backends.queue))
+                    .with_metrics(metrics.clone());
+                let serving = axum::serve(listener, crate::api::operations_app(state))
+                    .with_graceful_shutdown(until_stopped());
+                Some(tokio::spawn(async move { serving.await }))
+            }
+            None => None,
+        },
     };
     tracing::info!(
         address = address.map(|a| a.to_string()),

@@ -36,6 +36,7 @@ pub async fn serve(
     };
     apply_declared(&backends, &settings).await?;
     let roles = Roles {
+        operations: None,
         api: Some(listener),
         scheduler: true,
         worker: true,
@@ -56,6 +57,7 @@ pub async fn api(
     let backends = Backends::distributed(&settings, true).await?;
     apply_declared(&backends, &settings).await?;
     let roles = Roles {
+        operations: None,
         api: Some(listener),
         scheduler: settings.scheduler,
         worker: false,
@@ -70,8 +72,17 @@ pub async fn worker(
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let operations = match settings.metrics_listen {
+        Some(address) => Some(
+            TcpListener::bind(address)
+                .await
+                .with_context(|| format!("cannot listen on {address}"))?,
+        ),
+        None => None,
+    };
     let backends = Backends::distributed(&settings, false).await?;
     let roles = Roles {
+        operations,
         api: None,
         scheduler: false,
         worker: true,

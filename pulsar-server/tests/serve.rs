@@ -3,18 +3,20 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use pulsar_probe::testkit::{ServerOptions, TestPki, TestServer};
 use pulsar_server::config::Settings;
 use pulsar_server::serve::serve;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
+
+mod support;
+use support::eventually;
 
 struct Running {
     addr: SocketAddr,
@@ -52,23 +54,9 @@ impl Running {
         self.rpc("MonitorService", method, body).await
     }
 
-    /// One Connect JSON call over a fresh HTTP/1.1 connection.
+    /// One Connect JSON call.
     async fn rpc(&self, service: &str, method: &str, body: Value) -> (u16, Value) {
-        let body = body.to_string();
-        let request = format!(
-            "POST /pulsar.v1.{service}/{method} HTTP/1.1\r\nHost: {}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        );
-        let mut stream = TcpStream::connect(self.addr).await.unwrap();
-        stream.write_all(request.as_bytes()).await.unwrap();
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await.unwrap();
-        let text = String::from_utf8(response).unwrap();
-        let status = text[9..12].parse().unwrap();
-        let (_, body) = text.split_once("\r\n\r\n").unwrap();
-        (status, serde_json::from_str(body).unwrap_or(Value::Null))
+        support::rpc(self.addr, service, method, body).await
     }
 
     async fn monitor(&self, id: &str) -> Value {
@@ -82,22 +70,6 @@ impl Running {
         assert_eq!(status, 200, "{page}");
         page["results"].as_array().cloned().unwrap_or_default()
     }
-}
-
-/// Polls `probe` every 100 ms for up to `seconds`.
-async fn eventually<T, F, Fut>(seconds: u64, what: &str, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    while Instant::now() < deadline {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out after {seconds} s waiting for {what}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

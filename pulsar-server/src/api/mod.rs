@@ -66,6 +66,8 @@ pub struct AppState {
     pub access: Access,
     /// Browser origins allowed to call from other sites (CORS and the WebSocket).
     pub cors_origins: Vec<String>,
+    /// This process's own series, shared with its worker and hub.
+    pub metrics: crate::metrics::Metrics,
     /// The built dashboard, served behind every other route; none without it.
     pub web_dir: Option<std::path::PathBuf>,
     check_now: Arc<Mutex<HashMap<MonitorId, Instant>>>,
@@ -87,6 +89,7 @@ impl AppState {
             access: Access::default(),
             cors_origins: Vec::new(),
             web_dir: None,
+            metrics: crate::metrics::Metrics::default(),
             check_now: Arc::default(),
         }
     }
@@ -126,6 +129,12 @@ impl AppState {
         self.cors_origins = settings.cors_origins.clone();
         self.web_dir = Some(settings.web_dir.clone());
         self.retention = settings.retention;
+        self
+    }
+
+    /// Counts into `metrics` (those of the rest of the process).
+    pub fn with_metrics(mut self, metrics: crate::metrics::Metrics) -> Self {
+        self.metrics = metrics;
         self
     }
 
@@ -206,6 +215,7 @@ impl FromRef<AppState> for HubState {
             stopping: state.stopping.clone(),
             access: state.access.clone(),
             origins: state.cors_origins.clone(),
+            clients: state.metrics.websocket_clients.clone(),
         }
     }
 }
@@ -232,6 +242,44 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
     (StatusCode::OK, "ready\n")
 }
 
+/// What operators and load balancers read: `/healthz`, `/readyz` and `/metrics`. A worker
+/// serves these alone (see `--metrics-listen`).
+pub fn operations_app(state: AppState) -> Router {
+    operations().with_state(state)
+}
+
+fn operations() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics))
+}
+
+/// The Prometheus text of this process (public unless reads are private).
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(refused) = state.access.check(&headers, false) {
+        return (StatusCode::UNAUTHORIZED, format!("{}\n", refused.message)).into_response();
+    }
+    match state
+        .metrics
+        .encode(Some(state.store.as_ref()), state.queue.as_deref())
+        .await
+    {
+        Ok(text) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                crate::metrics::CONTENT_TYPE,
+            )],
+            text,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "metrics failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "metrics are unavailable\n").into_response()
+        }
+    }
+}
+
 /// The API's routes over `state`: every Connect service, the hub, `/healthz` and `/readyz`.
 pub fn app(state: AppState) -> Router {
     let cors = cors(&state.cors_origins);
@@ -244,9 +292,8 @@ pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .route("/{service}/{method}", rpc_route)
         .route("/ws", get(crate::hub::upgrade))
-        .route("/healthz", get(|| async { "ok\n" }))
-        .route("/readyz", get(ready))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .merge(operations())
         .with_state(state);
     let router = match dashboard {
         Some(dashboard) => router.fallback_service(dashboard),

@@ -78,6 +78,13 @@ pub(crate) struct SettingsArgs {
     /// Which addresses checks may reach [default: off].
     #[arg(long, env = "PULSAR_TARGET_POLICY", value_enum)]
     target_policy: Option<TargetPolicySetting>,
+    /// A worker starts no new check while its runtime runs later than this, e.g. 1ms
+    /// [default: 1ms].
+    #[arg(long, env = "PULSAR_MAX_SCHEDULING_DELAY", value_parser = pulsar_core::parse_duration)]
+    max_scheduling_delay: Option<Duration>,
+    /// Where `pulsar worker` serves /healthz, /readyz and /metrics [default: none].
+    #[arg(long, env = "PULSAR_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
     /// Do not schedule checks in this API process (another process does).
     #[arg(long, env = "PULSAR_NO_SCHEDULER", num_args = 0..=1, default_missing_value = "true")]
     no_scheduler: Option<bool>,
@@ -115,6 +122,8 @@ impl SettingsArgs {
             cors_origins: self.cors_origins,
             target_policy: self.target_policy,
             scheduler: self.no_scheduler.map(|off| !off),
+            max_scheduling_delay: self.max_scheduling_delay,
+            metrics_listen: self.metrics_listen,
             retention: RetentionLayer {
                 results: self.retain_results,
                 minute_rollups: self.retain_minute_rollups,

@@ -49,6 +49,9 @@ pub struct Layer {
     pub cors_origins: Option<Vec<String>>,
     pub target_policy: Option<TargetPolicySetting>,
     pub scheduler: Option<bool>,
+    #[serde(default, deserialize_with = "duration")]
+    pub max_scheduling_delay: Option<Duration>,
+    pub metrics_listen: Option<SocketAddr>,
     #[serde(default)]
     pub retention: RetentionLayer,
 }
@@ -115,6 +118,8 @@ impl Layer {
             cors_origins: self.cors_origins.or(lower.cors_origins),
             target_policy: self.target_policy.or(lower.target_policy),
             scheduler: self.scheduler.or(lower.scheduler),
+            max_scheduling_delay: self.max_scheduling_delay.or(lower.max_scheduling_delay),
+            metrics_listen: self.metrics_listen.or(lower.metrics_listen),
             retention: RetentionLayer {
                 results: self.retention.results.or(lower.retention.results),
                 minute_rollups: self
@@ -169,6 +174,10 @@ impl Layer {
             cors_origins: self.cors_origins.unwrap_or_default(),
             target_policy: self.target_policy.unwrap_or_default(),
             scheduler: self.scheduler.unwrap_or(true),
+            max_scheduling_delay: self
+                .max_scheduling_delay
+                .unwrap_or(crate::worker::DEFAULT_MAX_DELAY),
+            metrics_listen: self.metrics_listen,
             declared: declared::Declared::default(),
             prune: false,
         }
@@ -210,6 +219,10 @@ pub struct Settings {
     pub target_policy: TargetPolicySetting,
     /// Whether an `api` process also schedules checks.
     pub scheduler: bool,
+    /// The runtime's scheduling delay above which a worker starts no new check.
+    pub max_scheduling_delay: Duration,
+    /// Where a worker serves `/healthz`, `/readyz` and `/metrics`; none by default.
+    pub metrics_listen: Option<SocketAddr>,
     /// Monitors and channels the config file declares, applied at start by `serve` and `api`.
     pub declared: declared::Declared,
     /// Applying deletes what a declared kind has and the file does not.

@@ -42,7 +42,8 @@ pub(crate) struct ResultColumns {
     download_us: Option<i64>,
     total_us: Option<i64>,
     body_bytes: i64,
-    /// An encoded `CheckResult` message holding only the hops and TLS details.
+    /// An encoded `CheckResult` message holding only the hops, TLS details and scheduling
+    /// delay.
     detail: Vec<u8>,
     manual: bool,
 }
@@ -59,6 +60,7 @@ impl ResultColumns {
         let detail = v1::CheckResult {
             hops: w.hops,
             tls: w.tls,
+            scheduling_delay_us: w.scheduling_delay_us,
             ..Default::default()
         };
         Self {
@@ -257,6 +259,7 @@ impl ResultRow {
             body_bytes: to_u64(self.body_bytes),
             tls: detail.tls,
             manual: self.manual,
+            scheduling_delay_us: detail.scheduling_delay_us,
         };
         Ok(CheckResult::try_from(wire)?)
     }

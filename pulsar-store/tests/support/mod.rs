@@ -211,6 +211,7 @@ pub fn result(
         body_bytes: 512,
         tls: None,
         manual: false,
+        scheduling_delay: Some(Duration::from_micros(slot_ms.unsigned_abs() % 5_000 + 1)),
     }
 }
 

@@ -3,14 +3,20 @@
 //! and published (the result, and a state change when there is one). A task delivered again
 //! stores nothing new and changes no state: the store keys results by (monitor, slot).
 
+mod delay;
+
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use pulsar_core::proto::v1;
 use pulsar_core::{CheckResult, Monitor, classify, from_unix_ms, unix_ms};
 use pulsar_probe::Prober;
 use pulsar_queue::{EventBus, Task, TaskQueue};
 use pulsar_store::Store;
+
+use crate::metrics::Metrics;
+pub use delay::{DEFAULT_MAX_DELAY, DelayWatch, MAX_DEFERRAL};
 
 /// What a worker works with, and who it is.
 #[derive(Clone)]
@@ -24,18 +30,22 @@ pub struct Worker {
     pub region: String,
     /// Checks run at once.
     pub concurrency: usize,
+    /// No check starts while the runtime's scheduling delay is above this (up to
+    /// [`MAX_DEFERRAL`]).
+    pub max_delay: Duration,
+    pub metrics: Metrics,
 }
 
 impl Worker {
     /// Runs checks until `shutdown` resolves, then finishes those it holds.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let consumer = self.queue.consumer(&self.name, self.concurrency).await?;
-        let worker = Arc::new(self);
+        let worker = Arc::new((self, DelayWatch::start()));
         consumer
             .run_until(
                 move |task| {
                     let worker = Arc::clone(&worker);
-                    async move { worker.check(&task).await }
+                    async move { worker.0.check(&task, &worker.1).await }
                 },
                 shutdown,
             )
@@ -43,14 +53,19 @@ impl Worker {
         Ok(())
     }
 
-    /// One task: probe, classify, store (with the alert rule), publish.
-    async fn check(&self, task: &Task) -> Result<(), String> {
+    /// One task: wait for a punctual runtime, probe, classify, store (with the alert
+    /// rule), publish.
+    async fn check(&self, task: &Task, delay: &DelayWatch) -> Result<(), String> {
         let check = task.check_task().map_err(|e| e.to_string())?;
         let wire = check.monitor.ok_or("a check task without its monitor")?;
         let monitor = Monitor::try_from(wire).map_err(|e| e.to_string())?;
+        if delay.wait_below(self.max_delay).await {
+            self.metrics.deferred.inc();
+        }
+        let mark = delay.mark();
         let report = self.prober.check(&monitor.check).await;
         let verdict = classify(&report, &monitor.expect);
-        let result = CheckResult::new(
+        let mut result = CheckResult::new(
             monitor.id,
             from_unix_ms(check.slot_unix_ms),
             &self.name,
@@ -58,6 +73,10 @@ impl Worker {
             report,
             verdict,
         );
+        result.scheduling_delay = Some(delay.worst_since(mark));
+        self.metrics
+            .scheduling_delay
+            .set(delay.current().as_secs_f64());
         let recorded = self
             .store
             .record_results(std::slice::from_ref(&result))
@@ -66,6 +85,7 @@ impl Worker {
         if recorded.inserted == 0 {
             return Ok(()); // delivered again: stored and told the first time
         }
+        self.metrics.observe_check(&result);
         let at_unix_ms = unix_ms(result.started_at);
         self.publish(v1::Event::check_completed(result.into()))
             .await;

@@ -40,6 +40,8 @@ pub struct Metrics {
     pub scheduling_delay: FloatGauge,
     /// Checks not started because the runtime was running late.
     pub deferred: Counter,
+    /// Scheduler ticks that claimed nothing because the queue was backed up.
+    pub held_back: Counter,
     pub websocket_clients: Gauge,
 }
 
@@ -53,6 +55,7 @@ impl Default for Metrics {
             checks: Family::default(),
             scheduling_delay: FloatGauge::default(),
             deferred: Counter::default(),
+            held_back: Counter::default(),
             websocket_clients: Gauge::default(),
         }
     }
@@ -100,6 +103,11 @@ impl Metrics {
             "pulsar_checks_deferred",
             "Times the worker took no new check because the runtime was late",
             self.deferred.clone(),
+        );
+        registry.register(
+            "pulsar_scheduler_held_back",
+            "Scheduler ticks that claimed nothing because the queue was backed up",
+            self.held_back.clone(),
         );
         registry.register(
             "pulsar_websocket_clients",

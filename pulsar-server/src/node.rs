@@ -22,7 +22,7 @@ use crate::config::Settings;
 use crate::metrics::Metrics;
 use crate::retention::{PRUNE_INTERVAL, Pruner};
 use crate::sampler::Sampler;
-use crate::scheduler::Scheduler;
+use crate::scheduler::{DEFAULT_MAX_QUEUE_DEPTH, Scheduler};
 use crate::worker::Worker;
 
 /// How long a stopping worker waits for the checks it holds; a check still running then is
@@ -156,6 +156,8 @@ pub async fn run(
         let scheduler = Scheduler {
             store: Arc::clone(&backends.store),
             queue: Arc::clone(&backends.queue),
+            max_queue_depth: DEFAULT_MAX_QUEUE_DEPTH,
+            metrics: metrics.clone(),
         };
         background.push(tokio::spawn(scheduler.run(until_stopped())));
     }

@@ -11,16 +11,24 @@ use pulsar_core::unix_ms;
 use pulsar_queue::{NewTask, TaskQueue};
 use pulsar_store::Store;
 
+use crate::metrics::Metrics;
+
 /// How often the scheduler looks for due monitors: a check starts at most this late.
 pub const TICK: Duration = Duration::from_millis(250);
 /// Monitors claimed per store call; a tick claims again while a batch comes back full.
 const CLAIM_BATCH: u32 = 500;
+/// Tasks waiting in the queue above which the scheduler claims nothing: the workers are
+/// behind, and queueing more would only make every check later.
+pub const DEFAULT_MAX_QUEUE_DEPTH: u64 = 20_000;
 
 /// What the scheduler works with.
 #[derive(Clone)]
 pub struct Scheduler {
     pub store: Arc<dyn Store>,
     pub queue: Arc<dyn TaskQueue>,
+    /// Backpressure: no claims while more tasks than this wait.
+    pub max_queue_depth: u64,
+    pub metrics: Metrics,
 }
 
 impl Scheduler {
@@ -44,7 +52,14 @@ impl Scheduler {
     }
 
     /// One tick: claims what is due at `now` and queues it; returns how many were queued.
+    /// While the queue holds more than `max_queue_depth` waiting tasks it claims nothing:
+    /// due monitors stay due (their lateness shows in the metrics) until workers catch up.
     pub async fn tick(&self, now: SystemTime) -> anyhow::Result<usize> {
+        let stats = self.queue.stats().await?;
+        if stats.pending + stats.delayed + stats.retrying > self.max_queue_depth {
+            self.metrics.held_back.inc();
+            return Ok(0);
+        }
         let mut queued = 0;
         loop {
             let due = self.store.claim_due(now, CLAIM_BATCH).await?;
@@ -69,5 +84,49 @@ impl Scheduler {
                 return Ok(queued);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use pulsar_core::{Monitor, MonitorId};
+    use pulsar_queue::QueueBuilder;
+    use pulsar_store::{SqliteOptions, SqliteStore};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_backed_up_queue_holds_claims_back_until_it_drains() {
+        let store = SqliteStore::open_with(SqliteOptions::in_memory().fold_interval(None))
+            .await
+            .unwrap();
+        let store: Arc<dyn Store> = Arc::new(store);
+        let queue: Arc<dyn TaskQueue> = Arc::new(QueueBuilder::new().in_process());
+        let now = SystemTime::now();
+        for i in 0..3 {
+            let mut monitor = Monitor::new(format!("m{i}"), "https://example.com/");
+            monitor.id = MonitorId::new();
+            store.create_monitor(&monitor, now).await.unwrap();
+        }
+        let scheduler = Scheduler {
+            store: Arc::clone(&store),
+            queue: Arc::clone(&queue),
+            max_queue_depth: 2,
+            metrics: Metrics::default(),
+        };
+        let due = now + Duration::from_secs(120);
+        assert_eq!(scheduler.tick(due).await.unwrap(), 3);
+        // Three wait, above the bound of two: the next due slots are not claimed.
+        let later = due + Duration::from_secs(120);
+        assert_eq!(scheduler.tick(later).await.unwrap(), 0);
+        assert_eq!(scheduler.metrics.held_back.get(), 1);
+        // Workers take them: claims resume, nothing was lost in between.
+        let mut consumer = queue.consumer("w", 8).await.unwrap();
+        for _ in 0..3 {
+            consumer.next().await.unwrap().unwrap().ack().await.unwrap();
+        }
+        assert_eq!(scheduler.tick(later).await.unwrap(), 3);
     }
 }

@@ -212,6 +212,8 @@ pub struct MonitorWrite {
 pub struct Recorded {
     /// Results that were new (not stored before, of a monitor that exists).
     pub inserted: u64,
+    /// The (monitor, slot) of each new result: a batch's writer tells only of these.
+    pub new: Vec<(MonitorId, SystemTime)>,
     /// Every state change the new results caused, in the order they happened.
     pub changes: Vec<StateChange>,
 }

@@ -171,6 +171,11 @@ impl<B: Backend> SqlStore<B> {
         tx.commit().await?;
         Ok(Recorded {
             inserted: new.count,
+            new: new
+                .keys
+                .iter()
+                .map(|(monitor, slot)| (MonitorId(*monitor), pulsar_core::from_unix_ms(*slot)))
+                .collect(),
             changes,
         })
     }

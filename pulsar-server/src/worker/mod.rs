@@ -4,19 +4,20 @@
 //! stores nothing new and changes no state: the store keys results by (monitor, slot).
 
 mod delay;
+mod writer;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pulsar_core::proto::v1;
-use pulsar_core::{CheckResult, Monitor, classify, from_unix_ms, unix_ms};
+use pulsar_core::{CheckResult, Monitor, classify, from_unix_ms};
 use pulsar_probe::Prober;
 use pulsar_queue::{EventBus, Task, TaskQueue};
 use pulsar_store::Store;
 
 use crate::metrics::Metrics;
 pub use delay::{DEFAULT_MAX_DELAY, DelayWatch, MAX_DEFERRAL};
+pub use writer::{MAX_BATCH, ResultWriter};
 
 /// What a worker works with, and who it is.
 #[derive(Clone)]
@@ -40,12 +41,17 @@ impl Worker {
     /// Runs checks until `shutdown` resolves, then finishes those it holds.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let consumer = self.queue.consumer(&self.name, self.concurrency).await?;
-        let worker = Arc::new((self, DelayWatch::start()));
+        let writer = ResultWriter::start(
+            Arc::clone(&self.store),
+            Arc::clone(&self.bus),
+            self.metrics.clone(),
+        );
+        let worker = Arc::new((self, DelayWatch::start(), writer));
         consumer
             .run_until(
                 move |task| {
                     let worker = Arc::clone(&worker);
-                    async move { worker.0.check(&task, &worker.1).await }
+                    async move { worker.0.check(&task, &worker.1, &worker.2).await }
                 },
                 shutdown,
             )
@@ -53,9 +59,14 @@ impl Worker {
         Ok(())
     }
 
-    /// One task: wait for a punctual runtime, probe, classify, store (with the alert
-    /// rule), publish.
-    async fn check(&self, task: &Task, delay: &DelayWatch) -> Result<(), String> {
+    /// One task: wait for a punctual runtime, probe, classify, then hand the result to the
+    /// writer, which stores it (with the alert rule) in a batch and publishes it.
+    async fn check(
+        &self,
+        task: &Task,
+        delay: &DelayWatch,
+        writer: &ResultWriter,
+    ) -> Result<(), String> {
         let check = task.check_task().map_err(|e| e.to_string())?;
         let wire = check.monitor.ok_or("a check task without its monitor")?;
         let monitor = Monitor::try_from(wire).map_err(|e| e.to_string())?;
@@ -77,35 +88,6 @@ impl Worker {
         self.metrics
             .scheduling_delay
             .set(delay.current().as_secs_f64());
-        let recorded = self
-            .store
-            .record_results(std::slice::from_ref(&result))
-            .await
-            .map_err(|e| e.to_string())?;
-        if recorded.inserted == 0 {
-            return Ok(()); // delivered again: stored and told the first time
-        }
-        self.metrics.observe_check(&result);
-        let at_unix_ms = unix_ms(result.started_at);
-        self.publish(v1::Event::check_completed(result.into()))
-            .await;
-        for change in recorded.changes {
-            let state = v1::MonitorStateChanged {
-                monitor_id: change.monitor_id.to_string(),
-                from: v1::MonitorState::from(change.previous).into(),
-                to: v1::MonitorState::from(change.current).into(),
-                at_unix_ms,
-                reason: change.cause,
-            };
-            self.publish(v1::Event::monitor_state_changed(state)).await;
-        }
-        Ok(())
-    }
-
-    /// Live events are best effort: the result is stored whatever the bus does.
-    async fn publish(&self, event: v1::Event) {
-        if let Err(error) = self.bus.publish_event(&event).await {
-            tracing::warn!(%error, "could not publish an event");
-        }
+        writer.write(result).await
     }
 }

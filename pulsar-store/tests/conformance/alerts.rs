@@ -82,6 +82,10 @@ pub(crate) async fn late_and_redelivered_results_never_flip_the_state(store: Arc
     let batch = [good(m.id, 0), down(m.id, 5), down(m.id, 6), down(m.id, 7)];
     let recorded = store.record_results(&batch).await.unwrap();
     assert_eq!(recorded.inserted, 4);
+    let mut new = recorded.new.clone();
+    new.sort();
+    let expected: Vec<_> = batch.iter().map(|r| (r.monitor_id, r.slot)).collect();
+    assert_eq!(new, expected, "the new results' keys");
     assert_eq!(state(&store, m.id).await, MonitorState::Down);
 
     // The same batch again: nothing new, nothing changes.
@@ -95,6 +99,7 @@ pub(crate) async fn late_and_redelivered_results_never_flip_the_state(store: Arc
         .await
         .unwrap();
     assert_eq!((late.inserted, late.changes.len()), (3, 0));
+    assert_eq!(late.new.len(), 3);
     assert_eq!(state(&store, m.id).await, MonitorState::Down);
     let page = store
         .list_results(

@@ -90,7 +90,7 @@ impl Metrics {
         );
         registry.register(
             "pulsar_checks",
-            "Scheduled and manual checks run by this process, by outcome",
+            "Scheduled checks this process ran and stored, by outcome",
             self.checks.clone(),
         );
         registry.register_with_unit(

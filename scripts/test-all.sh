@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test Pulsar has, in the order that fails fastest. README's test command; .ci/run calls it.
+# Every test Pulsar has, in the order that fails fastest: the Rust workspace, then the
+# dashboard (see scripts/test-web.sh). README's test command; .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,3 +17,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "tests"
 cargo test --workspace --locked
+
+step "web"
+bash scripts/test-web.sh

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod config;
+pub mod events;
 pub mod hub;
 pub mod identity;
 pub mod metrics;

@@ -26,7 +26,7 @@ async fn state(web_dir: &std::path::Path) -> AppState {
         .await
         .unwrap();
     let settings = Settings {
-        web_dir: web_dir.to_owned(),
+        web_dir: Some(web_dir.to_owned()),
         ..Settings::default()
     };
     AppState::new(Arc::new(store)).with_settings(&settings)

@@ -83,6 +83,10 @@ async fn a_monitor_is_checked_goes_down_recovers_and_survives_a_restart() {
         tokio_tungstenite::connect_async(format!("ws://{}/ws?topics=checks", server.addr))
             .await
             .unwrap();
+    let (mut changes, _) =
+        tokio_tungstenite::connect_async(format!("ws://{}/ws?topics=monitors", server.addr))
+            .await
+            .unwrap();
     let (status, created) = server
         .call(
             "CreateMonitor",
@@ -93,6 +97,22 @@ async fn a_monitor_is_checked_goes_down_recovers_and_survives_a_restart() {
         .await;
     assert_eq!(status, 200, "{created}");
     let id = created["monitor"]["id"].as_str().unwrap().to_owned();
+
+    // Other clients hear of the new monitor at once.
+    let told = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            if let Some(Ok(Message::Text(text))) = changes.next().await {
+                let message: Value = serde_json::from_str(&text).unwrap();
+                if let Some(changed) = message["event"].get("monitorChanged") {
+                    return changed.clone();
+                }
+            }
+        }
+    })
+    .await
+    .expect("a monitor-changed event");
+    assert_eq!(told["monitor"]["id"], id.as_str());
+    assert_eq!(told["monitor"]["name"], "target");
 
     // The result arrives live over the WebSocket within two intervals, with its phases.
     let event = tokio::time::timeout(Duration::from_secs(3), async {

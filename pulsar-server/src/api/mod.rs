@@ -33,7 +33,7 @@ use connect::Codec;
 use crate::hub::HubState;
 pub use access::Access;
 pub use connect::{Code, ConnectError};
-pub use web::DEFAULT_WEB_DIR;
+pub use web::Dashboard;
 
 /// The largest request body the API reads; a larger one is refused before it is read whole.
 pub const MAX_REQUEST_BYTES: usize = 1 << 20;
@@ -68,8 +68,8 @@ pub struct AppState {
     pub cors_origins: Vec<String>,
     /// This process's own series, shared with its worker and hub.
     pub metrics: crate::metrics::Metrics,
-    /// The built dashboard, served behind every other route; none without it.
-    pub web_dir: Option<std::path::PathBuf>,
+    /// The dashboard, served behind every other route; none without it.
+    pub dashboard: Option<Dashboard>,
     check_now: Arc<Mutex<HashMap<MonitorId, Instant>>>,
 }
 
@@ -88,7 +88,7 @@ impl AppState {
             stopping: watch::channel(false).1,
             access: Access::default(),
             cors_origins: Vec::new(),
-            web_dir: None,
+            dashboard: None,
             metrics: crate::metrics::Metrics::default(),
             check_now: Arc::default(),
         }
@@ -127,7 +127,10 @@ impl AppState {
             private_reads: settings.private_reads,
         };
         self.cors_origins = settings.cors_origins.clone();
-        self.web_dir = Some(settings.web_dir.clone());
+        self.dashboard = Some(match &settings.web_dir {
+            Some(dir) => Dashboard::Directory(dir.clone()),
+            None => Dashboard::Embedded,
+        });
         self.retention = settings.retention;
         self
     }
@@ -148,6 +151,13 @@ impl AppState {
     pub fn with_queue(mut self, queue: Arc<dyn TaskQueue>) -> Self {
         self.queue = Some(queue);
         self
+    }
+
+    /// Tells live clients (and other processes) `event`, when this process has a bus.
+    pub(crate) async fn publish(&self, event: pulsar_core::proto::v1::Event) {
+        if let Some(bus) = &self.bus {
+            crate::events::publish(bus.as_ref(), event).await;
+        }
     }
 
     /// Whether a `CheckNow` of `id` may run at `now`; records it when it may.
@@ -284,7 +294,7 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
 pub fn app(state: AppState) -> Router {
     let cors = cors(&state.cors_origins);
     // The dashboard answers whatever the API does not, GETs of two-segment paths included.
-    let dashboard = state.web_dir.as_deref().map(web::dashboard);
+    let dashboard = state.dashboard.as_ref().map(web::dashboard);
     let rpc_route = match &dashboard {
         Some(dashboard) => post(rpc).fallback_service(dashboard.clone()),
         None => post(rpc),

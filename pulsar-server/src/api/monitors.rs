@@ -8,7 +8,9 @@ use axum::response::Response;
 use bytes::Bytes;
 use pulsar_core::proto::v1;
 use pulsar_core::{CheckResult, Monitor, MonitorState, SUMMARY_WINDOWS, classify};
-use pulsar_store::{MonitorFilter, ResultFilter};
+use pulsar_store::{MonitorFilter, MonitorWrite, ResultFilter};
+
+use crate::events::state_changed;
 
 use super::AppState;
 use super::connect::{Code, Codec, ConnectError, no_such_method, unary};
@@ -65,6 +67,7 @@ async fn create(
         .create_monitor(&monitor, SystemTime::now())
         .await
         .map_err(|e| under("monitor", e))?;
+    changed(state, &created, false).await;
     Ok(v1::CreateMonitorResponse {
         monitor: shown(&created),
     })
@@ -127,6 +130,7 @@ async fn update(
         .update_monitor(&monitor, SystemTime::now())
         .await
         .map_err(|e| under("monitor", e))?;
+    written_told(state, &written).await;
     Ok(v1::UpdateMonitorResponse {
         monitor: shown(&written.monitor),
     })
@@ -137,7 +141,9 @@ async fn delete(
     request: v1::DeleteMonitorRequest,
 ) -> Result<v1::DeleteMonitorResponse, ConnectError> {
     let id = monitor_id("id", &request.id)?;
+    let monitor = state.store.get_monitor(id).await?;
     state.store.delete_monitor(id).await?;
+    changed(state, &monitor, true).await;
     Ok(v1::DeleteMonitorResponse {})
 }
 
@@ -151,7 +157,26 @@ async fn set_enabled(
         .store
         .set_monitor_enabled(id, enabled, SystemTime::now())
         .await?;
+    written_told(state, &written).await;
     Ok(shown(&written.monitor))
+}
+
+/// Tells live clients a monitor was created, changed or deleted (as a person may see it).
+async fn changed(state: &AppState, monitor: &Monitor, deleted: bool) {
+    let shown = monitor.redacted().into();
+    state
+        .publish(v1::Event::monitor_changed(shown, deleted))
+        .await;
+}
+
+/// Tells live clients about an update: the monitor, and its change of state (a pause or a
+/// resume) when it had one.
+async fn written_told(state: &AppState, written: &MonitorWrite) {
+    changed(state, &written.monitor, false).await;
+    if let Some(change) = written.state_change.clone() {
+        let at = pulsar_core::unix_ms(written.monitor.updated_at);
+        state.publish(state_changed(change, at)).await;
+    }
 }
 
 async fn list_results(
@@ -287,12 +312,8 @@ async fn check_now(
         .record_results(std::slice::from_ref(&result))
         .await?;
     let wire = v1::CheckResult::from(result);
-    if let Some(bus) = &state.bus
-        && let Err(error) = bus
-            .publish_event(&v1::Event::check_completed(wire.clone()))
-            .await
-    {
-        tracing::warn!(%error, "could not publish a manual check");
-    }
+    state
+        .publish(v1::Event::check_completed(wire.clone()))
+        .await;
     Ok(v1::CheckNowResponse { result: Some(wire) })
 }

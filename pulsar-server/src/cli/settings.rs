@@ -24,7 +24,7 @@ pub(crate) struct SettingsArgs {
     /// Directory of the embedded database [default: ./pulsar-data].
     #[arg(long, env = "PULSAR_DATA_DIR")]
     data_dir: Option<PathBuf>,
-    /// Directory of the built dashboard [default: ./web/dist].
+    /// Serve the built dashboard in this directory instead of the embedded one.
     #[arg(long, env = "PULSAR_WEB_DIR")]
     web_dir: Option<PathBuf>,
     /// PostgreSQL (postgres://user:password@host/db); with --redis-url, runs distributed.

@@ -152,9 +152,7 @@ impl Layer {
                 .listen
                 .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("a valid address")),
             data_dir: self.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
-            web_dir: self
-                .web_dir
-                .unwrap_or_else(|| crate::api::DEFAULT_WEB_DIR.into()),
+            web_dir: self.web_dir,
             database_url: self.database_url.filter(|url| !url.is_empty()),
             redis_url: self.redis_url.filter(|url| !url.is_empty()),
             redis_prefix: self
@@ -191,8 +189,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// The embedded database's directory (`serve`).
     pub data_dir: PathBuf,
-    /// The built dashboard (`serve` and `api`).
-    pub web_dir: PathBuf,
+    /// A built dashboard to serve instead of the one the binary embeds.
+    pub web_dir: Option<PathBuf>,
     /// PostgreSQL, for the distributed roles.
     pub database_url: Option<String>,
     /// Redis (queue and bus), for the distributed roles.

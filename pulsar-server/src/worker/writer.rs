@@ -12,6 +12,7 @@ use pulsar_queue::EventBus;
 use pulsar_store::Store;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::events::{publish, state_changed};
 use crate::metrics::Metrics;
 
 /// The most results one transaction stores.
@@ -87,15 +88,12 @@ async fn write(
             .max()
             .unwrap_or_default()
     };
-    let changes: Vec<v1::MonitorStateChanged> = recorded
+    let changes: Vec<v1::Event> = recorded
         .changes
         .into_iter()
-        .map(|change| v1::MonitorStateChanged {
-            monitor_id: change.monitor_id.to_string(),
-            from: v1::MonitorState::from(change.previous).into(),
-            to: v1::MonitorState::from(change.current).into(),
-            at_unix_ms: started(change.monitor_id),
-            reason: change.cause,
+        .map(|change| {
+            let at = started(change.monitor_id);
+            state_changed(change, at)
         })
         .collect();
     // Only what is new is told: a task delivered again was stored and told the first time.
@@ -112,14 +110,7 @@ async fn write(
         publish(bus, v1::Event::check_completed(result.into())).await;
     }
     for change in changes {
-        publish(bus, v1::Event::monitor_state_changed(change)).await;
-    }
-}
-
-/// Live events are best effort: the result is stored whatever the bus does.
-async fn publish(bus: &dyn EventBus, event: v1::Event) {
-    if let Err(error) = bus.publish_event(&event).await {
-        tracing::warn!(%error, "could not publish an event");
+        publish(bus, change).await;
     }
 }
 

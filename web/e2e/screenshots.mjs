@@ -1,0 +1,42 @@
+// Every screen, on a desktop and a 390 px phone, in light and dark: kept as artifacts so a
+// person can look at what users see.
+import { join } from "node:path";
+import { ARTIFACTS, newPage } from "./support.mjs";
+
+const VIEWPORTS = [
+  { name: "desktop", width: 1280, height: 900 },
+  { name: "phone", width: 390, height: 844 },
+];
+const THEMES = ["light", "dark"];
+
+/** Screens as (name, path, what shows it is ready). */
+function screens(monitorId) {
+  return [
+    { name: "overview", path: "/", ready: "[data-testid=monitor-row]" },
+    { name: "monitor", path: `/monitors/${monitorId}`, ready: "[data-testid=waterfall]" },
+    { name: "form", path: "/monitors/new", ready: "form" },
+    { name: "edit", path: `/monitors/${monitorId}/edit`, ready: "form" },
+    { name: "hosts", path: "/hosts", ready: "[data-testid=host-charts] svg" },
+    { name: "alerts", path: "/alerts", ready: "[data-testid=channel]" },
+    { name: "status", path: "/status", ready: "table" },
+  ];
+}
+
+export async function takeScreenshots(browser, baseUrl, monitorId, errors) {
+  let count = 0;
+  for (const viewport of VIEWPORTS) {
+    for (const theme of THEMES) {
+      const page = await newPage(browser, { ...viewport, theme }, errors);
+      for (const screen of screens(monitorId)) {
+        await page.goto(`${baseUrl}${screen.path}`);
+        await page.locator(screen.ready).first().waitFor({ timeout: 15_000 });
+        // Charts measure their container after the first paint.
+        await page.waitForTimeout(600);
+        await page.screenshot({ path: join(ARTIFACTS, `${screen.name}-${viewport.name}-${theme}.png`), fullPage: screen.name !== "form" && screen.name !== "edit" });
+        count += 1;
+      }
+      await page.context().close();
+    }
+  }
+  return count;
+}

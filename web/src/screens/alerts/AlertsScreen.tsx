@@ -1,0 +1,33 @@
+// Where alerts go and what happened: channels with their routing, incidents, deliveries.
+import { useMemo } from "react";
+import { useQuery as useTanstackQuery } from "@tanstack/react-query";
+import { useQuery, useTransport } from "@connectrpc/connect-query";
+import { AlertService } from "../../gen/pulsar/v1/api_pb";
+import { useNow } from "../../app/useNow";
+import { PageHeader } from "../../components/ui";
+import { overviewQuery } from "../../live/overviewQuery";
+import { ChannelsCard } from "./ChannelsCard";
+import { DeliveriesCard, IncidentsCard } from "./logs";
+
+export default function AlertsScreen() {
+  const transport = useTransport();
+  const now = useNow();
+  // Monitor names for incidents, deliveries and routing, from the overview's cache.
+  const overview = useTanstackQuery(overviewQuery(transport));
+  const channelsQ = useQuery(AlertService.method.listChannels, {});
+  const rows = useMemo(() => overview.data?.rows ?? [], [overview.data]);
+  const names = useMemo(() => new Map(rows.map((r) => [r.id, r.monitor.name])), [rows]);
+  const channels = useMemo(() => new Map((channelsQ.data?.channels ?? []).map((c) => [c.id, c.name])), [channelsQ.data]);
+  return (
+    <>
+      <PageHeader title="Alerts" />
+      <div className="space-y-4">
+        <ChannelsCard monitors={rows} />
+        <div className="grid gap-4 xl:grid-cols-2">
+          <IncidentsCard names={names} now={now} />
+          <DeliveriesCard names={names} channels={channels} />
+        </div>
+      </div>
+    </>
+  );
+}

@@ -16,7 +16,7 @@ use pulsar_queue::{EventBus, Task, TaskQueue};
 use pulsar_store::Store;
 
 use crate::metrics::Metrics;
-pub use delay::{DEFAULT_MAX_DELAY, DelayWatch, MAX_DEFERRAL};
+pub use delay::{DEFAULT_MAX_DELAY, DelayWatch, MAX_DEFERRAL, Watching};
 pub use writer::{MAX_BATCH, ResultWriter};
 
 /// What a worker works with, and who it is.
@@ -70,6 +70,8 @@ impl Worker {
         let check = task.check_task().map_err(|e| e.to_string())?;
         let wire = check.monitor.ok_or("a check task without its monitor")?;
         let monitor = Monitor::try_from(wire).map_err(|e| e.to_string())?;
+        // The watch runs while this check waits and runs.
+        let _watching = delay.begin();
         if delay.wait_below(self.max_delay).await {
             self.metrics.deferred.inc();
         }

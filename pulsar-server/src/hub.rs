@@ -38,7 +38,7 @@ pub struct HubState {
     pub bus: Option<Arc<dyn EventBus>>,
     /// Turns true when the server stops: every client is then closed with "going away".
     pub stopping: watch::Receiver<bool>,
-    pub access: crate::api::Access,
+    pub access: crate::access::Access,
     /// Other sites' origins allowed besides this server's own.
     pub origins: Vec<String>,
     /// Counts the clients connected now.
@@ -64,7 +64,7 @@ pub(crate) async fn upgrade(
         None => state.access.check(&headers, false),
     };
     if let Err(refused) = allowed {
-        return (StatusCode::UNAUTHORIZED, format!("{}\n", refused.message)).into_response();
+        return (StatusCode::UNAUTHORIZED, format!("{}\n", refused.message())).into_response();
     }
     let list = |key: &str| -> BTreeSet<String> {
         query

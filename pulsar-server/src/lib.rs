@@ -4,6 +4,7 @@
 //! [`worker`](serve::worker) distributed). The `pulsar` binary is its command-line
 //! frontend; tests and other programs use the same pieces.
 
+pub mod access;
 pub mod api;
 pub mod config;
 pub mod events;

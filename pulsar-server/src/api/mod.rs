@@ -1,7 +1,6 @@
 //! The HTTP surface: the Connect services of `pulsar.v1` (`/pulsar.v1.<Service>/<Method>`,
 //! unary, JSON or binary protobuf) and the health endpoint.
 
-mod access;
 mod alerts;
 mod connect;
 mod errors;
@@ -30,8 +29,8 @@ use tokio::sync::watch;
 
 use connect::Codec;
 
+use crate::access::{Access, is_write};
 use crate::hub::HubState;
-pub use access::Access;
 pub use connect::{Code, ConnectError};
 pub use web::Dashboard;
 
@@ -182,8 +181,8 @@ async fn rpc(
     let Some(codec) = Codec::of(&headers) else {
         return connect::unsupported_media_type();
     };
-    if let Err(refused) = state.access.check(&headers, access::is_write(&method)) {
-        return refused.into_response();
+    if let Err(refused) = state.access.check(&headers, is_write(&method)) {
+        return ConnectError::new(Code::Unauthenticated, refused.message()).into_response();
     }
     let call = async {
         match service.as_str() {
@@ -268,7 +267,7 @@ fn operations() -> Router<AppState> {
 /// The Prometheus text of this process (public unless reads are private).
 async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Err(refused) = state.access.check(&headers, false) {
-        return (StatusCode::UNAUTHORIZED, format!("{}\n", refused.message)).into_response();
+        return (StatusCode::UNAUTHORIZED, format!("{}\n", refused.message())).into_response();
     }
     match state
         .metrics

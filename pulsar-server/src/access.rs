@@ -6,14 +6,31 @@
 
 use axum::http::{HeaderMap, header};
 
-use super::connect::{Code, ConnectError};
-
 /// The access rules of one server.
 #[derive(Debug, Clone, Default)]
 pub struct Access {
     pub admin_token: Option<String>,
     /// Reads need the token too.
     pub private_reads: bool,
+}
+
+/// Why a call was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No token was presented.
+    Missing,
+    /// A token was presented, and it is not the admin token.
+    Wrong,
+}
+
+impl Refusal {
+    /// What to tell the caller.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Missing => "this call needs the admin token: Authorization: Bearer <token>",
+            Self::Wrong => "the token is wrong",
+        }
+    }
 }
 
 /// Whether an RPC changes something. Reads are named `Get…` and `List…`; anything else
@@ -24,7 +41,7 @@ pub(crate) fn is_write(method: &str) -> bool {
 
 impl Access {
     /// Whether a call that `writes` (or reads) may go on with `headers`.
-    pub(crate) fn check(&self, headers: &HeaderMap, writes: bool) -> Result<(), ConnectError> {
+    pub(crate) fn check(&self, headers: &HeaderMap, writes: bool) -> Result<(), Refusal> {
         let bearer = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -33,11 +50,7 @@ impl Access {
     }
 
     /// As [`check`](Self::check), with the token as presented (if any).
-    pub(crate) fn check_token(
-        &self,
-        presented: Option<&str>,
-        writes: bool,
-    ) -> Result<(), ConnectError> {
+    pub(crate) fn check_token(&self, presented: Option<&str>, writes: bool) -> Result<(), Refusal> {
         let Some(token) = &self.admin_token else {
             return Ok(());
         };
@@ -46,14 +59,8 @@ impl Access {
         }
         match presented {
             Some(presented) if same_secret(presented.trim(), token) => Ok(()),
-            Some(_) => Err(ConnectError::new(
-                Code::Unauthenticated,
-                "the token is wrong",
-            )),
-            None => Err(ConnectError::new(
-                Code::Unauthenticated,
-                "this call needs the admin token: Authorization: Bearer <token>",
-            )),
+            Some(_) => Err(Refusal::Wrong),
+            None => Err(Refusal::Missing),
         }
     }
 }
@@ -91,8 +98,8 @@ mod tests {
         };
         assert!(guarded.check(&HeaderMap::new(), false).is_ok());
         assert_eq!(
-            guarded.check(&HeaderMap::new(), true).unwrap_err().code,
-            Code::Unauthenticated
+            guarded.check(&HeaderMap::new(), true),
+            Err(Refusal::Missing)
         );
         assert!(guarded.check(&bearer("wrong!"), true).is_err());
         assert!(guarded.check(&bearer("s3cre"), true).is_err());

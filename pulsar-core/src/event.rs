@@ -12,6 +12,8 @@ pub const TOPIC_MONITOR_STATES: &str = "monitor-states";
 pub const TOPIC_HOSTS: &str = "hosts";
 /// Bus topic of [`v1::MonitorChanged`] events.
 pub const TOPIC_MONITORS: &str = "monitors";
+/// Bus topic of [`v1::IncidentChanged`] events.
+pub const TOPIC_INCIDENTS: &str = "incidents";
 
 /// The queue's unique key of the check of `monitor_id` for the slot at `slot_unix_ms`:
 /// one task per (monitor, slot), however often a scheduler tries to enqueue it.
@@ -64,6 +66,13 @@ impl v1::Event {
         }))
     }
 
+    /// An incident opened, escalated or closed; `incident` is as it is now.
+    pub fn incident_changed(incident: v1::Incident) -> Self {
+        Self::of(Kind::IncidentChanged(v1::IncidentChanged {
+            incident: Some(incident),
+        }))
+    }
+
     fn of(kind: Kind) -> Self {
         Self { kind: Some(kind) }
     }
@@ -76,6 +85,7 @@ impl v1::Event {
             Kind::MonitorStateChanged(_) => TOPIC_MONITOR_STATES,
             Kind::HostSampled(_) => TOPIC_HOSTS,
             Kind::MonitorChanged(_) => TOPIC_MONITORS,
+            Kind::IncidentChanged(_) => TOPIC_INCIDENTS,
         })
     }
 }

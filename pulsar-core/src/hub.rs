@@ -3,16 +3,19 @@
 use std::collections::BTreeSet;
 use std::time::SystemTime;
 
-use crate::event::{TOPIC_CHECKS, TOPIC_HOSTS, TOPIC_MONITOR_STATES, TOPIC_MONITORS};
+use crate::event::{
+    TOPIC_CHECKS, TOPIC_HOSTS, TOPIC_INCIDENTS, TOPIC_MONITOR_STATES, TOPIC_MONITORS,
+};
 use crate::proto::v1;
 use crate::proto::v1::event::Kind;
 use crate::time::unix_ms;
 
 /// Every topic a live client may subscribe to.
-pub const HUB_TOPICS: [&str; 4] = [
+pub const HUB_TOPICS: [&str; 5] = [
     TOPIC_CHECKS,
     TOPIC_MONITOR_STATES,
     TOPIC_MONITORS,
+    TOPIC_INCIDENTS,
     TOPIC_HOSTS,
 ];
 
@@ -53,6 +56,10 @@ impl EventFilter {
                 .monitor
                 .as_ref()
                 .is_some_and(|m| wanted(&self.monitors, &m.id)),
+            Some(Kind::IncidentChanged(i)) => i
+                .incident
+                .as_ref()
+                .is_some_and(|i| wanted(&self.monitors, &i.monitor_id)),
             Some(Kind::HostSampled(h)) => wanted(&self.hosts, &h.host_id),
             None => false,
         }
@@ -96,8 +103,18 @@ mod tests {
     #[test]
     fn filters_by_topic_and_by_subject() {
         let all = EventFilter::default();
-        assert_eq!(all.topics().len(), 4);
+        assert_eq!(all.topics().len(), 5);
         assert!(all.matches(&check("a")));
+        let incident = v1::Event::incident_changed(v1::Incident {
+            monitor_id: "a".into(),
+            ..Default::default()
+        });
+        assert!(all.matches(&incident));
+        let only_b = EventFilter {
+            monitors: ["b".to_owned()].into(),
+            ..EventFilter::default()
+        };
+        assert!(!only_b.matches(&incident), "an incident of another monitor");
         let host = v1::Event::host_sampled("web-1", v1::HostSnapshot::default());
         assert!(all.matches(&host));
 

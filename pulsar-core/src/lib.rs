@@ -39,7 +39,10 @@ pub use body::{
 };
 pub use check::CheckResult;
 pub use error::{CoreError, FieldError, bad_request};
-pub use event::{TOPIC_CHECKS, TOPIC_HOSTS, TOPIC_MONITOR_STATES, TOPIC_MONITORS, check_task_key};
+pub use event::{
+    TOPIC_CHECKS, TOPIC_HOSTS, TOPIC_INCIDENTS, TOPIC_MONITOR_STATES, TOPIC_MONITORS,
+    check_task_key,
+};
 pub use histogram::{HISTOGRAM_RELATIVE_ERROR, LatencyHistogram, PhaseHistograms};
 pub use host_series::{
     HostMetrics, HostPoint, HostSeries, NAMED_SERIES_PER_KIND, named_series, series_step,

@@ -87,6 +87,10 @@ async fn a_monitor_is_checked_goes_down_recovers_and_survives_a_restart() {
         tokio_tungstenite::connect_async(format!("ws://{}/ws?topics=monitors", server.addr))
             .await
             .unwrap();
+    let (mut incidents, _) =
+        tokio_tungstenite::connect_async(format!("ws://{}/ws?topics=incidents", server.addr))
+            .await
+            .unwrap();
     let (status, created) = server
         .call(
             "CreateMonitor",
@@ -164,6 +168,31 @@ async fn a_monitor_is_checked_goes_down_recovers_and_survives_a_restart() {
         (server.monitor(&id).await["state"] == "MONITOR_STATE_UP").then_some(())
     })
     .await;
+    // Live clients saw the incident open, then close.
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let message = tokio::time::timeout(Duration::from_secs(5), incidents.next())
+            .await
+            .expect("incident events within 5 s");
+        if let Some(Ok(Message::Text(text))) = message {
+            let message: Value = serde_json::from_str(&text).unwrap();
+            if let Some(changed) = message["event"].get("incidentChanged") {
+                seen.push(changed["incident"].clone());
+            }
+        }
+    }
+    assert_eq!(seen[0]["monitorId"], id.as_str());
+    assert!(
+        seen[0].get("closedAtUnixMs").is_none(),
+        "opened: {}",
+        seen[0]
+    );
+    assert!(
+        seen[1].get("closedAtUnixMs").is_some(),
+        "closed: {}",
+        seen[1]
+    );
+    assert_eq!(seen[0]["id"], seen[1]["id"]);
     let before = server.results(&id).await.len();
     let (mut watching, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", server.addr))
         .await

@@ -175,7 +175,9 @@ async fn written_told(state: &AppState, written: &MonitorWrite) {
     changed(state, &written.monitor, false).await;
     if let Some(change) = written.state_change.clone() {
         let at = pulsar_core::unix_ms(written.monitor.updated_at);
-        state.publish(state_changed(change, at)).await;
+        for event in state_changed(change, at) {
+            state.publish(event).await;
+        }
     }
 }
 

@@ -91,7 +91,7 @@ async fn write(
     let changes: Vec<v1::Event> = recorded
         .changes
         .into_iter()
-        .map(|change| {
+        .flat_map(|change| {
             let at = started(change.monitor_id);
             state_changed(change, at)
         })

@@ -8,6 +8,8 @@ import type { CheckResult } from "./check_pb";
 import { file_pulsar_v1_check } from "./check_pb";
 import type { HostSnapshot } from "./host_pb";
 import { file_pulsar_v1_host } from "./host_pb";
+import type { Incident } from "./incident_pb";
+import { file_pulsar_v1_incident } from "./incident_pb";
 import type { Monitor, MonitorState } from "./monitor_pb";
 import { file_pulsar_v1_monitor } from "./monitor_pb";
 import type { Message } from "@bufbuild/protobuf";
@@ -16,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pulsar/v1/events.proto.
  */
 export const file_pulsar_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChZwdWxzYXIvdjEvZXZlbnRzLnByb3RvEglwdWxzYXIudjEiWgoJQ2hlY2tUYXNrEhIKCm1vbml0b3JfaWQYASABKAkSFAoMc2xvdF91bml4X21zGAIgASgDEiMKB21vbml0b3IYAyABKAsyEi5wdWxzYXIudjEuTW9uaXRvciI4Cg5DaGVja0NvbXBsZXRlZBImCgZyZXN1bHQYASABKAsyFi5wdWxzYXIudjEuQ2hlY2tSZXN1bHQimQEKE01vbml0b3JTdGF0ZUNoYW5nZWQSEgoKbW9uaXRvcl9pZBgBIAEoCRIlCgRmcm9tGAIgASgOMhcucHVsc2FyLnYxLk1vbml0b3JTdGF0ZRIjCgJ0bxgDIAEoDjIXLnB1bHNhci52MS5Nb25pdG9yU3RhdGUSEgoKYXRfdW5peF9tcxgEIAEoAxIOCgZyZWFzb24YBSABKAkiSQoLSG9zdFNhbXBsZWQSDwoHaG9zdF9pZBgBIAEoCRIpCghzbmFwc2hvdBgCIAEoCzIXLnB1bHNhci52MS5Ib3N0U25hcHNob3QiRgoOTW9uaXRvckNoYW5nZWQSIwoHbW9uaXRvchgBIAEoCzISLnB1bHNhci52MS5Nb25pdG9yEg8KB2RlbGV0ZWQYAiABKAgi7AEKBUV2ZW50EjQKD2NoZWNrX2NvbXBsZXRlZBgBIAEoCzIZLnB1bHNhci52MS5DaGVja0NvbXBsZXRlZEgAEj8KFW1vbml0b3Jfc3RhdGVfY2hhbmdlZBgCIAEoCzIeLnB1bHNhci52MS5Nb25pdG9yU3RhdGVDaGFuZ2VkSAASLgoMaG9zdF9zYW1wbGVkGAMgASgLMhYucHVsc2FyLnYxLkhvc3RTYW1wbGVkSAASNAoPbW9uaXRvcl9jaGFuZ2VkGAQgASgLMhkucHVsc2FyLnYxLk1vbml0b3JDaGFuZ2VkSABCBgoEa2luZCKFAQoKSHViTWVzc2FnZRIkCgVoZWxsbxgBIAEoCzITLnB1bHNhci52MS5IdWJIZWxsb0gAEiEKBWV2ZW50GAIgASgLMhAucHVsc2FyLnYxLkV2ZW50SAASJgoGcmVzeW5jGAMgASgLMhQucHVsc2FyLnYxLkh1YlJlc3luY0gAQgYKBGtpbmQiNwoISHViSGVsbG8SGwoTc2VydmVyX3RpbWVfdW5peF9tcxgBIAEoAxIOCgZ0b3BpY3MYAiADKAkiGwoJSHViUmVzeW5jEg4KBm1pc3NlZBgBIAEoBGIGcHJvdG8z", [file_pulsar_v1_check, file_pulsar_v1_host, file_pulsar_v1_monitor]);
+  fileDesc("ChZwdWxzYXIvdjEvZXZlbnRzLnByb3RvEglwdWxzYXIudjEiWgoJQ2hlY2tUYXNrEhIKCm1vbml0b3JfaWQYASABKAkSFAoMc2xvdF91bml4X21zGAIgASgDEiMKB21vbml0b3IYAyABKAsyEi5wdWxzYXIudjEuTW9uaXRvciI4Cg5DaGVja0NvbXBsZXRlZBImCgZyZXN1bHQYASABKAsyFi5wdWxzYXIudjEuQ2hlY2tSZXN1bHQimQEKE01vbml0b3JTdGF0ZUNoYW5nZWQSEgoKbW9uaXRvcl9pZBgBIAEoCRIlCgRmcm9tGAIgASgOMhcucHVsc2FyLnYxLk1vbml0b3JTdGF0ZRIjCgJ0bxgDIAEoDjIXLnB1bHNhci52MS5Nb25pdG9yU3RhdGUSEgoKYXRfdW5peF9tcxgEIAEoAxIOCgZyZWFzb24YBSABKAkiSQoLSG9zdFNhbXBsZWQSDwoHaG9zdF9pZBgBIAEoCRIpCghzbmFwc2hvdBgCIAEoCzIXLnB1bHNhci52MS5Ib3N0U25hcHNob3QiRgoOTW9uaXRvckNoYW5nZWQSIwoHbW9uaXRvchgBIAEoCzISLnB1bHNhci52MS5Nb25pdG9yEg8KB2RlbGV0ZWQYAiABKAgiOAoPSW5jaWRlbnRDaGFuZ2VkEiUKCGluY2lkZW50GAEgASgLMhMucHVsc2FyLnYxLkluY2lkZW50IqQCCgVFdmVudBI0Cg9jaGVja19jb21wbGV0ZWQYASABKAsyGS5wdWxzYXIudjEuQ2hlY2tDb21wbGV0ZWRIABI/ChVtb25pdG9yX3N0YXRlX2NoYW5nZWQYAiABKAsyHi5wdWxzYXIudjEuTW9uaXRvclN0YXRlQ2hhbmdlZEgAEi4KDGhvc3Rfc2FtcGxlZBgDIAEoCzIWLnB1bHNhci52MS5Ib3N0U2FtcGxlZEgAEjQKD21vbml0b3JfY2hhbmdlZBgEIAEoCzIZLnB1bHNhci52MS5Nb25pdG9yQ2hhbmdlZEgAEjYKEGluY2lkZW50X2NoYW5nZWQYBSABKAsyGi5wdWxzYXIudjEuSW5jaWRlbnRDaGFuZ2VkSABCBgoEa2luZCKFAQoKSHViTWVzc2FnZRIkCgVoZWxsbxgBIAEoCzITLnB1bHNhci52MS5IdWJIZWxsb0gAEiEKBWV2ZW50GAIgASgLMhAucHVsc2FyLnYxLkV2ZW50SAASJgoGcmVzeW5jGAMgASgLMhQucHVsc2FyLnYxLkh1YlJlc3luY0gAQgYKBGtpbmQiNwoISHViSGVsbG8SGwoTc2VydmVyX3RpbWVfdW5peF9tcxgBIAEoAxIOCgZ0b3BpY3MYAiADKAkiGwoJSHViUmVzeW5jEg4KBm1pc3NlZBgBIAEoBGIGcHJvdG8z", [file_pulsar_v1_check, file_pulsar_v1_host, file_pulsar_v1_incident, file_pulsar_v1_monitor]);
 
 /**
  * The queue payload that asks a worker to check one monitor for one schedule slot.
@@ -163,6 +165,27 @@ export const MonitorChangedSchema: GenMessage<MonitorChanged> = /*@__PURE__*/
   messageDesc(file_pulsar_v1_events, 4);
 
 /**
+ * An incident opened, escalated (DEGRADED became DOWN) or closed.
+ *
+ * @generated from message pulsar.v1.IncidentChanged
+ */
+export type IncidentChanged = Message<"pulsar.v1.IncidentChanged"> & {
+  /**
+   * The incident as it is now: closed_at_unix_ms is 0 while it is open.
+   *
+   * @generated from field: pulsar.v1.Incident incident = 1;
+   */
+  incident?: Incident | undefined;
+};
+
+/**
+ * Describes the message pulsar.v1.IncidentChanged.
+ * Use `create(IncidentChangedSchema)` to create a new message.
+ */
+export const IncidentChangedSchema: GenMessage<IncidentChanged> = /*@__PURE__*/
+  messageDesc(file_pulsar_v1_events, 5);
+
+/**
  * One live event on the bus, as WebSocket clients and other processes receive it.
  *
  * @generated from message pulsar.v1.Event
@@ -195,6 +218,12 @@ export type Event = Message<"pulsar.v1.Event"> & {
      */
     value: MonitorChanged;
     case: "monitorChanged";
+  } | {
+    /**
+     * @generated from field: pulsar.v1.IncidentChanged incident_changed = 5;
+     */
+    value: IncidentChanged;
+    case: "incidentChanged";
   } | { case: undefined; value?: undefined };
 };
 
@@ -203,7 +232,7 @@ export type Event = Message<"pulsar.v1.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_pulsar_v1_events, 5);
+  messageDesc(file_pulsar_v1_events, 6);
 
 /**
  * What the WebSocket hub at /ws sends a client: a hello on connect, then the events it
@@ -242,7 +271,7 @@ export type HubMessage = Message<"pulsar.v1.HubMessage"> & {
  * Use `create(HubMessageSchema)` to create a new message.
  */
 export const HubMessageSchema: GenMessage<HubMessage> = /*@__PURE__*/
-  messageDesc(file_pulsar_v1_events, 6);
+  messageDesc(file_pulsar_v1_events, 7);
 
 /**
  * @generated from message pulsar.v1.HubHello
@@ -266,7 +295,7 @@ export type HubHello = Message<"pulsar.v1.HubHello"> & {
  * Use `create(HubHelloSchema)` to create a new message.
  */
 export const HubHelloSchema: GenMessage<HubHello> = /*@__PURE__*/
-  messageDesc(file_pulsar_v1_events, 7);
+  messageDesc(file_pulsar_v1_events, 8);
 
 /**
  * @generated from message pulsar.v1.HubResync
@@ -285,5 +314,5 @@ export type HubResync = Message<"pulsar.v1.HubResync"> & {
  * Use `create(HubResyncSchema)` to create a new message.
  */
 export const HubResyncSchema: GenMessage<HubResync> = /*@__PURE__*/
-  messageDesc(file_pulsar_v1_events, 8);
+  messageDesc(file_pulsar_v1_events, 9);
 

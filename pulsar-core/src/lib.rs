@@ -53,7 +53,7 @@ pub use lifecycle::{MonitorUpdate, NewMonitor, claimed_slot, state_change, trunc
 pub use monitor::{
     BodyAssertion, CheckSpec, DEFAULT_ENABLED, DEFAULT_FAILURE_THRESHOLD, DEFAULT_FOLLOW_REDIRECTS,
     DEFAULT_INTERVAL, DEFAULT_MAX_REDIRECTS, DEFAULT_RECOVERY_THRESHOLD, DEFAULT_TIMEOUT,
-    Expectations, Header, Monitor, MonitorId, MonitorState, StatusRange,
+    Expectations, Header, Monitor, MonitorId, MonitorState, StatusRange, default_timeout,
 };
 pub use notification::{ChannelId, Delivery, DeliveryId, NotificationChannel, channel_limits};
 pub use outcome::{Outcome, Verdict, classify};

@@ -19,8 +19,15 @@ pub const DEFAULT_RECOVERY_THRESHOLD: u32 = 2;
 pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
 /// How often a monitor is checked when a request leaves the interval unset.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
-/// A check's overall timeout when a request leaves it unset.
+/// A check's overall timeout when a request leaves it unset (shorter for short intervals,
+/// see [`default_timeout`]).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The timeout of a check every `interval` that sets none: [`DEFAULT_TIMEOUT`], or 80 % of
+/// a shorter interval, so a 2 s monitor needs no timeout of its own to be valid.
+pub fn default_timeout(interval: Duration) -> Duration {
+    DEFAULT_TIMEOUT.min(interval.mul_f64(0.8))
+}
 /// A new monitor is checked at once unless a request says otherwise.
 pub const DEFAULT_ENABLED: bool = true;
 /// Redirects are followed (up to [`DEFAULT_MAX_REDIRECTS`]) unless a request says otherwise.
@@ -351,6 +358,10 @@ impl TryFrom<v1::Monitor> for Monitor {
             .collect::<Result<Vec<_>, CoreError>>()?;
         let state = v1::MonitorState::try_from(w.state)
             .map_err(|_| CoreError::malformed("state", "unknown state"))?;
+        let interval = match w.interval_seconds {
+            0 => DEFAULT_INTERVAL,
+            seconds => Duration::from_secs(seconds.into()),
+        };
         let method = if w.method.is_empty() {
             "GET".to_owned()
         } else {
@@ -369,7 +380,7 @@ impl TryFrom<v1::Monitor> for Monitor {
                     .collect(),
                 body: w.body,
                 timeout: match w.timeout_ms {
-                    0 => DEFAULT_TIMEOUT,
+                    0 => default_timeout(interval),
                     ms => Duration::from_millis(ms.into()),
                 },
                 follow_redirects: w.follow_redirects.unwrap_or(DEFAULT_FOLLOW_REDIRECTS),
@@ -378,10 +389,7 @@ impl TryFrom<v1::Monitor> for Monitor {
                 tls_ca_pem: (!w.tls_ca_pem.is_empty()).then_some(w.tls_ca_pem),
                 body_assertion: body_assertion_from_wire(w.body_assertion)?,
             },
-            interval: match w.interval_seconds {
-                0 => DEFAULT_INTERVAL,
-                seconds => Duration::from_secs(seconds.into()),
-            },
+            interval,
             expect: Expectations {
                 status,
                 degraded_above: (w.degraded_above_ms > 0)
@@ -476,6 +484,15 @@ mod tests {
         assert!(m.check.follow_redirects);
         assert_eq!(m.interval, DEFAULT_INTERVAL);
         assert_eq!(m.check.timeout, DEFAULT_TIMEOUT);
+        let quick = Monitor::try_from(v1::Monitor {
+            name: "quick".into(),
+            url: "https://example.com/".into(),
+            interval_seconds: 2,
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(quick.check.timeout, Duration::from_millis(1600));
+        assert!(quick.validate().is_ok());
         assert!(m.expect.accepts_status(200) && m.expect.accepts_status(399));
         assert!(!m.expect.accepts_status(400));
         assert_eq!(m.validate(), Ok(()));

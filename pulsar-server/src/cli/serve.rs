@@ -54,16 +54,17 @@ pub(crate) fn run(mode: Mode, args: ServerArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
+        let stop = stop_signal()?;
         match mode {
             Mode::Serve => {
                 let listener = listen(&settings).await?;
-                pulsar_server::serve::serve(listener, settings, stop_signal()).await
+                pulsar_server::serve::serve(listener, settings, stop).await
             }
             Mode::Api => {
                 let listener = listen(&settings).await?;
-                pulsar_server::serve::api(listener, settings, stop_signal()).await
+                pulsar_server::serve::api(listener, settings, stop).await
             }
-            Mode::Worker => pulsar_server::serve::worker(settings, stop_signal()).await,
+            Mode::Worker => pulsar_server::serve::worker(settings, stop).await,
         }
     })?;
     Ok(ExitCode::SUCCESS)
@@ -75,24 +76,26 @@ async fn listen(settings: &Settings) -> anyhow::Result<TcpListener> {
         .with_context(|| format!("cannot listen on {}", settings.listen))
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn stop_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that resolves on Ctrl-C or SIGTERM. The handlers are installed here, before the
+/// server starts, so a signal that arrives while it starts up is not lost (and does not
+/// kill the process the default way).
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot watch Ctrl-C")?;
+        let mut terminate = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }

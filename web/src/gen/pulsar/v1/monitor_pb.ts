@@ -136,7 +136,8 @@ export type Monitor = Message<"pulsar.v1.Monitor"> & {
   intervalSeconds: number;
 
   /**
-   * Overall check timeout; must be below the interval; 0 means the default (10000).
+   * Overall check timeout; must be below the interval; 0 means the default: 10000, or 80 %
+   * of a shorter interval.
    *
    * @generated from field: uint32 timeout_ms = 8;
    */

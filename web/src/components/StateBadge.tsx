@@ -2,9 +2,10 @@
 import { CircleCheck, CircleHelp, CirclePause, CircleX, TriangleAlert, type LucideIcon } from "lucide-react";
 import { Outcome } from "../gen/pulsar/v1/check_pb";
 import { MonitorState } from "../gen/pulsar/v1/monitor_pb";
+import { stateKey, type StateKey } from "../lib/states";
 import { cx } from "./ui";
 
-export type Tone = "up" | "degraded" | "down" | "paused" | "unknown";
+export type Tone = StateKey;
 
 export const TONE_TEXT: Record<Tone, string> = {
   up: "text-up",
@@ -38,20 +39,8 @@ export const TONE_LABEL: Record<Tone, string> = {
   unknown: "Pending",
 };
 
-export function stateTone(state: MonitorState): Tone {
-  switch (state) {
-    case MonitorState.UP:
-      return "up";
-    case MonitorState.DEGRADED:
-      return "degraded";
-    case MonitorState.DOWN:
-      return "down";
-    case MonitorState.PAUSED:
-      return "paused";
-    default:
-      return "unknown";
-  }
-}
+/** The tone of a monitor state (see `stateKey`). */
+export const stateTone: (state: MonitorState) => Tone = stateKey;
 
 export function outcomeTone(outcome: Outcome): Tone {
   switch (outcome) {

@@ -6,6 +6,7 @@ import { Outcome, type CheckResult } from "../gen/pulsar/v1/check_pb";
 import type { Event } from "../gen/pulsar/v1/events_pb";
 import { MonitorState, type Monitor } from "../gen/pulsar/v1/monitor_pb";
 import { usToMs } from "../lib/format";
+import { stateKey, type StateKey } from "../lib/states";
 
 /** As the server keeps them (pulsar-core overview.rs). */
 export const STRIP_CHECKS = 90;
@@ -160,22 +161,7 @@ export function withResult(row: OverviewRow, result: CheckResult): OverviewRow {
   };
 }
 
-export type StateCounts = Record<"up" | "degraded" | "down" | "paused" | "unknown", number>;
-
-export function stateKey(state: MonitorState): keyof StateCounts {
-  switch (state) {
-    case MonitorState.UP:
-      return "up";
-    case MonitorState.DEGRADED:
-      return "degraded";
-    case MonitorState.DOWN:
-      return "down";
-    case MonitorState.PAUSED:
-      return "paused";
-    default:
-      return "unknown";
-  }
-}
+export type StateCounts = Record<StateKey, number>;
 
 export function countStates(rows: readonly OverviewRow[]): StateCounts {
   const counts: StateCounts = { up: 0, degraded: 0, down: 0, paused: 0, unknown: 0 };

@@ -34,6 +34,33 @@ function Frame({ title, children }: { title: string; children: React.ReactElemen
 
 const x = <XAxis dataKey="at" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={(v: number) => formatClock(v)} {...AXIS} />;
 
+/** Processes or threads stacked by state over time: the same chart for both. */
+function tasksByState(data: object[], title: string, of: "processes" | "threads") {
+  return (
+    <Frame title={title}>
+      <AreaChart data={data} margin={{ top: 4, right: 4, bottom: 0, left: 0 }}>
+        <CartesianGrid stroke="var(--line)" vertical={false} />
+        {x}
+        <YAxis width={34} allowDecimals={false} {...AXIS} />
+        <Tooltip {...TOOLTIP} formatter={(v) => Math.round(Number(v))} />
+        <Legend wrapperStyle={{ fontSize: 11 }} itemSorter={null} />
+        {TASK_STATES.map((s) => (
+          <Area
+            key={s}
+            dataKey={`${of}.${s}`}
+            name={TASK_STATE_LABELS[s]}
+            stackId={of}
+            stroke={STATE_COLORS[s]}
+            fill={STATE_COLORS[s]}
+            fillOpacity={0.6}
+            isAnimationActive={false}
+          />
+        ))}
+      </AreaChart>
+    </Frame>
+  );
+}
+
 export function HostCharts({ rows, cores }: { rows: HostRow[]; cores: number }) {
   const data = rows.map((r) => ({ ...r, ...r.tasks }));
   // Memory is drawn against the whole of it, so "how full" reads at a glance.
@@ -85,48 +112,8 @@ export function HostCharts({ rows, cores }: { rows: HostRow[]; cores: number }) 
           <Line dataKey="diskWrite" name="write" stroke="var(--tls)" dot={false} isAnimationActive={false} />
         </LineChart>
       </Frame>
-      <Frame title="Processes by state">
-        <AreaChart data={data} margin={{ top: 4, right: 4, bottom: 0, left: 0 }}>
-          <CartesianGrid stroke="var(--line)" vertical={false} />
-          {x}
-          <YAxis width={34} allowDecimals={false} {...AXIS} />
-          <Tooltip {...TOOLTIP} formatter={(v) => Math.round(Number(v))} />
-          <Legend wrapperStyle={{ fontSize: 11 }} itemSorter={null} />
-          {TASK_STATES.map((s) => (
-            <Area
-              key={s}
-              dataKey={`processes.${s}`}
-              name={TASK_STATE_LABELS[s]}
-              stackId="p"
-              stroke={STATE_COLORS[s]}
-              fill={STATE_COLORS[s]}
-              fillOpacity={0.6}
-              isAnimationActive={false}
-            />
-          ))}
-        </AreaChart>
-      </Frame>
-      <Frame title="Threads by state">
-        <AreaChart data={data} margin={{ top: 4, right: 4, bottom: 0, left: 0 }}>
-          <CartesianGrid stroke="var(--line)" vertical={false} />
-          {x}
-          <YAxis width={34} allowDecimals={false} {...AXIS} />
-          <Tooltip {...TOOLTIP} formatter={(v) => Math.round(Number(v))} />
-          <Legend wrapperStyle={{ fontSize: 11 }} itemSorter={null} />
-          {TASK_STATES.map((s) => (
-            <Area
-              key={s}
-              dataKey={`threads.${s}`}
-              name={TASK_STATE_LABELS[s]}
-              stackId="t"
-              stroke={STATE_COLORS[s]}
-              fill={STATE_COLORS[s]}
-              fillOpacity={0.6}
-              isAnimationActive={false}
-            />
-          ))}
-        </AreaChart>
-      </Frame>
+      {tasksByState(data, "Processes by state", "processes")}
+      {tasksByState(data, "Threads by state", "threads")}
     </div>
   );
 }

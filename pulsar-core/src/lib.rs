@@ -5,6 +5,7 @@ mod alert;
 mod body;
 mod check;
 pub mod declared;
+mod destination;
 mod error;
 mod event;
 mod histogram;
@@ -13,12 +14,15 @@ mod hub;
 mod incident;
 mod lifecycle;
 mod monitor;
+mod notice;
 mod notification;
 mod outcome;
 mod overview;
 mod pem;
 mod phases;
+mod render;
 mod report;
+mod retry;
 mod rollup;
 mod routing;
 mod schedule;
@@ -38,6 +42,9 @@ pub use body::{
     REGEX_WINDOW_BYTES,
 };
 pub use check::CheckResult;
+pub use destination::{
+    CHANNEL_KINDS, DEFAULT_NTFY_SERVER, Destination, EmailSettings, SmtpSecurity,
+};
 pub use error::{CoreError, FieldError, bad_request};
 pub use event::{
     TOPIC_CHECKS, TOPIC_HOSTS, TOPIC_INCIDENTS, TOPIC_MONITOR_STATES, TOPIC_MONITORS,
@@ -55,6 +62,7 @@ pub use monitor::{
     DEFAULT_INTERVAL, DEFAULT_MAX_REDIRECTS, DEFAULT_RECOVERY_THRESHOLD, DEFAULT_TIMEOUT,
     Expectations, Header, Monitor, MonitorId, MonitorState, StatusRange, default_timeout,
 };
+pub use notice::{Notice, NoticeEvent, phase_summary};
 pub use notification::{ChannelId, Delivery, DeliveryId, NotificationChannel, channel_limits};
 pub use outcome::{Outcome, Verdict, classify};
 pub use overview::{
@@ -63,7 +71,12 @@ pub use overview::{
 };
 pub use phases::PHASE_NAMES;
 pub use phases::Phases;
+pub mod channel_format {
+    //! Each channel's message format.
+    pub use crate::render::{discord, event_colour, ntfy, plain_text, slack, webhook};
+}
 pub use report::{Failure, FailureKind, FailurePhase, HopReport, ProbeReport, TlsInfo};
+pub use retry::{AttemptVerdict, DEFAULT_RETRY, RetryPolicy, parse_retry_after};
 pub use rollup::{BucketSize, BucketSpan, Rollup, RollupSample, RollupStats, cover, window_start};
 pub use routing::{ChannelRouting, ROUTED_MONITORS_MAX};
 pub use schedule::{manual_slot, slot_after, slot_at_or_after, slot_at_or_before, slot_phase};
@@ -74,5 +87,5 @@ pub use series::{
 pub use stats::{PhasePercentiles, percentile};
 pub use summary::{PhaseLatency, SUMMARY_WINDOWS, Summary, uptime_pct};
 pub use text::printable;
-pub use time::{from_unix_ms, parse_duration, unix_ms};
+pub use time::{from_unix_ms, human_duration, parse_duration, rfc3339, unix_ms};
 pub use validate::limits;

@@ -178,6 +178,19 @@ pub enum MonitorState {
     Paused,
 }
 
+impl MonitorState {
+    /// Lower-case, as stores keep it and messages show it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unknown => "unknown",
+            Self::Up => "up",
+            Self::Degraded => "degraded",
+            Self::Down => "down",
+            Self::Paused => "paused",
+        }
+    }
+}
+
 /// A website check, its schedule and its alerting thresholds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Monitor {

@@ -107,11 +107,25 @@ impl NotificationChannel {
                 format!("at most {} bytes", L::CONFIG_VALUE_BYTES),
             );
         }
+        // The kind's own settings, once the map itself is sound.
+        if errors.is_empty()
+            && let Err(CoreError::Invalid(kind_errors)) =
+                crate::destination::Destination::read(&self.kind, &self.config)
+        {
+            errors.extend(kind_errors);
+        }
         if errors.is_empty() {
             Ok(())
         } else {
             Err(CoreError::Invalid(errors))
         }
+    }
+
+    /// The channel's settings, read and checked (see [`Destination::read`]).
+    ///
+    /// [`Destination::read`]: crate::Destination::read
+    pub fn destination(&self) -> Result<crate::destination::Destination, CoreError> {
+        crate::destination::Destination::read(&self.kind, &self.config)
     }
 }
 
@@ -221,11 +235,14 @@ mod tests {
             .map(|e| e.field.as_str())
             .collect();
         assert_eq!(fields, ["name", "kind", "config.", "config."]);
-        assert!(
-            NotificationChannel::new("ops", "webhook")
-                .validate()
-                .is_ok()
-        );
+        let mut good = NotificationChannel::new("ops", "webhook");
+        good.config
+            .insert("url".into(), "https://hooks.example/pulsar".into());
+        assert!(good.validate().is_ok());
+        let missing = NotificationChannel::new("ops", "webhook")
+            .validate()
+            .unwrap_err();
+        assert_eq!(missing.field_errors()[0].field, "config.url");
     }
 
     #[test]

@@ -20,6 +20,45 @@ pub fn from_unix_ms(ms: i64) -> SystemTime {
     }
 }
 
+/// `2026-03-01T12:34:56.789Z`: the instant in UTC, as JSON documents and chat services
+/// expect it. The date arithmetic is Howard Hinnant's civil-from-days.
+pub fn rfc3339(at: SystemTime) -> String {
+    let ms = unix_ms(at);
+    let (days, ms_of_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, s, milli) = (
+        ms_of_day / 3_600_000,
+        ms_of_day / 60_000 % 60,
+        ms_of_day / 1000 % 60,
+        ms_of_day % 1000,
+    );
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
+}
+
+/// A duration the way a person reads it in a message: `850 µs`, `12 ms`, `2.1 s`, `3 min`,
+/// `2 h 5 min`, `3 d 4 h`.
+pub fn human_duration(duration: Duration) -> String {
+    let us = duration.as_micros();
+    let secs = duration.as_secs();
+    match secs {
+        _ if us < 1000 => format!("{us} µs"),
+        0 if us < 10_000 => format!("{:.1} ms", us as f64 / 1000.0),
+        0 => format!("{} ms", duration.as_millis()),
+        1..60 => format!("{:.1} s", duration.as_secs_f64()),
+        60..3600 => format!("{} min", secs / 60),
+        3600..86_400 => format!("{} h {} min", secs / 3600, secs / 60 % 60),
+        _ => format!("{} d {} h", secs / 86_400, secs / 3600 % 24),
+    }
+}
+
 /// A duration as people write it in flags and config files: `250ms`, `5s`, `1.5s`, `2m`,
 /// `1h`, `7d`; a bare number is seconds. Zero, negative and unreadable values are refused
 /// with a message that says what is expected.
@@ -50,6 +89,30 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_formats_known_instants() {
+        let at = |ms: i64| from_unix_ms(ms);
+        assert_eq!(rfc3339(at(0)), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(at(951_782_400_123)), "2000-02-29T00:00:00.123Z");
+        assert_eq!(rfc3339(at(1_767_225_599_999)), "2025-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        let cases = [
+            (Duration::from_micros(850), "850 µs"),
+            (Duration::from_micros(4_250), "4.2 ms"),
+            (Duration::from_millis(12), "12 ms"),
+            (Duration::from_millis(2_100), "2.1 s"),
+            (Duration::from_secs(185), "3 min"),
+            (Duration::from_secs(7_500), "2 h 5 min"),
+            (Duration::from_secs(273_600), "3 d 4 h"),
+        ];
+        for (duration, text) in cases {
+            assert_eq!(human_duration(duration), text);
+        }
+    }
 
     #[test]
     fn durations_read_every_unit_and_refuse_nonsense() {

@@ -66,7 +66,23 @@ struct Progress {
     hops: Vec<HopReport>,
     phase: Phase,
     body_assertion_held: Option<bool>,
+    /// Set by [`Prober::send`]: what of the final answer to keep.
+    answer: Option<Answer>,
 }
+
+/// The part of a final answer [`Prober::send`] keeps: what a sender needs to read the
+/// receiver's reply and its wish to be retried later.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answer {
+    /// The `Retry-After` header, as sent.
+    pub retry_after: Option<String>,
+    /// The start of the body, at most [`ANSWER_EXCERPT_BYTES`], lossily decoded.
+    pub excerpt: String,
+    excerpt_bytes: Vec<u8>,
+}
+
+/// How much of an answer's body [`Prober::send`] keeps.
+pub const ANSWER_EXCERPT_BYTES: usize = 512;
 
 /// The decision a response head leads to.
 enum Next {
@@ -78,6 +94,24 @@ impl Prober {
     /// Runs one check on fresh connections and reports every phase it reached. Never fails
     /// and never outlives `spec.timeout`: a failed check is a report with `failure` set.
     pub async fn check(&self, spec: &CheckSpec) -> ProbeReport {
+        self.exchange(spec, None).await.0
+    }
+
+    /// Sends a request the way [`check`](Self::check) runs one (the same deadline, target
+    /// policy and classified failures) and also keeps the start of the final answer and its
+    /// `Retry-After`: for delivering notifications, where the reply matters.
+    pub async fn send(&self, spec: &CheckSpec) -> (ProbeReport, Answer) {
+        let (report, answer) = self.exchange(spec, Some(Answer::default())).await;
+        let mut answer = answer.unwrap_or_default();
+        answer.excerpt = String::from_utf8_lossy(&answer.excerpt_bytes).into_owned();
+        (report, answer)
+    }
+
+    async fn exchange(
+        &self,
+        spec: &CheckSpec,
+        answer: Option<Answer>,
+    ) -> (ProbeReport, Option<Answer>) {
         let started_at = SystemTime::now();
         let start = Instant::now();
         let deadline = start + spec.timeout;
@@ -86,6 +120,7 @@ impl Prober {
             hops: Vec::new(),
             phase: Phase::Dns,
             body_assertion_held: None,
+            answer,
         };
         let failure = match timeout_at(deadline, self.run(spec, deadline, &mut progress)).await {
             Ok(result) => result.err(),
@@ -97,14 +132,15 @@ impl Prober {
             .iter()
             .fold(Phases::default(), |sum, hop| sum.sum(&hop.phases));
         phases.total = Some(total);
-        ProbeReport {
+        let report = ProbeReport {
             url: spec.url.clone(),
             started_at,
             hops: progress.hops,
             phases,
             failure,
             body_assertion_held: progress.body_assertion_held,
-        }
+        };
+        (report, progress.answer)
     }
 
     /// A check of `url` with [`CheckSpec::get`]'s defaults.
@@ -269,11 +305,29 @@ impl Prober {
 
         progress.phase = Phase::Download;
         let limit = self.body_limit_bytes;
+        // Only the final answer is kept; its excerpt is filled as the body streams.
+        let mut excerpt = None;
+        if next.is_none()
+            && let Some(answer) = progress.answer.as_mut()
+        {
+            answer.retry_after = response
+                .response
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            excerpt = Some(std::mem::take(&mut answer.excerpt_bytes));
+        }
         let hop = last(progress);
         let body = response.response.body_mut();
-        let draining = exchange::drain(body, limit, matcher, &mut hop.body_bytes);
-        step(deadline, Phase::Download, timeout, draining).await?;
+        let draining = exchange::drain(body, limit, matcher, excerpt.as_mut(), &mut hop.body_bytes);
+        let drained = step(deadline, Phase::Download, timeout, draining).await;
+        if let (Some(answer), Some(excerpt)) = (progress.answer.as_mut(), excerpt) {
+            answer.excerpt_bytes = excerpt;
+        }
+        drained?;
         let body_end = Instant::now();
+        let hop = last(progress);
         hop.phases.download = Some(body_end - first_byte_at);
         hop.phases.total = Some(body_end - hop_start);
         Ok(match next {

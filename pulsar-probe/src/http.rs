@@ -153,11 +153,14 @@ fn protocol(e: hyper::Error) -> Failure {
 }
 
 /// Reads the body to its end, counting bytes into `counted` (kept up to date so a timeout
-/// still reports what arrived) and feeding `matcher`. Stops at `limit_bytes`.
+/// still reports what arrived), feeding `matcher` and keeping the first
+/// [`ANSWER_EXCERPT_BYTES`](crate::ANSWER_EXCERPT_BYTES) in `excerpt`. Stops at
+/// `limit_bytes`.
 pub(crate) async fn drain(
     body: &mut Incoming,
     limit_bytes: u64,
     mut matcher: Option<&mut BodyMatcher>,
+    mut excerpt: Option<&mut Vec<u8>>,
     counted: &mut u64,
 ) -> Result<(), Failure> {
     while let Some(frame) = body.frame().await {
@@ -174,6 +177,10 @@ pub(crate) async fn drain(
         }
         if let Some(m) = matcher.as_deref_mut() {
             m.feed(data);
+        }
+        if let Some(kept) = excerpt.as_deref_mut() {
+            let room = crate::ANSWER_EXCERPT_BYTES.saturating_sub(kept.len());
+            kept.extend_from_slice(&data[..room.min(data.len())]);
         }
     }
     Ok(())

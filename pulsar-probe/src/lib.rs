@@ -22,6 +22,7 @@ pub use builder::{
     DEFAULT_BODY_LIMIT_BYTES, DEFAULT_DNS_SERVER, DEFAULT_EXTRA_CA_FILE, DEFAULT_IP_FAMILY,
     DEFAULT_MAX_REDIRECTS, DEFAULT_TARGET_POLICY, DEFAULT_USER_AGENT, Prober, ProberBuilder,
 };
+pub use check::{ANSWER_EXCERPT_BYTES, Answer};
 pub use dns::IpFamily;
 pub use error::ProbeError;
 pub use pulsar_core::{

@@ -250,6 +250,35 @@ async fn method_headers_and_body_reach_the_server_and_the_assertion_sees_the_bod
 }
 
 #[tokio::test]
+async fn send_keeps_the_start_of_the_answer_and_its_retry_after() {
+    let pki = pki();
+    let server = server(&pki, ServerOptions::default()).await;
+    let prober = prober(&pki, None);
+    let mut post = spec(server.url("/echo"), ms(5_000));
+    post.method = "POST".into();
+    post.body = "x".repeat(2_000);
+    let (report, answer) = prober.send(&post).await;
+    assert_eq!(report.status(), Some(200));
+    assert!(answer.excerpt.starts_with("POST /echo\n"), "{answer:?}");
+    assert_eq!(answer.excerpt.len(), pulsar_probe::ANSWER_EXCERPT_BYTES);
+    assert_eq!(answer.retry_after, None);
+
+    let (report, answer) = prober
+        .send(&spec(server.url("/retry-after/2"), ms(5_000)))
+        .await;
+    assert_eq!(report.status(), Some(429));
+    assert_eq!(answer.retry_after.as_deref(), Some("2"));
+    assert_eq!(answer.excerpt, "slow down\n");
+
+    // A redirect is not followed through to a second answer when the spec says so, and the
+    // answer kept is always the final one.
+    let mut follow = spec(server.url("/redirect/1"), ms(5_000));
+    follow.follow_redirects = true;
+    let (_, answer) = prober.send(&follow).await;
+    assert_eq!(answer.excerpt, ROOT_BODY.concat());
+}
+
+#[tokio::test]
 async fn extra_ca_file_is_trusted_and_insecure_skips_verification() {
     let pki = pki();
     let server = server(

@@ -6,13 +6,14 @@
 use std::collections::{BTreeMap, HashSet};
 
 use pulsar_core::{
-    AlertMemory, AlertThresholds, CheckResult, Monitor, MonitorId, SlotVerdict, alert_step,
+    AlertMemory, AlertThresholds, CheckResult, Monitor, MonitorId, Notice, SlotVerdict, alert_step,
 };
 use uuid::Uuid;
 
 use crate::backend::Backend;
 use crate::error::Result;
 use crate::monitors::change_state;
+use crate::outbox;
 use crate::query::StateChange;
 use crate::rows::{ALERT_SELECT, AlertRow, MONITOR_SELECT, alert_fields};
 use crate::sql::{Conn, ROWS_PER_STATEMENT, Statement, Value, update_values};
@@ -95,6 +96,19 @@ pub(crate) async fn apply<B: Backend>(
                     &cause,
                 )
                 .await?;
+                // The notification goes out with the change or not at all: same transaction.
+                let notice = Notice::of_change(
+                    &monitor,
+                    change.previous,
+                    change.current,
+                    &change.cause,
+                    change.incident.as_ref(),
+                    Some(result),
+                    result.started_at,
+                );
+                if let Some(notice) = notice {
+                    outbox::enqueue(tx, &notice).await?;
+                }
                 state = change.current;
                 changes.push(change);
             }

@@ -144,6 +144,8 @@ pub(crate) struct PruneStatements {
     pub(crate) host_named_rollups: &'static str,
     /// [`Scope::Everything`].
     pub(crate) deliveries: &'static str,
+    /// [`Scope::Everything`]: settled outbox rows (delivered or failed); pending ones stay.
+    pub(crate) notifications: &'static str,
 }
 
 impl PruneStatements {
@@ -165,6 +167,9 @@ impl PruneStatements {
                              AND bucket_seconds = $2 AND bucket_start_ms < $3 LIMIT $4))",
         deliveries: "DELETE FROM deliveries WHERE ctid = ANY(ARRAY(SELECT ctid FROM deliveries \
                      WHERE attempted_at_ms < $1 LIMIT $2))",
+        notifications: "DELETE FROM notifications WHERE ctid = ANY(ARRAY(SELECT ctid FROM \
+                        notifications WHERE created_at_ms < $1 AND status <> 'pending' \
+                        LIMIT $2))",
     };
 
     /// DELETEs of rows picked by key or `rowid`, each bounded by a `LIMIT`.
@@ -189,5 +194,7 @@ impl PruneStatements {
                              AND bucket_start_ms < $3 LIMIT $4)",
         deliveries: "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries \
                      WHERE attempted_at_ms < $1 LIMIT $2)",
+        notifications: "DELETE FROM notifications WHERE id IN (SELECT id FROM notifications \
+                        WHERE created_at_ms < $1 AND status <> 'pending' LIMIT $2)",
     };
 }

@@ -63,6 +63,10 @@ impl StoreError {
         Self::Internal(source.into())
     }
 
+    pub(crate) fn conflict(source: impl Into<Source>) -> Self {
+        Self::Conflict(source.into())
+    }
+
     /// Whether the same call may succeed if simply repeated.
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Conflict(_) | Self::Unavailable(_))

@@ -137,5 +137,14 @@ pub(crate) async fn prune<B: Backend>(
         batch,
     )
     .await?;
+    // Settled outbox rows go with the log of their attempts.
+    report.deliveries += in_batches(
+        conn,
+        sql.notifications,
+        Scope::Everything,
+        cut.deliveries_ms,
+        batch,
+    )
+    .await?;
     Ok(report)
 }

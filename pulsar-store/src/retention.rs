@@ -10,7 +10,7 @@ pub const DEFAULT_MINUTE_ROLLUPS: Duration = Duration::from_secs(30 * 86_400);
 pub const DEFAULT_HOUR_ROLLUPS: Duration = Duration::from_secs(400 * 86_400);
 /// Raw host samples (full snapshots).
 pub const DEFAULT_HOST_SAMPLES: Duration = Duration::from_secs(7 * 86_400);
-/// The notification delivery log.
+/// The notification delivery log, and settled notifications of the outbox.
 pub const DEFAULT_DELIVERIES: Duration = Duration::from_secs(30 * 86_400);
 /// Rows removed per DELETE statement: small enough that no statement holds locks for long.
 pub const DEFAULT_BATCH_ROWS: u32 = 5_000;
@@ -78,6 +78,7 @@ pub struct PruneReport {
     pub host_samples: u64,
     /// Host minute and hour rollups.
     pub host_rollups: u64,
+    /// Delivery log entries and settled outbox rows.
     pub deliveries: u64,
 }
 

@@ -17,6 +17,7 @@ use crate::dialect::{begin_read, begin_write};
 use crate::error::{Result, StoreError};
 use crate::fold::{FOLD_BATCH, Folder};
 use crate::leases::{FOLD_LEASE, Lease};
+use crate::outbox::{self, Attempt, Outgoing};
 use crate::query::{
     DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, MonitorWrite, Overview,
     Page, PageRequest, Recorded, ResultFilter, StateChange, TimeRange,
@@ -434,6 +435,30 @@ impl<B: Backend> Store for SqlStore<B> {
         page: &PageRequest,
     ) -> Result<Page<Delivery>> {
         notify::list_deliveries(&mut *self.pool.acquire().await?, filter, page).await
+    }
+
+    async fn claim_notifications(
+        &self,
+        holder: &str,
+        now: SystemTime,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<Outgoing>> {
+        let mut tx = begin_write::<B>(&self.pool).await?;
+        let claimed = outbox::claim::<B>(&mut tx, holder, now, lease, limit).await?;
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    async fn finish_notification(&self, attempt: &Attempt) -> Result<Delivery> {
+        let mut tx = begin_write::<B>(&self.pool).await?;
+        let delivery = outbox::finish::<B>(&mut tx, attempt).await?;
+        tx.commit().await?;
+        Ok(delivery)
+    }
+
+    async fn pending_notifications(&self) -> Result<u64> {
+        outbox::pending(&mut *self.pool.acquire().await?).await
     }
 
     async fn get_channel_routing(&self, channel_id: ChannelId) -> Result<ChannelRouting> {

@@ -11,6 +11,7 @@ use pulsar_core::{
 
 use crate::error::Result;
 use crate::leases::Lease;
+use crate::outbox::{Attempt, Outgoing};
 use crate::query::{
     DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, MonitorWrite, Overview,
     Page, PageRequest, Recorded, ResultFilter, StateChange, TimeRange,
@@ -248,6 +249,31 @@ pub trait Store: Send + Sync + 'static {
         filter: &DeliveryFilter,
         page: &PageRequest,
     ) -> Result<Page<Delivery>>;
+
+    // ---- the outbox: notifications on their way out ----
+
+    /// Leases up to `limit` pending notifications due at `now` to `holder` (a name unique
+    /// per process) until `now + lease`, earliest first, each with its channel. Any number
+    /// of notifiers may claim at once; none gets a row another holds. A holder that stops
+    /// before settling a row loses it when the lease ends, and another notifier sends it
+    /// again under the same key. Notifications enter the outbox with the state changes of
+    /// [`Store::record_results`], one per routed channel.
+    async fn claim_notifications(
+        &self,
+        holder: &str,
+        now: SystemTime,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<Outgoing>>;
+
+    /// Logs an attempt at a claimed notification in the delivery log and settles the
+    /// notification as its outcome says, in one transaction. Errors: `NotFound`; `Conflict`
+    /// when the holder's lease ran out and another notifier took the row (nothing is
+    /// written).
+    async fn finish_notification(&self, attempt: &Attempt) -> Result<Delivery>;
+
+    /// How many notifications wait to be delivered.
+    async fn pending_notifications(&self) -> Result<u64>;
 
     // ---- routing: which channels alert for which monitors ----
 

@@ -52,7 +52,7 @@ pub const ROOT_BODY: [&str; 2] = ["pulsar test server: ", "ok\n"];
 ///
 /// Routes: `/` (200, two chunks), `/bytes/N` (N bytes), `/endless` (a body that never
 /// ends), `/status/N`, `/redirect/N` (N hops of 302, then `/`), `/loop` (302 to itself),
-/// `/to?URL` (302 to URL), `/echo` (the request's method, headers and body as text).
+/// `/retry-after/N` (429 asking to wait N seconds), `/to?URL` (302 to URL), `/echo` (the request's method, headers and body as text).
 #[derive(Debug)]
 pub struct TestServer {
     addr: SocketAddr,
@@ -199,6 +199,15 @@ async fn respond(request: Request<Incoming>, delays: Delays) -> Result<Response<
             Ok(n) => redirect(&format!("/redirect/{}", n - 1)),
         },
         ["loop"] => redirect("/loop"),
+        ["retry-after", seconds] => {
+            let mut response = text(StatusCode::TOO_MANY_REQUESTS, "slow down\n");
+            if let Ok(value) = seconds.parse() {
+                response
+                    .headers_mut()
+                    .insert(hyper::header::RETRY_AFTER, value);
+            }
+            response
+        }
         ["to"] => redirect(request.uri().query().unwrap_or("/")),
         ["echo"] => {
             let mut text_out = format!("{} {}\n", request.method(), request.uri());

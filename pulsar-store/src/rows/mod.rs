@@ -25,13 +25,7 @@ pub(crate) fn to_u64(value: i64) -> u64 {
 }
 
 pub(crate) fn state_name(state: MonitorState) -> &'static str {
-    match state {
-        MonitorState::Unknown => "unknown",
-        MonitorState::Up => "up",
-        MonitorState::Degraded => "degraded",
-        MonitorState::Down => "down",
-        MonitorState::Paused => "paused",
-    }
+    state.as_str()
 }
 
 pub(crate) fn parse_state(name: &str) -> Result<MonitorState> {

@@ -13,6 +13,7 @@ mod incidents;
 mod manual;
 mod monitors;
 mod notifications;
+mod outbox;
 mod overview;
 mod results;
 mod retention;
@@ -62,6 +63,8 @@ conformance! {
     hosts::samples_are_kept_under_the_host_identity_the_caller_sets,
     hosts::host_history_keeps_named_series_and_checks_its_windows,
     notifications::channels_crud_and_delivery_log,
+    outbox::a_state_change_notifies_each_routed_channel_once,
+    outbox::a_lapsed_lease_hands_the_notification_to_another_notifier,
     retention::prune_removes_only_what_retention_drops,
     roles::a_lease_has_one_holder_until_it_expires_or_is_released,
     roles::channels_route_by_default_labels_and_list,

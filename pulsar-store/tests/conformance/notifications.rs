@@ -22,7 +22,7 @@ fn delivery(channel: ChannelId, monitor: Option<pulsar_core::MonitorId>, k: i64)
 }
 
 pub(crate) async fn channels_crud_and_delivery_log(store: Arc<dyn Store>) {
-    let mut hook = NotificationChannel::new("ops-webhook", "webhook");
+    let mut hook = channel("ops-webhook", "webhook");
     hook.config
         .insert("url".into(), "https://hooks.example.com/T0/secret".into());
     hook.config.insert("token".into(), "s3cr3t".into());
@@ -35,7 +35,7 @@ pub(crate) async fn channels_crud_and_delivery_log(store: Arc<dyn Store>) {
     );
     assert!(matches!(
         store
-            .create_channel(&NotificationChannel::new("ops-webhook", "slack"), now())
+            .create_channel(&channel("ops-webhook", "slack"), now())
             .await,
         Err(StoreError::AlreadyExists { .. })
     ));
@@ -46,7 +46,7 @@ pub(crate) async fn channels_crud_and_delivery_log(store: Arc<dyn Store>) {
     assert_eq!(error.field_errors().len(), 2);
 
     let mail = store
-        .create_channel(&NotificationChannel::new("mail", "email"), now())
+        .create_channel(&channel("mail", "email"), now())
         .await
         .unwrap();
     let mut renamed = mail.clone();

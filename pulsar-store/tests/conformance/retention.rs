@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pulsar_core::proto::v1;
-use pulsar_core::{BucketSize, ChannelId, Delivery, DeliveryId, NotificationChannel};
+use pulsar_core::{BucketSize, ChannelId, Delivery, DeliveryId};
 use pulsar_store::{DeliveryFilter, PageRequest, ResultFilter, Retention, Store, TimeRange};
 
 use crate::support::*;
@@ -26,7 +26,7 @@ pub(crate) async fn prune_removes_only_what_retention_drops(store: Arc<dyn Store
         .collect();
     store.insert_host_samples(&samples).await.unwrap();
     let channel = store
-        .create_channel(&NotificationChannel::new("ops", "webhook"), now())
+        .create_channel(&channel("ops", "webhook"), now())
         .await
         .unwrap();
     for k in 0..40 {

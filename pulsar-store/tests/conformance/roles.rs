@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pulsar_core::{ChannelId, ChannelRouting, MonitorId, NotificationChannel};
+use pulsar_core::{ChannelId, ChannelRouting, MonitorId};
 use pulsar_store::{Store, StoreError};
 
 use crate::support::*;
@@ -69,7 +69,7 @@ pub(crate) async fn channels_route_by_default_labels_and_list(store: Arc<dyn Sto
     web.labels = labels(&[("env", "prod"), ("team", "web")]);
     let web = store.create_monitor(&web, now()).await.unwrap();
     let db = store.create_monitor(&monitor("db"), now()).await.unwrap();
-    let channel = |name: &str| NotificationChannel::new(name, "webhook");
+    let channel = |name: &str| channel(name, "webhook");
     let everyone = store
         .create_channel(&channel("everyone"), now())
         .await

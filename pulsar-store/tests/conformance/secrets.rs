@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use pulsar_core::{Header, NotificationChannel, REDACTED};
+use pulsar_core::{Header, REDACTED};
 use pulsar_store::Store;
 
 use crate::support::*;
@@ -22,7 +22,7 @@ pub(crate) async fn updates_that_send_masks_back_keep_the_secrets(store: Arc<dyn
     assert_eq!(written.check.headers[1].value, "application/json");
     assert_eq!(store.get_monitor(m.id).await.unwrap(), written);
 
-    let mut channel = NotificationChannel::new("ops", "webhook");
+    let mut channel = channel("ops", "webhook");
     channel
         .config
         .insert("url".into(), "https://hooks.example.com/T0/XYZ".into());

@@ -251,3 +251,23 @@ impl Rng {
 pub fn ms(at: SystemTime) -> i64 {
     unix_ms(at)
 }
+
+/// A valid channel of `kind`: its required settings point at a local receiver.
+pub fn channel(name: &str, kind: &str) -> pulsar_core::NotificationChannel {
+    let mut channel = pulsar_core::NotificationChannel::new(name, kind);
+    let settings: &[(&str, &str)] = match kind {
+        "webhook" => &[("url", "http://127.0.0.1:9/hook")],
+        "discord" | "slack" => &[("webhook_url", "http://127.0.0.1:9/hook")],
+        "ntfy" => &[("server_url", "http://127.0.0.1:9"), ("topic", "ops")],
+        "email" => &[
+            ("smtp_host", "127.0.0.1"),
+            ("from", "pulsar@example.com"),
+            ("to", "ops@example.com"),
+        ],
+        _ => &[],
+    };
+    for (key, value) in settings {
+        channel.config.insert((*key).into(), (*value).into());
+    }
+    channel
+}

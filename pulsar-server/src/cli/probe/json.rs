@@ -166,39 +166,4 @@ pub(crate) fn summary(verdicts: &[Outcome], rows: &[PhasePercentiles]) -> Summar
     }
 }
 
-/// `2026-03-01T12:34:56.789Z`; the date arithmetic is Howard Hinnant's civil-from-days.
-pub(crate) fn rfc3339(at: SystemTime) -> String {
-    let ms = pulsar_core::unix_ms(at);
-    let (days, ms_of_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, m, s, milli) = (
-        ms_of_day / 3_600_000,
-        ms_of_day / 60_000 % 60,
-        ms_of_day / 1000 % 60,
-        ms_of_day % 1000,
-    );
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::UNIX_EPOCH;
-
-    use super::*;
-
-    #[test]
-    fn rfc3339_formats_known_instants() {
-        let at = |ms: u64| UNIX_EPOCH + Duration::from_millis(ms);
-        assert_eq!(rfc3339(at(0)), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(at(951_782_400_123)), "2000-02-29T00:00:00.123Z");
-        assert_eq!(rfc3339(at(1_767_225_599_999)), "2025-12-31T23:59:59.999Z");
-    }
-}
+pub(crate) use pulsar_core::rfc3339;

@@ -1,0 +1,124 @@
+//! When a notification that did not go through is tried again: what a receiver's answer
+//! means, and the backoff between attempts (honouring `429` and `Retry-After`).
+
+use std::time::Duration;
+
+/// What one delivery attempt came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptVerdict {
+    /// The receiver took it (2xx).
+    Delivered,
+    /// Worth another try: no answer, a timeout, `408`, `425`, `429` or a `5xx`. Carries the
+    /// receiver's `Retry-After`, when it sent one.
+    Retry(Option<Duration>),
+    /// The receiver refused it for good (another `4xx`, a redirect): trying again would
+    /// get the same answer, so the notification ends failed.
+    Rejected,
+}
+
+impl AttemptVerdict {
+    /// Judges an HTTP answer (`None`: no answer arrived).
+    pub fn of_status(status: Option<u16>, retry_after: Option<Duration>) -> Self {
+        match status {
+            Some(200..=299) => Self::Delivered,
+            None | Some(408 | 425 | 429 | 500..) => Self::Retry(retry_after),
+            Some(_) => Self::Rejected,
+        }
+    }
+}
+
+/// A `Retry-After` header's delay: whole or decimal seconds (what Discord and Slack send).
+/// An HTTP date, or nonsense, gives `None`, and the backoff applies instead.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let seconds: f64 = value.trim().parse().ok()?;
+    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(1e6)))
+}
+
+/// How often and how far apart a failing notification is tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// The wait after the first failed attempt; each later wait doubles it.
+    pub first_delay: Duration,
+    /// No wait is longer, `Retry-After` included.
+    pub max_delay: Duration,
+    /// Attempts in all, the first included; after the last the notification ends failed.
+    pub max_attempts: u32,
+}
+
+/// 10 s, 20 s, 40 s … up to 10 minutes apart, 10 attempts (about 45 minutes in all).
+pub const DEFAULT_RETRY: RetryPolicy = RetryPolicy {
+    first_delay: Duration::from_secs(10),
+    max_delay: Duration::from_secs(600),
+    max_attempts: 10,
+};
+
+impl RetryPolicy {
+    /// The wait before the next attempt, after `attempts` attempts of which the last came to
+    /// `verdict`; `None` when there is none (delivered, rejected, or out of attempts).
+    /// A receiver's `Retry-After` is honoured as given, up to `max_delay`.
+    pub fn next_delay(&self, attempts: u32, verdict: AttemptVerdict) -> Option<Duration> {
+        let AttemptVerdict::Retry(retry_after) = verdict else {
+            return None;
+        };
+        if attempts >= self.max_attempts {
+            return None;
+        }
+        let doublings = attempts.saturating_sub(1).min(30);
+        let backoff = self.first_delay.saturating_mul(1 << doublings);
+        Some(retry_after.unwrap_or(backoff).min(self.max_delay))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_judged_by_whether_trying_again_can_help() {
+        let v = |s| AttemptVerdict::of_status(s, None);
+        assert_eq!(v(Some(204)), AttemptVerdict::Delivered);
+        assert_eq!(v(None), AttemptVerdict::Retry(None));
+        assert_eq!(v(Some(429)), AttemptVerdict::Retry(None));
+        assert_eq!(v(Some(503)), AttemptVerdict::Retry(None));
+        assert_eq!(v(Some(404)), AttemptVerdict::Rejected);
+        assert_eq!(v(Some(301)), AttemptVerdict::Rejected);
+    }
+
+    #[test]
+    fn waits_double_up_to_the_limit_and_retry_after_wins() {
+        let policy = DEFAULT_RETRY;
+        let retry = AttemptVerdict::Retry(None);
+        let waits: Vec<_> = (1..=10)
+            .map(|n| policy.next_delay(n, retry).map(|d| d.as_secs()))
+            .collect();
+        assert_eq!(
+            waits,
+            [
+                Some(10),
+                Some(20),
+                Some(40),
+                Some(80),
+                Some(160),
+                Some(320),
+                Some(600),
+                Some(600),
+                Some(600),
+                None
+            ]
+        );
+        let told = AttemptVerdict::Retry(Some(Duration::from_secs(2)));
+        assert_eq!(policy.next_delay(5, told), Some(Duration::from_secs(2)));
+        let too_long = AttemptVerdict::Retry(Some(Duration::from_secs(7200)));
+        assert_eq!(policy.next_delay(1, too_long), Some(policy.max_delay));
+        assert_eq!(policy.next_delay(1, AttemptVerdict::Rejected), None);
+        assert_eq!(policy.next_delay(1, AttemptVerdict::Delivered), None);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds() {
+        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after(" 0.5 "), Some(Duration::from_millis(500)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+    }
+}

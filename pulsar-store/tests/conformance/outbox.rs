@@ -1,0 +1,231 @@
+//! The outbox: a state change writes one notification per routed, enabled channel in its
+//! own transaction, and notifiers claim, retry and settle them under leases.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pulsar_core::{
+    ChannelRouting, CheckResult, Failure, FailureKind, MonitorId, NoticeEvent, Outcome,
+};
+use pulsar_store::{Attempt, AttemptOutcome, DeliveryFilter, PageRequest, Store, StoreError};
+
+use crate::support::*;
+
+const LEASE: Duration = Duration::from_secs(30);
+
+fn down(monitor: MonitorId, k: i64) -> CheckResult {
+    let mut result = result(
+        monitor,
+        NOW_MS + k * MINUTE_MS,
+        Outcome::Down,
+        [900, 0, 0, 0, 0],
+    );
+    result.phases.connect = None;
+    result.failure = Some(Failure::new(
+        FailureKind::ConnectRefused,
+        "connection refused",
+    ));
+    result.message = "connection refused".into();
+    result.status = None;
+    result
+}
+
+fn good(monitor: MonitorId, k: i64) -> CheckResult {
+    up(monitor, NOW_MS + k * MINUTE_MS, 20_000)
+}
+
+fn attempt(
+    id: pulsar_store::NotificationId,
+    holder: &str,
+    k: i64,
+    outcome: AttemptOutcome,
+) -> Attempt {
+    Attempt {
+        id,
+        holder: holder.into(),
+        attempted_at: at(NOW_MS + k * MINUTE_MS),
+        latency: Duration::from_millis(40),
+        detail: "HTTP 204".into(),
+        outcome,
+    }
+}
+
+pub(crate) async fn a_state_change_notifies_each_routed_channel_once(store: Arc<dyn Store>) {
+    let m = store.create_monitor(&monitor("shop"), now()).await.unwrap();
+    let other = store.create_monitor(&monitor("blog"), now()).await.unwrap();
+    let everyone = store
+        .create_channel(&channel("all", "webhook"), now())
+        .await
+        .unwrap();
+    let listed = store
+        .create_channel(&channel("listed", "slack"), now())
+        .await
+        .unwrap();
+    let elsewhere = store
+        .create_channel(&channel("blog-only", "discord"), now())
+        .await
+        .unwrap();
+    let mut off = channel("off", "webhook");
+    off.enabled = false;
+    let off = store.create_channel(&off, now()).await.unwrap();
+    let route = |channel, all: bool, ids: &[MonitorId]| ChannelRouting {
+        all_monitors: all,
+        monitor_ids: ids.iter().copied().collect(),
+        ..ChannelRouting::none(channel)
+    };
+    for routing in [
+        route(everyone.id, true, &[]),
+        route(listed.id, false, &[m.id]),
+        route(elsewhere.id, false, &[other.id]),
+        route(off.id, true, &[]),
+    ] {
+        store.set_channel_routing(&routing).await.unwrap();
+    }
+
+    // UNKNOWN → UP announces nothing; three failures take it DOWN.
+    store.record_results(&[good(m.id, 0)]).await.unwrap();
+    let batch = [down(m.id, 1), down(m.id, 2), down(m.id, 3)];
+    store.record_results(&batch).await.unwrap();
+    // Delivered again (a worker retried its batch): nothing more.
+    store.record_results(&batch).await.unwrap();
+    assert_eq!(store.pending_notifications().await.unwrap(), 2);
+
+    let later = at(NOW_MS + 10 * MINUTE_MS);
+    let claimed = store
+        .claim_notifications("a", later, LEASE, 10)
+        .await
+        .unwrap();
+    let mut channels: Vec<_> = claimed.iter().map(|o| o.channel.name.as_str()).collect();
+    channels.sort_unstable();
+    assert_eq!(channels, ["all", "listed"]);
+    let notice = &claimed[0].notice;
+    assert_eq!(notice.event, NoticeEvent::Down);
+    assert_eq!(notice.monitor_id, Some(m.id));
+    assert_eq!(notice.monitor_name, "shop");
+    assert_eq!(
+        notice.failure.as_ref().unwrap().kind,
+        FailureKind::ConnectRefused
+    );
+    assert_eq!(notice.phase, Some(("connect".to_owned(), Duration::ZERO)));
+    assert!(notice.incident_id.is_some() && notice.since.is_some());
+    assert_ne!(
+        claimed[0].notice.key, claimed[1].notice.key,
+        "a key per channel"
+    );
+    assert!(claimed.iter().all(|o| o.attempts == 0));
+    assert!(
+        store
+            .claim_notifications("b", later, LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased rows are nobody else's"
+    );
+
+    // One goes through; the other is asked to wait and is retried with the same key.
+    let (first, second) = (&claimed[0], &claimed[1]);
+    let logged = store
+        .finish_notification(&attempt(first.id, "a", 10, AttemptOutcome::Delivered))
+        .await
+        .unwrap();
+    assert_eq!((logged.attempt, logged.success), (1, true));
+    assert_eq!(logged.event, "down");
+    assert_eq!(logged.monitor_id, Some(m.id));
+    let retry_at = at(NOW_MS + 12 * MINUTE_MS);
+    store
+        .finish_notification(&attempt(
+            second.id,
+            "a",
+            10,
+            AttemptOutcome::RetryAt(retry_at),
+        ))
+        .await
+        .unwrap();
+    let early = at(NOW_MS + 11 * MINUTE_MS);
+    assert!(
+        store
+            .claim_notifications("b", early, LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = store
+        .claim_notifications("b", retry_at, LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].id, again[0].attempts), (second.id, 1));
+    assert_eq!(again[0].notice.key, second.notice.key);
+    let lost = store
+        .finish_notification(&attempt(second.id, "a", 12, AttemptOutcome::Delivered))
+        .await;
+    assert!(matches!(lost, Err(StoreError::Conflict(_))), "{lost:?}");
+    let failed = store
+        .finish_notification(&attempt(second.id, "b", 12, AttemptOutcome::Failed))
+        .await
+        .unwrap();
+    assert_eq!((failed.attempt, failed.success), (2, false));
+    assert_eq!(store.pending_notifications().await.unwrap(), 0);
+    let log = store
+        .list_deliveries(&DeliveryFilter::default(), &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(log.items.len(), 3, "every attempt is logged once");
+
+    // Two good checks bring it back: a recovery notice saying how long it was down.
+    store
+        .record_results(&[good(m.id, 4), good(m.id, 5)])
+        .await
+        .unwrap();
+    let recovered = store
+        .claim_notifications("a", at(NOW_MS + 20 * MINUTE_MS), LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(recovered.len(), 2);
+    let notice = &recovered[0].notice;
+    assert_eq!(notice.event, NoticeEvent::Recovered);
+    assert_eq!(notice.down_for, Some(Duration::from_secs(120)));
+}
+
+pub(crate) async fn a_lapsed_lease_hands_the_notification_to_another_notifier(
+    store: Arc<dyn Store>,
+) {
+    let m = store.create_monitor(&monitor("api"), now()).await.unwrap();
+    let hook = store
+        .create_channel(&channel("ops", "webhook"), now())
+        .await
+        .unwrap();
+    let mut routing = ChannelRouting::none(hook.id);
+    routing.all_monitors = true;
+    store.set_channel_routing(&routing).await.unwrap();
+    store
+        .record_results(&[down(m.id, 0), down(m.id, 1), down(m.id, 2)])
+        .await
+        .unwrap();
+    let start = at(NOW_MS + 5 * MINUTE_MS);
+    let crashed = store
+        .claim_notifications("a", start, LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(crashed.len(), 1);
+    let during = start + LEASE - Duration::from_secs(1);
+    assert!(
+        store
+            .claim_notifications("b", during, LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let after = start + LEASE;
+    let taken = store
+        .claim_notifications("b", after, LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].notice.key, crashed[0].notice.key);
+    assert_eq!(taken[0].attempts, 0, "a claim alone is not an attempt");
+
+    // Deleting the channel takes its pending notifications with it.
+    store.delete_channel(hook.id).await.unwrap();
+    assert_eq!(store.pending_notifications().await.unwrap(), 0);
+}

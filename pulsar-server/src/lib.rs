@@ -1,5 +1,5 @@
 //! The Pulsar server as a library: the Connect API over a [`pulsar_store::Store`] ([`app`]),
-//! the scheduler, the worker, the host sampler, retention, settings ([`config`]), and the
+//! the scheduler, the worker, the host sampler, the notifier, retention, settings ([`config`]), and the
 //! three ways to run them ([`serve`](serve::serve) in one process, [`api`](serve::api) and
 //! [`worker`](serve::worker) distributed). The `pulsar` binary is its command-line
 //! frontend; tests and other programs use the same pieces.
@@ -12,6 +12,7 @@ pub mod hub;
 pub mod identity;
 pub mod metrics;
 pub mod node;
+pub mod notifier;
 pub mod retention;
 pub mod sampler;
 pub mod scheduler;

@@ -43,6 +43,8 @@ pub struct Metrics {
     /// Scheduler ticks that claimed nothing because the queue was backed up.
     pub held_back: Counter,
     pub websocket_clients: Gauge,
+    /// Notification attempts, by channel kind and what came of them.
+    pub notifications: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -57,6 +59,7 @@ impl Default for Metrics {
             deferred: Counter::default(),
             held_back: Counter::default(),
             websocket_clients: Gauge::default(),
+            notifications: Family::default(),
         }
     }
 }
@@ -79,6 +82,17 @@ impl Metrics {
                 .unwrap_or_default();
             self.lateness.observe(late.as_secs_f64());
         }
+    }
+
+    /// Counts a notification attempt: `delivered`, `retrying` or `failed`.
+    pub fn observe_notification(&self, kind: &str, outcome: pulsar_store::AttemptOutcome) {
+        let result = match outcome {
+            pulsar_store::AttemptOutcome::Delivered => "delivered",
+            pulsar_store::AttemptOutcome::RetryAt(_) => "retrying",
+            pulsar_store::AttemptOutcome::Failed => "failed",
+        };
+        let labels = vec![("kind", kind.to_owned()), ("result", result.to_owned())];
+        self.notifications.get_or_create(&labels).inc();
     }
 
     fn register(&self, registry: &mut Registry) {
@@ -108,6 +122,11 @@ impl Metrics {
             "pulsar_scheduler_held_back",
             "Scheduler ticks that claimed nothing because the queue was backed up",
             self.held_back.clone(),
+        );
+        registry.register(
+            "pulsar_notification_attempts",
+            "Notification attempts this process made, by channel kind and result",
+            self.notifications.clone(),
         );
         registry.register(
             "pulsar_websocket_clients",
@@ -146,6 +165,13 @@ impl Metrics {
                 "pulsar_rollup_lag",
                 "Results stored and not yet folded into rollups",
                 lag,
+            );
+            let outbox = Gauge::<i64>::default();
+            outbox.set(to_i64(store.pending_notifications().await?));
+            own.register(
+                "pulsar_notifications_pending",
+                "Notifications in the outbox waiting to be delivered",
+                outbox,
             );
             probe_series(store, &mut probes).await?;
         }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use pulsar_core::DEFAULT_RETRY;
 use pulsar_host::HostCollector;
 use pulsar_probe::Prober;
 use pulsar_queue::{BusBuilder, EventBus, QueueBuilder, TaskQueue};
@@ -20,6 +21,7 @@ use tokio::sync::watch;
 use crate::api::{AppState, app};
 use crate::config::Settings;
 use crate::metrics::Metrics;
+use crate::notifier::Notifier;
 use crate::retention::{PRUNE_INTERVAL, Pruner};
 use crate::sampler::Sampler;
 use crate::scheduler::{DEFAULT_MAX_QUEUE_DEPTH, Scheduler};
@@ -126,6 +128,8 @@ pub struct Roles {
     pub sampler: bool,
     /// Compete for the retention lease.
     pub retention: bool,
+    /// Deliver the outbox (any number of processes may).
+    pub notifier: bool,
 }
 
 /// Runs `roles` over `backends` until `shutdown` resolves: then the API stops taking
@@ -178,6 +182,19 @@ pub async fn run(
             interval: PRUNE_INTERVAL,
         };
         background.push(tokio::spawn(pruner.run(until_stopped())));
+    }
+    if roles.notifier {
+        let notifier = Notifier {
+            store: Arc::clone(&backends.store),
+            bus: Some(Arc::clone(&backends.bus)),
+            prober: Arc::clone(&prober),
+            holder: settings.name.clone(),
+            public_url: settings.public_url.clone(),
+            retry: DEFAULT_RETRY,
+            poll: crate::notifier::POLL_INTERVAL,
+            metrics: metrics.clone(),
+        };
+        background.push(tokio::spawn(notifier.run(until_stopped())));
     }
     let worker = roles.worker.then(|| {
         let worker = Worker {

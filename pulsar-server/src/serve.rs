@@ -42,6 +42,7 @@ pub async fn serve(
         worker: true,
         sampler: true,
         retention: true,
+        notifier: true,
     };
     run(backends, roles, &settings, shutdown).await
 }
@@ -63,6 +64,7 @@ pub async fn api(
         worker: false,
         sampler: false,
         retention: true,
+        notifier: true,
     };
     run(backends, roles, &settings, shutdown).await
 }
@@ -88,6 +90,7 @@ pub async fn worker(
         worker: true,
         sampler: true,
         retention: false,
+        notifier: false,
     };
     run(backends, roles, &settings, shutdown).await
 }

@@ -469,7 +469,7 @@ async fn channels_routing_incidents_and_deliveries() {
     let (status, deliveries) = alert_call(&state, "ListDeliveries", json!({"channelId": id})).await;
     assert_eq!(status, StatusCode::OK, "{deliveries}");
 
-    // Errors: invalid, unknown, and the test send that needs the notifier.
+    // Errors: invalid, unknown, and a test send from a process that sends nothing.
     let (status, error) = alert_call(
         &state,
         "CreateChannel",
@@ -486,7 +486,7 @@ async fn channels_routing_incidents_and_deliveries() {
     let (status, error) = alert_call(&state, "TestChannel", json!({"id": id})).await;
     assert_eq!(
         (status, error["code"].as_str()),
-        (StatusCode::NOT_FOUND, Some("unimplemented"))
+        (StatusCode::SERVICE_UNAVAILABLE, Some("unavailable"))
     );
     let (status, _) = alert_call(&state, "DeleteChannel", json!({"id": id})).await;
     assert_eq!(status, StatusCode::OK);

@@ -44,13 +44,7 @@ pub(crate) async fn call(state: &AppState, method: &str, codec: Codec, body: Byt
             })
             .await
         }
-        "TestChannel" => unary(codec, body, |_: v1::TestChannelRequest| async move {
-            Err::<v1::TestChannelResponse, _>(ConnectError::new(
-                Code::Unimplemented,
-                "test notifications are sent by the notifier, which this server does not run yet",
-            ))
-        })
-        .await,
+        "TestChannel" => unary(codec, body, |r| test(s, r)).await,
         "GetChannelRouting" => {
             unary(codec, body, |r: v1::GetChannelRoutingRequest| async move {
                 let routing = s.store.get_channel_routing(ChannelId(r.channel_id)).await?;
@@ -99,6 +93,31 @@ async fn update(
         .map_err(|e| super::errors::under("channel", e))?;
     Ok(v1::UpdateChannelResponse {
         channel: shown(&updated),
+    })
+}
+
+/// Sends a test message over the channel now and answers with the logged attempt: what
+/// the receiver replied, or why nothing reached it.
+async fn test(
+    state: &AppState,
+    request: v1::TestChannelRequest,
+) -> Result<v1::TestChannelResponse, ConnectError> {
+    let Some(prober) = &state.prober else {
+        return Err(ConnectError::new(
+            Code::Unavailable,
+            "this process sends no notifications",
+        ));
+    };
+    let channel = state.store.get_channel(ChannelId(request.id)).await?;
+    let delivery = crate::notifier::send_test(
+        state.store.as_ref(),
+        prober,
+        &channel,
+        state.public_url.as_deref(),
+    )
+    .await?;
+    Ok(v1::TestChannelResponse {
+        delivery: Some(delivery.into()),
     })
 }
 

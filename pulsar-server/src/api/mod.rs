@@ -69,6 +69,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// The dashboard, served behind every other route; none without it.
     pub dashboard: Option<Dashboard>,
+    /// Where people reach the dashboard: test notifications link to it.
+    pub public_url: Option<String>,
     check_now: Arc<Mutex<HashMap<MonitorId, Instant>>>,
 }
 
@@ -88,6 +90,7 @@ impl AppState {
             access: Access::default(),
             cors_origins: Vec::new(),
             dashboard: None,
+            public_url: None,
             metrics: crate::metrics::Metrics::default(),
             check_now: Arc::default(),
         }
@@ -131,6 +134,7 @@ impl AppState {
             None => Dashboard::Embedded,
         });
         self.retention = settings.retention;
+        self.public_url = settings.public_url.clone();
         self
     }
 

@@ -85,6 +85,10 @@ pub(crate) struct SettingsArgs {
     /// Where `pulsar worker` serves /healthz, /readyz and /metrics [default: none].
     #[arg(long, env = "PULSAR_METRICS_LISTEN")]
     metrics_listen: Option<SocketAddr>,
+    /// Where people reach the dashboard, e.g. https://pulsar.example.com: notifications link
+    /// to the monitor's page under it [default: no link].
+    #[arg(long, env = "PULSAR_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Do not schedule checks in this API process (another process does).
     #[arg(long, env = "PULSAR_NO_SCHEDULER", num_args = 0..=1, default_missing_value = "true")]
     no_scheduler: Option<bool>,
@@ -124,6 +128,7 @@ impl SettingsArgs {
             scheduler: self.no_scheduler.map(|off| !off),
             max_scheduling_delay: self.max_scheduling_delay,
             metrics_listen: self.metrics_listen,
+            public_url: self.public_url,
             retention: RetentionLayer {
                 results: self.retain_results,
                 minute_rollups: self.retain_minute_rollups,

@@ -52,6 +52,7 @@ pub struct Layer {
     #[serde(default, deserialize_with = "duration")]
     pub max_scheduling_delay: Option<Duration>,
     pub metrics_listen: Option<SocketAddr>,
+    pub public_url: Option<String>,
     #[serde(default)]
     pub retention: RetentionLayer,
 }
@@ -120,6 +121,7 @@ impl Layer {
             scheduler: self.scheduler.or(lower.scheduler),
             max_scheduling_delay: self.max_scheduling_delay.or(lower.max_scheduling_delay),
             metrics_listen: self.metrics_listen.or(lower.metrics_listen),
+            public_url: self.public_url.or(lower.public_url),
             retention: RetentionLayer {
                 results: self.retention.results.or(lower.retention.results),
                 minute_rollups: self
@@ -176,6 +178,10 @@ impl Layer {
                 .max_scheduling_delay
                 .unwrap_or(crate::worker::DEFAULT_MAX_DELAY),
             metrics_listen: self.metrics_listen,
+            public_url: self
+                .public_url
+                .map(|url| url.trim_end_matches('/').to_owned())
+                .filter(|url| !url.is_empty()),
             declared: declared::Declared::default(),
             prune: false,
         }
@@ -221,6 +227,9 @@ pub struct Settings {
     pub max_scheduling_delay: Duration,
     /// Where a worker serves `/healthz`, `/readyz` and `/metrics`; none by default.
     pub metrics_listen: Option<SocketAddr>,
+    /// Where people reach the dashboard (`https://pulsar.example.com`): notifications link
+    /// to the monitor's page under it. None: messages carry no link.
+    pub public_url: Option<String>,
     /// Monitors and channels the config file declares, applied at start by `serve` and `api`.
     pub declared: declared::Declared,
     /// Applying deletes what a declared kind has and the file does not.

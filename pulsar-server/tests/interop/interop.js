@@ -478,16 +478,21 @@ try {
       channelId: channel.id,
       monitorId: downMonitor.id,
     });
-    // Whatever was delivered (nothing while the server runs no notifier) is this channel's.
+    // Whatever was delivered is this channel's.
     assert.ok(deliveries.every((d) => d.channelId === channel.id));
     assert.equal(nextPageToken, "");
   });
 
-  await step("AlertService.TestChannel is unimplemented", async () => {
-    // Test notifications need the notifier, which `pulsar serve` does not run yet: the server
-    // answers code unimplemented. When it does, this becomes a check of the Delivery.
-    const error = await rejection(alerts.testChannel({ id: channel.id }));
-    assert.equal(error.code, Code.Unimplemented, error.message);
+  await step("AlertService.TestChannel", async () => {
+    // The channel points at the target, which takes any request: the attempt is made,
+    // logged, and answered with what the receiver replied.
+    const { delivery } = await alerts.testChannel({ id: channel.id });
+    assert.equal(delivery?.channelId, channel.id);
+    assert.equal(delivery.event, "test");
+    assert.equal(delivery.attempt, 1);
+    assert.equal(delivery.success, true);
+    assert.equal(delivery.detail, "HTTP 200: pulsar interop target");
+    assert.equal(typeof delivery.latencyUs, "bigint");
   });
 
   await step("AlertService.DeleteChannel", async () => {

@@ -3,6 +3,8 @@
 //! in CI).
 #![allow(dead_code, unreachable_pub)]
 
+pub mod receiver;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

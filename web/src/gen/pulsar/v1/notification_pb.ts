@@ -4,13 +4,17 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { FailureKind } from "./check_pb";
+import { file_pulsar_v1_check } from "./check_pb";
+import type { MonitorState } from "./monitor_pb";
+import { file_pulsar_v1_monitor } from "./monitor_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file pulsar/v1/notification.proto.
  */
 export const file_pulsar_v1_notification: GenFile = /*@__PURE__*/
-  fileDesc("ChxwdWxzYXIvdjEvbm90aWZpY2F0aW9uLnByb3RvEglwdWxzYXIudjEi8QEKE05vdGlmaWNhdGlvbkNoYW5uZWwSCgoCaWQYASABKAMSDAoEbmFtZRgCIAEoCRIMCgRraW5kGAMgASgJEjoKBmNvbmZpZxgEIAMoCzIqLnB1bHNhci52MS5Ob3RpZmljYXRpb25DaGFubmVsLkNvbmZpZ0VudHJ5Eg8KB2VuYWJsZWQYBSABKAgSGgoSY3JlYXRlZF9hdF91bml4X21zGAYgASgDEhoKEnVwZGF0ZWRfYXRfdW5peF9tcxgHIAEoAxotCgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsYBCghEZWxpdmVyeRIKCgJpZBgBIAEoAxISCgpjaGFubmVsX2lkGAIgASgDEhIKCm1vbml0b3JfaWQYAyABKAkSEwoLaW5jaWRlbnRfaWQYBCABKAMSDQoFZXZlbnQYBSABKAkSHAoUYXR0ZW1wdGVkX2F0X3VuaXhfbXMYBiABKAMSDwoHYXR0ZW1wdBgHIAEoDRIPCgdzdWNjZXNzGAggASgIEg4KBmRldGFpbBgJIAEoCRISCgpsYXRlbmN5X3VzGAogASgEYgZwcm90bzM");
+  fileDesc("ChxwdWxzYXIvdjEvbm90aWZpY2F0aW9uLnByb3RvEglwdWxzYXIudjEi8QEKE05vdGlmaWNhdGlvbkNoYW5uZWwSCgoCaWQYASABKAMSDAoEbmFtZRgCIAEoCRIMCgRraW5kGAMgASgJEjoKBmNvbmZpZxgEIAMoCzIqLnB1bHNhci52MS5Ob3RpZmljYXRpb25DaGFubmVsLkNvbmZpZ0VudHJ5Eg8KB2VuYWJsZWQYBSABKAgSGgoSY3JlYXRlZF9hdF91bml4X21zGAYgASgDEhoKEnVwZGF0ZWRfYXRfdW5peF9tcxgHIAEoAxotCgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsYBCghEZWxpdmVyeRIKCgJpZBgBIAEoAxISCgpjaGFubmVsX2lkGAIgASgDEhIKCm1vbml0b3JfaWQYAyABKAkSEwoLaW5jaWRlbnRfaWQYBCABKAMSDQoFZXZlbnQYBSABKAkSHAoUYXR0ZW1wdGVkX2F0X3VuaXhfbXMYBiABKAMSDwoHYXR0ZW1wdBgHIAEoDRIPCgdzdWNjZXNzGAggASgIEg4KBmRldGFpbBgJIAEoCRISCgpsYXRlbmN5X3VzGAogASgEItgECgxOb3RpZmljYXRpb24SCwoDa2V5GAEgASgJEg0KBWV2ZW50GAIgASgJEhsKE29jY3VycmVkX2F0X3VuaXhfbXMYAyABKAMSEgoKbW9uaXRvcl9pZBgEIAEoCRIUCgxtb25pdG9yX25hbWUYBSABKAkSCwoDdXJsGAYgASgJEiYKBXN0YXRlGAcgASgOMhcucHVsc2FyLnYxLk1vbml0b3JTdGF0ZRIvCg5wcmV2aW91c19zdGF0ZRgIIAEoDjIXLnB1bHNhci52MS5Nb25pdG9yU3RhdGUSDQoFY2F1c2UYCSABKAkSFQoNc2luY2VfdW5peF9tcxgKIAEoAxITCgtpbmNpZGVudF9pZBgLIAEoAxIsCgxmYWlsdXJlX2tpbmQYDCABKA4yFi5wdWxzYXIudjEuRmFpbHVyZUtpbmQSFwoPZmFpbHVyZV9tZXNzYWdlGA0gASgJEg0KBXBoYXNlGA4gASgJEhAKCHBoYXNlX3VzGA8gASgEEhMKBmRuc191cxgQIAEoBEgAiAEBEhcKCmNvbm5lY3RfdXMYESABKARIAYgBARITCgZ0bHNfdXMYEiABKARIAogBARIUCgd0dGZiX3VzGBMgASgESAOIAQESGAoLZG93bmxvYWRfdXMYFCABKARIBIgBARITCgtzdGF0dXNfY29kZRgVIAEoDRITCgtkb3duX2Zvcl9tcxgWIAEoBEIJCgdfZG5zX3VzQg0KC19jb25uZWN0X3VzQgkKB190bHNfdXNCCgoIX3R0ZmJfdXNCDgoMX2Rvd25sb2FkX3VzYgZwcm90bzM", [file_pulsar_v1_check, file_pulsar_v1_monitor]);
 
 /**
  * Where alerts go: a webhook, a chat service, e-mail ... The notifier knows the kinds.
@@ -141,4 +145,153 @@ export type Delivery = Message<"pulsar.v1.Delivery"> & {
  */
 export const DeliverySchema: GenMessage<Delivery> = /*@__PURE__*/
   messageDesc(file_pulsar_v1_notification, 1);
+
+/**
+ * What a notification tells, as the outbox keeps it until it is delivered: every channel
+ * renders it in its own format (the generic webhook's JSON body is documented in the
+ * README). Built from the state change and the check that decided it.
+ *
+ * @generated from message pulsar.v1.Notification
+ */
+export type Notification = Message<"pulsar.v1.Notification"> & {
+  /**
+   * Stable across retries of one delivery: sent as the idempotency key.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * "down", "degraded", "recovered" or "test".
+   *
+   * @generated from field: string event = 2;
+   */
+  event: string;
+
+  /**
+   * @generated from field: int64 occurred_at_unix_ms = 3;
+   */
+  occurredAtUnixMs: bigint;
+
+  /**
+   * Empty for a test message.
+   *
+   * @generated from field: string monitor_id = 4;
+   */
+  monitorId: string;
+
+  /**
+   * @generated from field: string monitor_name = 5;
+   */
+  monitorName: string;
+
+  /**
+   * @generated from field: string url = 6;
+   */
+  url: string;
+
+  /**
+   * @generated from field: pulsar.v1.MonitorState state = 7;
+   */
+  state: MonitorState;
+
+  /**
+   * @generated from field: pulsar.v1.MonitorState previous_state = 8;
+   */
+  previousState: MonitorState;
+
+  /**
+   * Why the state changed: the deciding check's reason.
+   *
+   * @generated from field: string cause = 9;
+   */
+  cause: string;
+
+  /**
+   * When the incident opened (the monitor stopped working well); 0 when none is open.
+   *
+   * @generated from field: int64 since_unix_ms = 10;
+   */
+  sinceUnixMs: bigint;
+
+  /**
+   * 0 when not about an incident.
+   *
+   * @generated from field: int64 incident_id = 11;
+   */
+  incidentId: bigint;
+
+  /**
+   * The deciding check's failure (down).
+   *
+   * @generated from field: pulsar.v1.FailureKind failure_kind = 12;
+   */
+  failureKind: FailureKind;
+
+  /**
+   * @generated from field: string failure_message = 13;
+   */
+  failureMessage: string;
+
+  /**
+   * The phase the check failed in (down) or spent the most time in (degraded), and that
+   * phase's time in microseconds.
+   *
+   * @generated from field: string phase = 14;
+   */
+  phase: string;
+
+  /**
+   * @generated from field: uint64 phase_us = 15;
+   */
+  phaseUs: bigint;
+
+  /**
+   * The deciding check's phases, in microseconds; absent when not reached.
+   *
+   * @generated from field: optional uint64 dns_us = 16;
+   */
+  dnsUs?: bigint | undefined;
+
+  /**
+   * @generated from field: optional uint64 connect_us = 17;
+   */
+  connectUs?: bigint | undefined;
+
+  /**
+   * @generated from field: optional uint64 tls_us = 18;
+   */
+  tlsUs?: bigint | undefined;
+
+  /**
+   * @generated from field: optional uint64 ttfb_us = 19;
+   */
+  ttfbUs?: bigint | undefined;
+
+  /**
+   * @generated from field: optional uint64 download_us = 20;
+   */
+  downloadUs?: bigint | undefined;
+
+  /**
+   * The HTTP status of the deciding check; 0 when none arrived.
+   *
+   * @generated from field: uint32 status_code = 21;
+   */
+  statusCode: number;
+
+  /**
+   * Recovered: how long the incident lasted, in milliseconds.
+   *
+   * @generated from field: uint64 down_for_ms = 22;
+   */
+  downForMs: bigint;
+};
+
+/**
+ * Describes the message pulsar.v1.Notification.
+ * Use `create(NotificationSchema)` to create a new message.
+ */
+export const NotificationSchema: GenMessage<Notification> = /*@__PURE__*/
+  messageDesc(file_pulsar_v1_notification, 2);
 

@@ -2,7 +2,8 @@
 //! `pulsar api` and two `pulsar worker` processes run 50 monitors at a 1 s interval for 60 s
 //! (`PULSAR_E2E_SECONDS` shortens it). Every slot is checked exactly once (none lost, none
 //! twice), both workers run checks and report their host, and every process stops cleanly
-//! on SIGTERM.
+//! on SIGTERM. A second `api` (without a scheduler) runs a second notifier: five failing
+//! monitors are announced to a webhook exactly once each.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -17,9 +18,12 @@ use serde_json::json;
 use sqlx::Connection;
 
 mod support;
+use support::receiver::Receiver;
 use support::{eventually, rpc, service_reachable};
 
 const MONITORS: usize = 50;
+/// Monitors of a site that answers 500: each goes DOWN once.
+const FAILING: usize = 5;
 
 fn database_url() -> String {
     std::env::var("PULSAR_TEST_DATABASE_URL")
@@ -187,6 +191,18 @@ async fn an_api_and_two_workers_check_every_slot_exactly_once() {
     let mut api_args = vec!["api", "--listen", &listen, "--name", "api-1"];
     api_args.extend(with(&[]));
     let mut api = Process::start("api", &api_args, logs.path());
+    let second_addr = free_port();
+    let second_listen = second_addr.to_string();
+    let mut second_args = vec![
+        "api",
+        "--listen",
+        &second_listen,
+        "--name",
+        "api-2",
+        "--no-scheduler",
+    ];
+    second_args.extend(with(&[]));
+    let mut second_api = Process::start("api-2", &second_args, logs.path());
     let mut workers: Vec<Process> = ["worker-a", "worker-b"]
         .into_iter()
         .map(|name| {
@@ -216,7 +232,62 @@ async fn an_api_and_two_workers_check_every_slot_exactly_once() {
         ids.push(id);
     }
     let created_at = SystemTime::now();
+
+    // A webhook for every monitor, and monitors that fail: two notifiers (one per API)
+    // share the outbox.
+    let receiver = Receiver::start().await;
+    eventually(20, "the second API", || async {
+        let up = tokio::net::TcpStream::connect(second_addr).await.is_ok();
+        up.then_some(())
+    })
+    .await;
+    let (status, channel) = rpc(
+        addr,
+        "AlertService",
+        "CreateChannel",
+        json!({"channel": {"name": "hook", "kind": "webhook", "enabled": true,
+            "config": {"url": receiver.url("/hook")}}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{channel}");
+    let routing = json!({"routing": {"channelId": channel["channel"]["id"], "allMonitors": true}});
+    let (status, routed) = rpc(addr, "AlertService", "SetChannelRouting", routing).await;
+    assert_eq!(status, 200, "{routed}");
+    let mut failing = BTreeSet::new();
+    for i in 0..FAILING {
+        let (status, created) = rpc(
+            addr,
+            "MonitorService",
+            "CreateMonitor",
+            json!({"monitor": {"name": format!("broken-{i}"), "url": target.url("/status/500"),
+                "intervalSeconds": 1, "timeoutMs": 900, "failureThreshold": 1}}),
+        )
+        .await;
+        assert_eq!(status, 200, "{created}");
+        failing.insert(created["monitor"]["id"].as_str().unwrap().to_owned());
+    }
     tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let announced = eventually(15, "a notification per failing monitor", || async {
+        let hooks = receiver.received("/hook");
+        (hooks.len() >= FAILING).then_some(hooks)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        receiver.received("/hook").len(),
+        FAILING,
+        "one notification per event"
+    );
+    let told: BTreeSet<String> = announced
+        .iter()
+        .map(|r| {
+            let body = r.json();
+            assert_eq!(body["event"], "down");
+            body["monitor"]["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(told, failing);
+    second_api.stop();
 
     // The API (and its scheduler) first; the workers run what it queued, then stop.
     api.stop();

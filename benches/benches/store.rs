@@ -459,6 +459,7 @@ fn synthetic_result(monitor_id: MonitorId, slot_ms: i64, seed: u64) -> CheckResu
         tls: None,
         manual: false,
         scheduling_delay: None,
+        maintenance: false,
     }
 }
 

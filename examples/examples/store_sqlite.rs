@@ -159,5 +159,6 @@ fn check(monitor: &Monitor, slot: SystemTime, down: bool, tick: u32) -> CheckRes
         tls: None,
         manual: false,
         scheduling_delay: None,
+        maintenance: false,
     }
 }

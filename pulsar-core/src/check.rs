@@ -40,6 +40,9 @@ pub struct CheckResult {
     /// The worst scheduling delay the worker's runtime showed during the check, when
     /// measured: phases may read late by about this much.
     pub scheduling_delay: Option<Duration>,
+    /// Run while a maintenance window muted the monitor's alerts (set by the store as it
+    /// records the result).
+    pub maintenance: bool,
 }
 
 impl CheckResult {
@@ -73,6 +76,7 @@ impl CheckResult {
             hops: report.hops,
             manual: false,
             scheduling_delay: None,
+            maintenance: false,
         }
     }
 
@@ -267,6 +271,7 @@ impl From<CheckResult> for v1::CheckResult {
             scheduling_delay_us: c
                 .scheduling_delay
                 .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX)),
+            maintenance: c.maintenance,
         }
     }
 }
@@ -306,6 +311,7 @@ impl TryFrom<v1::CheckResult> for CheckResult {
             manual: c.manual,
             scheduling_delay: (c.scheduling_delay_us > 0)
                 .then(|| Duration::from_micros(c.scheduling_delay_us)),
+            maintenance: c.maintenance,
         })
     }
 }

@@ -13,6 +13,7 @@ mod host_series;
 mod hub;
 mod incident;
 mod lifecycle;
+mod maintenance;
 mod monitor;
 mod notice;
 mod notification;
@@ -57,6 +58,7 @@ pub use host_series::{
 pub use hub::{EventFilter, HUB_TOPICS};
 pub use incident::{Incident, IncidentAction, IncidentId, RESOLUTION_PAUSED, RESOLUTION_RECOVERED};
 pub use lifecycle::{MonitorUpdate, NewMonitor, claimed_slot, state_change, truncate_to_ms};
+pub use maintenance::{MaintenanceWindow, WindowId, WindowSchedule, in_maintenance};
 pub use monitor::{
     BodyAssertion, CheckSpec, DEFAULT_ENABLED, DEFAULT_FAILURE_THRESHOLD, DEFAULT_FOLLOW_REDIRECTS,
     DEFAULT_INTERVAL, DEFAULT_MAX_REDIRECTS, DEFAULT_RECOVERY_THRESHOLD, DEFAULT_TIMEOUT,

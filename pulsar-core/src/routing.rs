@@ -36,10 +36,13 @@ impl ChannelRouting {
 
     /// Whether the channel alerts for the monitor `id` carrying `labels`.
     pub fn routes(&self, id: MonitorId, labels: &BTreeMap<String, String>) -> bool {
-        self.all_monitors
-            || self.monitor_ids.contains(&id)
-            || (!self.labels.is_empty()
-                && self.labels.iter().all(|(k, v)| labels.get(k) == Some(v)))
+        selects(
+            self.all_monitors,
+            &self.labels,
+            &self.monitor_ids,
+            id,
+            labels,
+        )
     }
 
     /// Checks the sizes, reporting every broken rule with its field.
@@ -65,6 +68,20 @@ impl ChannelRouting {
             Err(CoreError::Invalid(errors))
         }
     }
+}
+
+/// The selection rule routing and maintenance windows share: every monitor (`all`), the
+/// monitors carrying every one of `wanted` labels (none when it is empty), and the `listed`
+/// ones, added up.
+pub(crate) fn selects(
+    all: bool,
+    wanted: &BTreeMap<String, String>,
+    listed: &BTreeSet<MonitorId>,
+    id: MonitorId,
+    labels: &BTreeMap<String, String>,
+) -> bool {
+    all || listed.contains(&id)
+        || (!wanted.is_empty() && wanted.iter().all(|(k, v)| labels.get(k) == Some(v)))
 }
 
 impl From<ChannelRouting> for v1::ChannelRouting {

@@ -63,6 +63,7 @@ async fn metrics_show_each_monitors_latest_check_and_the_process() {
         }),
         manual: false,
         scheduling_delay: None,
+        maintenance: false,
     };
     store
         .record_results(std::slice::from_ref(&result))

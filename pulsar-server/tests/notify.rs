@@ -236,6 +236,104 @@ async fn switchable_target() -> (SocketAddr, Arc<AtomicBool>, JoinHandle<()>) {
     (addr, healthy, task)
 }
 
+/// Waits up to 10 s for the monitor to be in `want` (a `MONITOR_STATE_*` name).
+async fn wait_for_state(addr: SocketAddr, monitor: &str, want: &'static str) {
+    eventually(10, want, || async {
+        let (_, got) =
+            support::rpc(addr, "MonitorService", "GetMonitor", json!({"id": monitor})).await;
+        (got["monitor"]["state"] == want).then_some(())
+    })
+    .await;
+}
+
+/// A monitor of `target` checked every second, down after 2 failures, and a webhook to
+/// `receiver` routed to it: the monitor's id.
+async fn watched(server: &Running, target: SocketAddr, receiver: &Receiver) -> String {
+    let hook = server
+        .channel("hook", "webhook", json!({"url": receiver.url("/hook")}))
+        .await;
+    let (status, created) = support::rpc(
+        server.addr,
+        "MonitorService",
+        "CreateMonitor",
+        json!({"monitor": {"name": "shop", "url": format!("http://{target}/health"),
+            "intervalSeconds": 1, "timeoutMs": 800, "failureThreshold": 2,
+            "recoveryThreshold": 2}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let monitor = created["monitor"]["id"].as_str().unwrap().to_owned();
+    server
+        .alerts(
+            "SetChannelRouting",
+            json!({"routing": {"channelId": hook.to_string(), "monitorIds": [monitor]}}),
+        )
+        .await;
+    monitor
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_maintenance_window_mutes_alerts_while_checks_go_on() {
+    let receiver = Receiver::start().await;
+    let (target, healthy, _target) = switchable_target().await;
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path()).await;
+    let monitor = watched(&server, target, &receiver).await;
+    wait_for_state(server.addr, &monitor, "MONITOR_STATE_UP").await;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let created = server
+        .alerts(
+            "CreateMaintenanceWindow",
+            json!({"window": {"name": "upgrade", "monitorIds": [monitor],
+                "once": {"startUnixMs": (now - 60_000).to_string(),
+                         "endUnixMs": (now + 600_000).to_string()}}}),
+        )
+        .await;
+    let window = created["window"]["id"].as_str().unwrap().to_owned();
+    let listed = server.alerts("ListMaintenanceWindows", json!({})).await;
+    assert_eq!(listed["activeIds"], json!([window]), "{listed}");
+
+    healthy.store(false, Ordering::SeqCst);
+    wait_for_state(server.addr, &monitor, "MONITOR_STATE_DOWN").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(receiver.received("/hook").is_empty(), "muted");
+    let (_, results) = support::rpc(
+        server.addr,
+        "MonitorService",
+        "ListResults",
+        json!({"monitorId": monitor}),
+    )
+    .await;
+    let newest = &results["results"][0];
+    assert_eq!(
+        newest["maintenance"], true,
+        "checks go on, marked: {newest}"
+    );
+    assert_eq!(newest["outcome"], "OUTCOME_DOWN");
+
+    // The window goes; the next check says how things stand.
+    server
+        .alerts("DeleteMaintenanceWindow", json!({"id": window}))
+        .await;
+    eventually(5, "the down announced after the window", || async {
+        (receiver.received("/hook").len() == 1).then_some(())
+    })
+    .await;
+    let down = receiver.received("/hook")[0].json();
+    assert_eq!(down["event"], "down");
+    assert!(
+        down["cause"]
+            .as_str()
+            .unwrap()
+            .starts_with("after maintenance"),
+        "{down}"
+    );
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_site_going_down_and_up_is_announced_once_per_channel_each_way() {
     let receiver = Receiver::start().await;
@@ -271,30 +369,17 @@ async fn a_site_going_down_and_up_is_announced_once_per_channel_each_way() {
             )
             .await;
     }
-    let state = |want: &'static str| {
-        let monitor = monitor.clone();
-        let addr = server.addr;
-        move || {
-            let monitor = monitor.clone();
-            async move {
-                let (_, got) =
-                    support::rpc(addr, "MonitorService", "GetMonitor", json!({"id": monitor}))
-                        .await;
-                (got["monitor"]["state"] == want).then_some(())
-            }
-        }
-    };
-    eventually(10, "the monitor UP", state("MONITOR_STATE_UP")).await;
+    wait_for_state(server.addr, &monitor, "MONITOR_STATE_UP").await;
 
     healthy.store(false, Ordering::SeqCst);
-    eventually(10, "the monitor DOWN", state("MONITOR_STATE_DOWN")).await;
+    wait_for_state(server.addr, &monitor, "MONITOR_STATE_DOWN").await;
     eventually(5, "a down notification on each channel", || async {
         (receiver.received("/hook").len() == 1 && receiver.received("/slack").len() == 1)
             .then_some(())
     })
     .await;
     healthy.store(true, Ordering::SeqCst);
-    eventually(10, "the monitor UP again", state("MONITOR_STATE_UP")).await;
+    wait_for_state(server.addr, &monitor, "MONITOR_STATE_UP").await;
     eventually(5, "a recovery on each channel", || async {
         (receiver.received("/hook").len() == 2 && receiver.received("/slack").len() == 2)
             .then_some(())

@@ -6,20 +6,22 @@
 use std::collections::{BTreeMap, HashSet};
 
 use pulsar_core::{
-    AlertMemory, AlertThresholds, CheckResult, Monitor, MonitorId, Notice, SlotVerdict, alert_step,
+    AlertMemory, AlertThresholds, CheckResult, Monitor, MonitorId, MonitorState, Notice,
+    SlotVerdict, alert_step,
 };
 use uuid::Uuid;
 
 use crate::backend::Backend;
 use crate::error::Result;
-use crate::monitors::change_state;
+use crate::monitors::{change_state, open_incident};
 use crate::outbox;
 use crate::query::StateChange;
 use crate::rows::{ALERT_SELECT, AlertRow, MONITOR_SELECT, alert_fields};
 use crate::sql::{Conn, ROWS_PER_STATEMENT, Statement, Value, update_values};
 
-/// The monitors of a batch of results, locked for the transaction, with their memory.
-pub(crate) struct Locked(Vec<(Monitor, AlertMemory)>);
+/// The monitors of a batch of results, locked for the transaction, with their memory and
+/// the state their channels were last told of.
+pub(crate) struct Locked(Vec<(Monitor, AlertMemory, MonitorState)>);
 
 /// Locks the monitors of `results` in id order — before the results are inserted, so that
 /// concurrent batches queue on the same order instead of deadlocking — and reads their
@@ -40,7 +42,8 @@ pub(crate) async fn lock<B: Backend>(tx: &mut B::Conn, results: &[CheckResult]) 
         .into_iter()
         .map(|row| {
             let memory = row.memory();
-            Ok((row.monitor.into_monitor()?, memory))
+            let announced = row.announced()?;
+            Ok((row.monitor.into_monitor()?, memory, announced))
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Locked(monitors))
@@ -49,6 +52,11 @@ pub(crate) async fn lock<B: Backend>(tx: &mut B::Conn, results: &[CheckResult]) 
 /// Applies the verdicts of the results that were new (their keys in `new`) to their
 /// monitors, in slot order, changing states and incidents as the rule says; stores the
 /// moved memories and returns the state changes in the order they happened.
+///
+/// Each change is announced — its notice written to the outbox for every routed channel —
+/// unless the deciding check ran in maintenance (`CheckResult::maintenance`). The first check
+/// after a window announces the state as it is then, if the channels were last told of
+/// another one.
 pub(crate) async fn apply<B: Backend>(
     tx: &mut B::Conn,
     locked: Locked,
@@ -69,14 +77,14 @@ pub(crate) async fn apply<B: Backend>(
     }
     let mut changes = Vec::new();
     let mut memories = Vec::new();
-    for (monitor, mut memory) in locked.0 {
+    for (monitor, mut memory, mut announced) in locked.0 {
         let Some(mut verdicts) = by_monitor.remove(&monitor.id) else {
             continue;
         };
         verdicts.sort_by_key(|r| r.slot);
         let thresholds = AlertThresholds::from(&monitor);
         let mut state = monitor.state;
-        let before = memory;
+        let (before, announced_before) = (memory, announced);
         for result in verdicts {
             let verdict = SlotVerdict {
                 slot: result.slot,
@@ -85,8 +93,9 @@ pub(crate) async fn apply<B: Backend>(
             };
             let step = alert_step(state, memory, thresholds, verdict);
             memory = step.memory;
+            let mut change = None;
             if let Some(cause) = step.reason {
-                let change = change_state(
+                let changed = change_state(
                     tx,
                     monitor.id,
                     monitor.enabled,
@@ -96,25 +105,17 @@ pub(crate) async fn apply<B: Backend>(
                     &cause,
                 )
                 .await?;
-                // The notification goes out with the change or not at all: same transaction.
-                let notice = Notice::of_change(
-                    &monitor,
-                    change.previous,
-                    change.current,
-                    &change.cause,
-                    change.incident.as_ref(),
-                    Some(result),
-                    result.started_at,
-                );
-                if let Some(notice) = notice {
-                    outbox::enqueue(tx, &notice).await?;
-                }
-                state = change.current;
-                changes.push(change);
+                state = changed.current;
+                change = Some(changed);
             }
+            if !result.maintenance && announced != state {
+                announce(tx, &monitor, announced, state, change.as_ref(), result).await?;
+                announced = state;
+            }
+            changes.extend(change);
         }
-        if memory != before {
-            memories.push(alert_fields(monitor.id.0, &memory));
+        if memory != before || announced != announced_before {
+            memories.push(alert_fields(monitor.id.0, &memory, announced));
         }
     }
     for chunk in memories.chunks(ROWS_PER_STATEMENT) {
@@ -122,4 +123,45 @@ pub(crate) async fn apply<B: Backend>(
             .await?;
     }
     Ok(changes)
+}
+
+/// Writes the notice of a move from `told` (what the channels last heard) to `state` to the
+/// outbox, in the transaction of the change: it goes out with the change or not at all.
+/// `change` is the change `result` decided, if it decided one; without it the move happened
+/// while a window muted the monitor, and the notice says so.
+async fn announce<C: Conn>(
+    tx: &mut C,
+    monitor: &Monitor,
+    told: MonitorState,
+    state: MonitorState,
+    change: Option<&StateChange>,
+    result: &CheckResult,
+) -> Result<()> {
+    let (cause, incident) = match change {
+        Some(change) => (change.cause.clone(), change.incident.clone()),
+        None => {
+            let now = if result.message.is_empty() {
+                "working"
+            } else {
+                result.message.as_str()
+            };
+            (
+                format!("after maintenance: {now}"),
+                open_incident(tx, monitor.id).await?,
+            )
+        }
+    };
+    let notice = Notice::of_change(
+        monitor,
+        told,
+        state,
+        &cause,
+        incident.as_ref(),
+        Some(result),
+        result.started_at,
+    );
+    if let Some(notice) = notice {
+        outbox::enqueue(tx, &notice).await?;
+    }
+    Ok(())
 }

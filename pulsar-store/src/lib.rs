@@ -8,6 +8,7 @@ mod error;
 mod fold;
 mod hosts;
 mod leases;
+mod maintenance;
 mod monitors;
 mod notify;
 mod outbox;

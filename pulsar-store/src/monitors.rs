@@ -360,7 +360,10 @@ pub(crate) async fn delete<C: Conn>(conn: &mut C, id: MonitorId) -> Result<()> {
 // ---- state changes and incidents ----
 
 /// The monitor's open incident (at most one, by a unique index).
-async fn open_incident<C: Conn>(conn: &mut C, id: MonitorId) -> Result<Option<Incident>> {
+pub(crate) async fn open_incident<C: Conn>(
+    conn: &mut C,
+    id: MonitorId,
+) -> Result<Option<Incident>> {
     let sql = format!(
         "SELECT {INCIDENT_SELECT} FROM incidents WHERE monitor_id = $1 AND closed_at_ms IS NULL"
     );
@@ -441,9 +444,14 @@ pub(crate) async fn change_state<C: Conn>(
     let open = open_incident(conn, id).await?;
     let (current, action) = state_change(enabled, previous, open.as_ref().map(|i| i.state), to);
     if current != previous {
-        let statement = Statement::new("UPDATE monitors SET state = $2 WHERE id = $1")
-            .bind(id.0)
-            .bind(state_name(current));
+        // A pause or a resume is a person's own doing: nothing to tell the channels, and
+        // what they were told before no longer stands.
+        let sql = if current == MonitorState::Paused || previous == MonitorState::Paused {
+            "UPDATE monitors SET state = $2, announced_state = $2 WHERE id = $1"
+        } else {
+            "UPDATE monitors SET state = $2 WHERE id = $1"
+        };
+        let statement = Statement::new(sql).bind(id.0).bind(state_name(current));
         conn.execute(statement).await?;
     }
     let incident = match (action, open) {

@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{
     BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostSeries, Incident, IncidentId,
-    Monitor, MonitorId, MonitorState, NewMonitor, NotificationChannel, PhaseSeries, Rollup,
-    SeriesPlan, Summary, from_unix_ms,
+    MaintenanceWindow, Monitor, MonitorId, MonitorState, NewMonitor, NotificationChannel,
+    PhaseSeries, Rollup, SeriesPlan, Summary, WindowId, from_unix_ms,
 };
 use sqlx::Pool;
 
@@ -27,7 +27,8 @@ use crate::rows::ResultColumns;
 use crate::store::Store;
 use crate::summary_cache::SummaryCache;
 use crate::{
-    alerts, fold, hosts, leases, monitors, notify, overview, prune, results, routing, summaries,
+    alerts, fold, hosts, leases, maintenance, monitors, notify, overview, prune, results, routing,
+    summaries,
 };
 
 /// The [`Store`] on a SQL database: [`PgStore`](crate::PgStore) or
@@ -137,6 +138,8 @@ impl<B: Backend> SqlStore<B> {
     /// Inserts results and, with `alerts`, applies their verdicts to their monitors, in one
     /// write transaction, retried while it meets concurrent writers.
     async fn write_results(&self, results: &[CheckResult], alerts: bool) -> Result<Recorded> {
+        let results = maintenance::mark::<B>(&mut *self.pool.acquire().await?, results).await?;
+        let results = results.as_ref();
         let rows = results::result_rows(results);
         if rows.is_empty() {
             return Ok(Recorded::default());
@@ -435,6 +438,30 @@ impl<B: Backend> Store for SqlStore<B> {
         page: &PageRequest,
     ) -> Result<Page<Delivery>> {
         notify::list_deliveries(&mut *self.pool.acquire().await?, filter, page).await
+    }
+
+    async fn create_window(
+        &self,
+        window: &MaintenanceWindow,
+        now: SystemTime,
+    ) -> Result<MaintenanceWindow> {
+        maintenance::create(&mut *self.pool.acquire().await?, window, now).await
+    }
+
+    async fn list_windows(&self) -> Result<Vec<MaintenanceWindow>> {
+        maintenance::list(&mut *self.pool.acquire().await?).await
+    }
+
+    async fn update_window(
+        &self,
+        window: &MaintenanceWindow,
+        now: SystemTime,
+    ) -> Result<MaintenanceWindow> {
+        maintenance::update(&mut *self.pool.acquire().await?, window, now).await
+    }
+
+    async fn delete_window(&self, id: WindowId) -> Result<()> {
+        maintenance::delete(&mut *self.pool.acquire().await?, id).await
     }
 
     async fn claim_notifications(

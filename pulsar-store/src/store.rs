@@ -6,7 +6,8 @@ use std::time::{Duration, SystemTime};
 use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{
     BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostSeries, Incident, IncidentId,
-    Monitor, MonitorId, MonitorState, NotificationChannel, PhaseSeries, Rollup, Summary,
+    MaintenanceWindow, Monitor, MonitorId, MonitorState, NotificationChannel, PhaseSeries, Rollup,
+    Summary, WindowId,
 };
 
 use crate::error::Result;
@@ -249,6 +250,32 @@ pub trait Store: Send + Sync + 'static {
         filter: &DeliveryFilter,
         page: &PageRequest,
     ) -> Result<Page<Delivery>>;
+
+    // ---- maintenance windows: alerts muted ----
+
+    /// Validates and stores a window; the store assigns its id. While a window is open for a
+    /// monitor, [`Store::record_results`] marks that monitor's results (`maintenance`) and
+    /// announces none of its state changes; the first result after the window announces the
+    /// state as it is then, if the channels were last told of another.
+    /// Errors: `Invalid`, `AlreadyExists` (name).
+    async fn create_window(
+        &self,
+        window: &MaintenanceWindow,
+        now: SystemTime,
+    ) -> Result<MaintenanceWindow>;
+
+    /// Every window, by name.
+    async fn list_windows(&self) -> Result<Vec<MaintenanceWindow>>;
+
+    /// Replaces a window's name, schedule and monitors. Errors: `Invalid`, `NotFound`,
+    /// `AlreadyExists`.
+    async fn update_window(
+        &self,
+        window: &MaintenanceWindow,
+        now: SystemTime,
+    ) -> Result<MaintenanceWindow>;
+
+    async fn delete_window(&self, id: WindowId) -> Result<()>;
 
     // ---- the outbox: notifications on their way out ----
 

@@ -1,12 +1,12 @@
 //! `pulsar.v1.AlertService`: notification channels (read with their secrets masked), which
-//! monitors each alerts for, incidents, and the delivery log.
+//! monitors each alerts for, incidents, the delivery log, and maintenance windows.
 
 use std::time::SystemTime;
 
 use axum::response::Response;
 use bytes::Bytes;
 use pulsar_core::proto::v1;
-use pulsar_core::{ChannelId, ChannelRouting, NotificationChannel};
+use pulsar_core::{ChannelId, ChannelRouting, MaintenanceWindow, NotificationChannel, WindowId};
 use pulsar_store::{DeliveryFilter, IncidentFilter};
 
 use super::AppState;
@@ -57,6 +57,38 @@ pub(crate) async fn call(state: &AppState, method: &str, codec: Codec, body: Byt
         "SetChannelRouting" => unary(codec, body, |r| set_routing(s, r)).await,
         "ListIncidents" => unary(codec, body, |r| incidents(s, r)).await,
         "ListDeliveries" => unary(codec, body, |r| deliveries(s, r)).await,
+        "CreateMaintenanceWindow" => unary(codec, body, |r| create_window(s, r)).await,
+        "ListMaintenanceWindows" => {
+            unary(
+                codec,
+                body,
+                |_: v1::ListMaintenanceWindowsRequest| async move {
+                    let windows = s.store.list_windows().await?;
+                    let now = SystemTime::now();
+                    Ok(v1::ListMaintenanceWindowsResponse {
+                        active_ids: windows
+                            .iter()
+                            .filter(|w| w.active_at(now))
+                            .map(|w| w.id.0)
+                            .collect(),
+                        windows: windows.into_iter().map(Into::into).collect(),
+                    })
+                },
+            )
+            .await
+        }
+        "UpdateMaintenanceWindow" => unary(codec, body, |r| update_window(s, r)).await,
+        "DeleteMaintenanceWindow" => {
+            unary(
+                codec,
+                body,
+                |r: v1::DeleteMaintenanceWindowRequest| async move {
+                    s.store.delete_window(WindowId(r.id)).await?;
+                    Ok(v1::DeleteMaintenanceWindowResponse {})
+                },
+            )
+            .await
+        }
         _ => no_such_method(),
     }
 }
@@ -118,6 +150,38 @@ async fn test(
     .await?;
     Ok(v1::TestChannelResponse {
         delivery: Some(delivery.into()),
+    })
+}
+
+async fn create_window(
+    state: &AppState,
+    request: v1::CreateMaintenanceWindowRequest,
+) -> Result<v1::CreateMaintenanceWindowResponse, ConnectError> {
+    let window = MaintenanceWindow::try_from(request.window.unwrap_or_default())
+        .map_err(|e| super::errors::under_core("window", e))?;
+    let created = state
+        .store
+        .create_window(&window, SystemTime::now())
+        .await
+        .map_err(|e| super::errors::under("window", e))?;
+    Ok(v1::CreateMaintenanceWindowResponse {
+        window: Some(created.into()),
+    })
+}
+
+async fn update_window(
+    state: &AppState,
+    request: v1::UpdateMaintenanceWindowRequest,
+) -> Result<v1::UpdateMaintenanceWindowResponse, ConnectError> {
+    let window = MaintenanceWindow::try_from(request.window.unwrap_or_default())
+        .map_err(|e| super::errors::under_core("window", e))?;
+    let updated = state
+        .store
+        .update_window(&window, SystemTime::now())
+        .await
+        .map_err(|e| super::errors::under("window", e))?;
+    Ok(v1::UpdateMaintenanceWindowResponse {
+        window: Some(updated.into()),
     })
 }
 

@@ -143,6 +143,7 @@ mod tests {
             tls: None,
             manual: false,
             scheduling_delay: None,
+            maintenance: false,
         }
     }
 

@@ -89,7 +89,7 @@ impl MonitorRow {
 
 /// The alert memory columns of a monitor ([`AlertRow`]).
 pub(crate) const ALERT_SELECT: &str =
-    "alert_last_slot_ms, alert_down, alert_degraded, alert_up, alert_working";
+    "alert_last_slot_ms, alert_down, alert_degraded, alert_up, alert_working, announced_state";
 
 /// A monitor with the memory the alert rule keeps for it.
 #[derive(sqlx::FromRow)]
@@ -101,6 +101,7 @@ pub(crate) struct AlertRow {
     alert_degraded: i64,
     alert_up: i64,
     alert_working: i64,
+    announced_state: String,
 }
 
 impl AlertRow {
@@ -114,10 +115,19 @@ impl AlertRow {
             working: run(self.alert_working),
         }
     }
+
+    /// The state the monitor's channels were last told of.
+    pub(crate) fn announced(&self) -> Result<MonitorState> {
+        parse_state(&self.announced_state)
+    }
 }
 
-/// A monitor's alert memory as written columns, keyed by its id.
-pub(crate) fn alert_fields(id: Uuid, memory: &AlertMemory) -> Vec<Field<'static>> {
+/// A monitor's alert memory and announced state as written columns, keyed by its id.
+pub(crate) fn alert_fields(
+    id: Uuid,
+    memory: &AlertMemory,
+    announced: MonitorState,
+) -> Vec<Field<'static>> {
     vec![
         Field::key("id", id),
         Field::plain("alert_last_slot_ms", memory.last_slot.map(unix_ms)),
@@ -125,6 +135,7 @@ pub(crate) fn alert_fields(id: Uuid, memory: &AlertMemory) -> Vec<Field<'static>
         Field::plain("alert_degraded", i64::from(memory.degraded)),
         Field::plain("alert_up", i64::from(memory.up)),
         Field::plain("alert_working", i64::from(memory.working)),
+        Field::plain("announced_state", state_name(announced)),
     ]
 }
 

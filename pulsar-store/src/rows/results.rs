@@ -42,8 +42,8 @@ pub(crate) struct ResultColumns {
     download_us: Option<i64>,
     total_us: Option<i64>,
     body_bytes: i64,
-    /// An encoded `CheckResult` message holding only the hops, TLS details and scheduling
-    /// delay.
+    /// An encoded `CheckResult` message holding only the hops, TLS details, scheduling
+    /// delay and maintenance mark.
     detail: Vec<u8>,
     manual: bool,
 }
@@ -61,6 +61,7 @@ impl ResultColumns {
             hops: w.hops,
             tls: w.tls,
             scheduling_delay_us: w.scheduling_delay_us,
+            maintenance: w.maintenance,
             ..Default::default()
         };
         Self {
@@ -260,6 +261,7 @@ impl ResultRow {
             tls: detail.tls,
             manual: self.manual,
             scheduling_delay_us: detail.scheduling_delay_us,
+            maintenance: detail.maintenance,
         };
         Ok(CheckResult::try_from(wire)?)
     }

@@ -10,6 +10,7 @@ mod cached_summaries;
 mod fold;
 mod hosts;
 mod incidents;
+mod maintenance;
 mod manual;
 mod monitors;
 mod notifications;
@@ -64,6 +65,8 @@ conformance! {
     hosts::host_history_keeps_named_series_and_checks_its_windows,
     notifications::channels_crud_and_delivery_log,
     outbox::a_state_change_notifies_each_routed_channel_once,
+    maintenance::windows_are_stored_by_name_and_checked,
+    maintenance::a_window_mutes_alerts_and_the_state_after_it_is_announced,
     outbox::a_lapsed_lease_hands_the_notification_to_another_notifier,
     retention::prune_removes_only_what_retention_drops,
     roles::a_lease_has_one_holder_until_it_expires_or_is_released,

@@ -212,6 +212,7 @@ pub fn result(
         tls: None,
         manual: false,
         scheduling_delay: Some(Duration::from_micros(slot_ms.unsigned_abs() % 5_000 + 1)),
+        maintenance: false,
     }
 }
 

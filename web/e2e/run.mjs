@@ -1,8 +1,9 @@
 // The dashboard end to end, in headless chromium against a real `pulsar serve`:
 // create a monitor through the form (client and server validation on the way), see it come
-// up live, open its detail and waterfall, check now, pause, look at the hosts, restart the
-// server and see the page reconnect, delete with the admin token asked for, and screenshot
-// every screen on desktop and phone in both themes (e2e/artifacts/).
+// up live, open its detail and waterfall, check now, pause, look at the hosts, edit and add
+// notification channels through their kind's fields and send tests (one delivered, one
+// not), restart the server and see the page reconnect, delete with the admin token asked
+// for, and screenshot every screen on desktop and phone in both themes (e2e/artifacts/).
 //
 //   npm run build && npm run e2e        PULSAR_BIN=path/to/pulsar  CHROMIUM=path/to/chromium
 import { mkdirSync, rmSync } from "node:fs";
@@ -188,11 +189,65 @@ try {
   await step("screenshots of every screen, desktop and phone, light and dark", async () => {
     await rpc(server.baseUrl, "MonitorService/CreateMonitor", { monitor: { name: "e2e-failing", url: `${target.url}/fail`, intervalSeconds: 2, timeoutMs: 1000, failureThreshold: 1 } });
     await rpc(server.baseUrl, "MonitorService/CreateMonitor", { monitor: { name: "e2e-slow", url: `${target.url}/slow`, intervalSeconds: 2, timeoutMs: 1000, degradedAboveMs: 100, labels: { env: "e2e" } } });
-    await rpc(server.baseUrl, "AlertService/CreateChannel", { channel: { name: "ops webhook", kind: "webhook", enabled: true, config: { url: `${target.url}/hook` } } });
+    await rpc(server.baseUrl, "AlertService/CreateChannel", { channel: { name: "ops webhook", kind: "webhook", enabled: true, config: { url: `${target.url}/hook`, team: "sre" } } });
     await page.waitForTimeout(5000);
     const id = /\/monitors\/([0-9a-f-]{36})/.exec(await firstMonitorUrl(server.baseUrl, NAME))?.[1];
     const shots = await takeScreenshots(browser, server.baseUrl, id, errors);
     console.log(`   ${shots} screenshots in ${ARTIFACTS}`);
+  });
+
+  await step("a channel is edited through its kind's fields and sends a test", async () => {
+    await mainNav("Alerts").click();
+    const channel = (name) => page.locator(`[data-testid=channel][data-channel="${name}"]`);
+    await channel("ops webhook").getByRole("button", { name: "Edit" }).click();
+    const editor = page.getByRole("dialog", { name: "Edit “ops webhook”" });
+    await editor.waitFor();
+    expect((await editor.getByLabel("Kind").inputValue()) === "webhook", "the kind is not shown as Webhook");
+    // The stored URL reads as its mask; saving the mask back keeps it.
+    expect((await editor.getByLabel("URL", { exact: true }).inputValue()) === "********", "the stored URL is not masked");
+    await editor.getByLabel("Signing secret (optional)").fill("e2e-signing-secret");
+    await editor.getByRole("button", { name: "Save" }).click();
+    await editor.waitFor({ state: "hidden", timeout: 10_000 });
+    // The setting the form does not know went back as it was.
+    await channel("ops webhook").getByText("URL: hidden · Signing secret: hidden · team: sre").waitFor({ timeout: 10_000 });
+
+    await channel("ops webhook").getByRole("button", { name: "Send test" }).click();
+    const result = channel("ops webhook").getByTestId("test-result");
+    await result.waitFor({ timeout: 15_000 });
+    const text = (await result.textContent()) ?? "";
+    expect((await result.getAttribute("data-ok")) === "true", `the test was not delivered: ${text}`);
+    expect(/delivered/.test(text) && /HTTP 200/.test(text) && /\d ms/.test(text), `no detail or latency: ${text}`);
+    await page.screenshot({ path: join(ARTIFACTS, "alerts-test-sent-desktop-light.png"), fullPage: true });
+  });
+
+  await step("a new channel is checked per kind, then added", async () => {
+    await page.getByRole("button", { name: "Add channel" }).click();
+    const editor = page.getByRole("dialog", { name: "Add a channel" });
+    await editor.getByLabel("Name", { exact: true }).fill("e2e discord");
+    await editor.getByLabel("Kind").selectOption({ label: "Discord" });
+    await editor.getByRole("button", { name: "Add channel" }).click();
+    const urlError = editor.getByTestId("error-config.webhook_url");
+    await urlError.waitFor();
+    expect((await urlError.textContent())?.includes("is required"), "no error beside the webhook URL");
+    expect(await editor.getByLabel("Webhook URL").evaluate((el) => el === document.activeElement), "focus did not move to the webhook URL");
+    await page.screenshot({ path: join(ARTIFACTS, "channel-editor-errors-desktop-light.png") });
+    await editor.getByLabel("Webhook URL").fill(`${target.url}/discord`);
+    await editor.getByRole("button", { name: "Add channel" }).click();
+    await editor.waitFor({ state: "hidden", timeout: 10_000 });
+    await page.locator('[data-testid=channel][data-channel="e2e discord"]').waitFor({ timeout: 10_000 });
+  });
+
+  await step("a test that cannot be delivered reads as a failure", async () => {
+    // Port 1 on loopback: nothing listens there.
+    await rpc(server.baseUrl, "AlertService/CreateChannel", { channel: { name: "e2e nowhere", kind: "webhook", enabled: true, config: { url: "http://127.0.0.1:1/hook" } } });
+    await page.reload();
+    const channel = page.locator('[data-testid=channel][data-channel="e2e nowhere"]');
+    await channel.getByRole("button", { name: "Send test" }).click();
+    const result = channel.getByTestId("test-result");
+    await result.waitFor({ timeout: 30_000 });
+    const text = (await result.textContent()) ?? "";
+    expect((await result.getAttribute("data-ok")) === "false" && /not delivered/.test(text), `not shown as a failure: ${text}`);
+    await page.screenshot({ path: join(ARTIFACTS, "alerts-test-failed-desktop-light.png"), fullPage: true });
   });
 
   await step("after a server restart the page reconnects by itself", async () => {

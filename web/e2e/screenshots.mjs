@@ -34,9 +34,24 @@ export async function takeScreenshots(browser, baseUrl, monitorId, errors) {
         await page.waitForTimeout(600);
         await page.screenshot({ path: join(ARTIFACTS, `${screen.name}-${viewport.name}-${theme}.png`), fullPage: screen.name !== "form" && screen.name !== "edit" });
         count += 1;
+        if (screen.name === "alerts") count += await channelEditorShots(page, `${viewport.name}-${theme}`);
       }
       await page.context().close();
     }
   }
   return count;
+}
+
+/** The channel editor over the Alerts screen: a webhook as stored, then the e-mail kind's fields. */
+async function channelEditorShots(page, suffix) {
+  await page.locator("[data-testid=channel]").first().getByRole("button", { name: "Edit" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByTestId("channel-settings").waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, `channel-editor-${suffix}.png`) });
+  await dialog.getByLabel("Kind").selectOption("email");
+  await dialog.getByLabel("SMTP server").waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, `channel-editor-email-${suffix}.png`) });
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "hidden" });
+  return 2;
 }

@@ -1,7 +1,10 @@
-// Add or edit a notification channel. Secrets come back masked ("********"); sending the
-// mask back keeps the stored secret, so an edit need not retype them.
-import { useEffect, useState, type FormEvent } from "react";
+// Add or edit a notification channel: its kind chosen from those the server delivers to,
+// then that kind's settings as labelled fields. Secrets come back masked ("********");
+// sending the mask back keeps the stored secret, so an edit need not retype them. Settings
+// the form does not know (from an older or hand-made channel) are kept as they are.
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useMutation } from "@connectrpc/connect-query";
+import { X } from "lucide-react";
 import { AlertService } from "../../gen/pulsar/v1/api_pb";
 import type { NotificationChannel } from "../../gen/pulsar/v1/notification_pb";
 import { violationsOf } from "../../api/errors";
@@ -9,9 +12,23 @@ import { Dialog } from "../../components/Dialog";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { Button } from "../../components/ui";
 import type { FieldErrors } from "../../lib/monitorForm";
-import { CheckField, TextField } from "../form/fields";
-import { PairsEditor } from "../form/PairsEditor";
-import { CHANNEL_KINDS, channelErrors, channelForm, channelFromForm, validateChannel } from "./channelForm";
+import { CheckField, SelectField, TextField, fieldId } from "../form/fields";
+import {
+  CHANNEL_KINDS,
+  KIND_LABELS,
+  MASK,
+  SMTP_DEFAULT_PORT,
+  channelErrors,
+  channelForm,
+  channelFromForm,
+  isChannelKind,
+  keptSettings,
+  kindLabel,
+  settingsOf,
+  validateChannel,
+  type ChannelFormValues,
+  type SettingSpec,
+} from "./channelForm";
 
 export function ChannelEditor({
   open,
@@ -26,12 +43,9 @@ export function ChannelEditor({
 }) {
   const [values, setValues] = useState(() => channelForm(channel));
   const [errors, setErrors] = useState<FieldErrors>({});
-  useEffect(() => {
-    if (open) {
-      setValues(channelForm(channel));
-      setErrors({});
-    }
-  }, [open, channel]);
+  // Set when errors were just found: focus then moves to the first field that has one.
+  const [focusError, setFocusError] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
   const done = () => {
     onSaved();
     onClose();
@@ -39,51 +53,156 @@ export function ChannelEditor({
   const create = useMutation(AlertService.method.createChannel, { onSuccess: done });
   const update = useMutation(AlertService.method.updateChannel, { onSuccess: done });
   const mutation = channel ? update : create;
+  const { reset: resetCreate } = create;
+  const { reset: resetUpdate } = update;
+  useEffect(() => {
+    if (open) {
+      setValues(channelForm(channel));
+      setErrors({});
+      // An error of an earlier opening is not this one's.
+      resetCreate();
+      resetUpdate();
+    }
+  }, [open, channel, resetCreate, resetUpdate]);
   useEffect(() => {
     const v = violationsOf(mutation.error);
-    if (v.length) setErrors(channelErrors(v));
+    if (v.length) {
+      setErrors(channelErrors(v));
+      setFocusError(true);
+    }
   }, [mutation.error]);
+  useEffect(() => {
+    if (!focusError) return;
+    formRef.current?.querySelector<HTMLElement>("[aria-invalid=true], [data-invalid]")?.focus();
+    setFocusError(false);
+  }, [focusError]);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const found = validateChannel(values);
     setErrors(found);
-    if (Object.keys(found).length) return;
+    if (Object.keys(found).length) {
+      setFocusError(true);
+      return;
+    }
     const c = channelFromForm(values);
     if (channel) update.mutate({ channel: c });
     else create.mutate({ channel: c });
   };
 
+  const setSetting = (key: string, value: string) => setValues((v) => ({ ...v, settings: { ...v.settings, [key]: value } }));
+  const dropKept = (key: string) =>
+    setValues((v) => {
+      const settings = { ...v.settings };
+      delete settings[key];
+      return { ...v, settings, kept: v.kept.filter((k) => k !== key) };
+    });
+
+  const specs = settingsOf(values.kind);
+  const kept = keptSettings(values);
+  // Errors no field on screen shows (a setting of another kind, the map's size): listed on top.
+  const placed = new Set(["name", "kind", ...specs.map((s) => `config.${s.key}`), ...kept.map((p) => `config.${p.key}`)]);
+  const unplaced = Object.entries(errors).filter(([field]) => !placed.has(field));
+  const violations = violationsOf(mutation.error);
+
   return (
-    <Dialog open={open} onClose={onClose} title={channel ? `Edit “${channel.name}”` : "Add a channel"}>
-      <form onSubmit={submit} noValidate className="space-y-3">
-        <TextField field="name" label="Name" value={values.name} error={errors.name} onChange={(e) => setValues({ ...values, name: e.target.value })} />
+    <Dialog open={open} onClose={onClose} wide title={channel ? `Edit “${channel.name}”` : "Add a channel"}>
+      <form ref={formRef} onSubmit={submit} noValidate className="space-y-3" aria-label={channel ? "Edit channel" : "New channel"}>
+        {unplaced.length > 0 && (
+          <div role="alert" className="rounded-lg border border-down/40 bg-down/10 px-3 py-2 text-sm" data-testid="channel-errors">
+            <ul className="list-disc pl-5">
+              {unplaced.map(([field, message]) => (
+                <li key={field}>
+                  <code>{field}</code>: {message}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
         <TextField
+          field="name"
+          label="Name"
+          value={values.name}
+          error={errors.name}
+          autoFocus={!channel}
+          onChange={(e) => setValues({ ...values, name: e.target.value })}
+        />
+        <SelectField
           field="kind"
           label="Kind"
-          list="channel-kinds"
           value={values.kind}
           error={errors.kind}
-          hint="webhook, slack, email, … as the notifier knows them"
-          onChange={(e) => setValues({ ...values, kind: e.target.value })}
-        />
-        <datalist id="channel-kinds">
+          hint="Where the alerts go; each kind has its own settings below."
+          onChange={(e) => {
+            setValues({ ...values, kind: e.target.value });
+            // The other kind's settings and their errors are no longer on screen.
+            setErrors((found): FieldErrors => (found.name ? { name: found.name } : {}));
+          }}
+        >
           {CHANNEL_KINDS.map((k) => (
-            <option key={k} value={k} />
+            <option key={k} value={k}>
+              {KIND_LABELS[k]}
+            </option>
           ))}
-        </datalist>
-        <PairsEditor
-          field="config"
-          legend="Settings (URL, token, recipients)"
-          keyLabel="Setting"
-          valueLabel="Value"
-          addLabel="Add setting"
-          pairs={values.config}
-          onChange={(config) => setValues({ ...values, config })}
-          errorFor={(i, p) => errors[`config.${p.key.trim()}`] ?? (i === 0 ? errors.config : undefined)}
-        />
+          {!isChannelKind(values.kind) && <option value={values.kind}>{values.kind || "(none)"} (not supported)</option>}
+        </SelectField>
+
+        {specs.length > 0 && (
+          <fieldset className="rounded-xl border border-line p-3 sm:p-4" data-testid="channel-settings">
+            <legend className="px-1 text-sm font-semibold">{kindLabel(values.kind)} settings</legend>
+            <div className="grid gap-3 sm:grid-cols-2">
+              {specs.map((spec) => (
+                <SettingField
+                  key={`${values.kind}:${spec.key}`}
+                  spec={spec}
+                  values={values}
+                  error={errors[`config.${spec.key}`]}
+                  onChange={(value) => setSetting(spec.key, value)}
+                />
+              ))}
+            </div>
+          </fieldset>
+        )}
+
+        {kept.length > 0 && (
+          <div role="group" aria-labelledby="kept-settings-title" className="rounded-xl border border-line p-3 text-sm" data-testid="kept-settings">
+            <p id="kept-settings-title" className="font-semibold">
+              Other settings
+            </p>
+            <p className="text-xs text-muted">Not used by {isChannelKind(values.kind) ? kindLabel(values.kind) : "this kind"}; kept as they are unless removed.</p>
+            <ul className="mt-2 space-y-1">
+              {kept.map((p) => {
+                const error = errors[`config.${p.key}`];
+                return (
+                  <li key={p.key}>
+                    <div className="flex items-center gap-2">
+                      <code className="min-w-0 flex-1 truncate">
+                        {p.key} = {p.value}
+                      </code>
+                      <Button
+                        variant="ghost"
+                        aria-label={`Remove setting ${p.key}`}
+                        aria-describedby={error ? `${fieldId(`kept.${p.key}`)}-error` : undefined}
+                        data-invalid={error ? "" : undefined}
+                        onClick={() => dropKept(p.key)}
+                      >
+                        <X aria-hidden="true" className="size-4" />
+                      </Button>
+                    </div>
+                    {error && (
+                      <p id={`${fieldId(`kept.${p.key}`)}-error`} className="text-down">
+                        {error}
+                      </p>
+                    )}
+                  </li>
+                );
+              })}
+            </ul>
+          </div>
+        )}
+
         <CheckField field="enabled" label="Enabled" checked={values.enabled} onChange={(enabled) => setValues({ ...values, enabled })} />
-        {mutation.error && violationsOf(mutation.error).length === 0 && <ErrorNotice error={mutation.error} />}
+        {mutation.error && violations.length === 0 && <ErrorNotice error={mutation.error} />}
         <div className="flex justify-end gap-2 pt-2">
           <Button onClick={onClose}>Cancel</Button>
           <Button type="submit" variant="primary" disabled={mutation.isPending}>
@@ -92,5 +211,74 @@ export function ChannelEditor({
         </div>
       </form>
     </Dialog>
+  );
+}
+
+/** One setting of the kind, as the input its shape asks for. */
+function SettingField({
+  spec,
+  values,
+  error,
+  onChange,
+}: {
+  spec: SettingSpec;
+  values: ChannelFormValues;
+  error: string | undefined;
+  onChange: (value: string) => void;
+}) {
+  const field = `config.${spec.key}`;
+  const value = values.settings[spec.key] ?? "";
+  const label = spec.required ? spec.label : `${spec.label} (optional)`;
+  const stored = value === MASK && values.masked.includes(spec.key);
+  const hint = stored ? `${spec.hint} Saved and hidden: leave ${MASK} to keep it, or type a new value.` : spec.hint;
+
+  if (spec.input === "select") {
+    const options = spec.options ?? [];
+    const fallback = spec.key === "security" ? "starttls" : "";
+    const shown = value || fallback;
+    return (
+      <SelectField
+        field={field}
+        label={spec.label}
+        className={spec.half ? undefined : "sm:col-span-2"}
+        value={shown}
+        error={error}
+        hint={hint}
+        onChange={(e) => onChange(e.target.value)}
+      >
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+        {/* A stored value the list does not offer stays visible (and the check names it). */}
+        {!options.some((o) => o.value === shown) && <option value={shown}>{shown}</option>}
+      </SelectField>
+    );
+  }
+
+  const security = values.settings.security?.trim() || "starttls";
+  const placeholder = spec.input === "port" ? String(SMTP_DEFAULT_PORT[security] ?? SMTP_DEFAULT_PORT.starttls) : spec.placeholder;
+  const portHint = spec.input === "port" ? `Empty: ${placeholder}, the usual port for ${security === "none" ? "no encryption" : security.toUpperCase()}.` : hint;
+  return (
+    <TextField
+      field={field}
+      label={label}
+      className={spec.half ? undefined : "sm:col-span-2"}
+      type={spec.input === "secret" ? "password" : spec.input === "url" ? "url" : "text"}
+      inputMode={spec.input === "url" ? "url" : spec.input === "port" ? "numeric" : spec.input === "email" ? "email" : undefined}
+      autoComplete={spec.input === "secret" ? "new-password" : "off"}
+      spellCheck={false}
+      required={spec.required}
+      placeholder={placeholder}
+      value={value}
+      error={error}
+      hint={portHint}
+      // Typing over a kept secret replaces it rather than adding to its mask.
+      onFocus={(e) => {
+        if (stored) e.currentTarget.select();
+      }}
+      onChange={(e) => onChange(e.target.value)}
+    />
   );
 }

@@ -205,6 +205,9 @@ fn read_email(r: &mut Reader<'_>) -> EmailSettings {
         .map(|a| a.trim().to_owned())
         .filter(|a| !a.is_empty())
         .collect();
+    if to.is_empty() && r.optional("to").is_some() {
+        r.fail("to", "is required");
+    }
     if let Some(bad) = to.iter().find(|a| !is_address(a)) {
         r.fail(
             "to",

@@ -65,7 +65,10 @@ pub use monitor::{
     Expectations, Header, Monitor, MonitorId, MonitorState, StatusRange, default_timeout,
 };
 pub use notice::{Notice, NoticeEvent, phase_summary};
-pub use notification::{ChannelId, Delivery, DeliveryId, NotificationChannel, channel_limits};
+pub use notification::{
+    ChannelId, Delivery, DeliveryId, MIN_REMINDER_INTERVAL, NotificationChannel, REMIND_EVERY,
+    channel_limits,
+};
 pub use outcome::{Outcome, Verdict, classify};
 pub use overview::{
     OVERVIEW_SPARKLINE_CHECKS, OVERVIEW_STRIP_CHECKS, OVERVIEW_UPTIME_WINDOW, OverviewMonitor,

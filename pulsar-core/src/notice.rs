@@ -20,18 +20,31 @@ pub enum NoticeEvent {
     Down,
     Degraded,
     Recovered,
+    /// Still down, a while after the down notice (channels with `remind_every`).
+    Reminder,
+    /// The TLS certificate expires within one of the monitor's warning thresholds.
+    CertificateExpiring,
     /// A message sent on request to try a channel.
     Test,
 }
 
 impl NoticeEvent {
-    pub const ALL: [Self; 4] = [Self::Down, Self::Degraded, Self::Recovered, Self::Test];
+    pub const ALL: [Self; 6] = [
+        Self::Down,
+        Self::Degraded,
+        Self::Recovered,
+        Self::Reminder,
+        Self::CertificateExpiring,
+        Self::Test,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Down => "down",
             Self::Degraded => "degraded",
             Self::Recovered => "recovered",
+            Self::Reminder => "reminder",
+            Self::CertificateExpiring => "certificate_expiring",
             Self::Test => "test",
         }
     }
@@ -141,6 +154,49 @@ impl Notice {
         })
     }
 
+    /// A reminder that `monitor` is still down, in the open `incident`, at `at`.
+    pub fn reminder(monitor: &Monitor, incident: &Incident, at: SystemTime) -> Self {
+        Self {
+            event: NoticeEvent::Reminder,
+            monitor_id: Some(monitor.id),
+            monitor_name: monitor.name.clone(),
+            url: monitor.check.url.clone(),
+            state: MonitorState::Down,
+            previous_state: MonitorState::Down,
+            cause: incident.cause.clone(),
+            since: Some(incident.opened_at),
+            incident_id: Some(incident.id),
+            down_for: at.duration_since(incident.opened_at).ok(),
+            ..Self::test("", at)
+        }
+    }
+
+    /// A warning that `monitor`'s certificate expires at `not_after`: `days` whole days
+    /// after `at` (0: within a day).
+    pub fn certificate_expiring(
+        monitor: &Monitor,
+        not_after: SystemTime,
+        days: u64,
+        at: SystemTime,
+    ) -> Self {
+        let date = &crate::time::rfc3339(not_after)[..10];
+        let when = match days {
+            0 => "within a day".to_owned(),
+            1 => "in 1 day".to_owned(),
+            n => format!("in {n} days"),
+        };
+        Self {
+            event: NoticeEvent::CertificateExpiring,
+            monitor_id: Some(monitor.id),
+            monitor_name: monitor.name.clone(),
+            url: monitor.check.url.clone(),
+            state: monitor.state,
+            previous_state: monitor.state,
+            cause: format!("the TLS certificate expires {when}, on {date}"),
+            ..Self::test("", at)
+        }
+    }
+
     /// A clearly marked test message for the channel named `channel`.
     pub fn test(channel: &str, at: SystemTime) -> Self {
         Self {
@@ -170,6 +226,8 @@ impl Notice {
             NoticeEvent::Down => "[DOWN]",
             NoticeEvent::Degraded => "[DEGRADED]",
             NoticeEvent::Recovered => "[RECOVERED]",
+            NoticeEvent::Reminder => "[STILL DOWN]",
+            NoticeEvent::CertificateExpiring => "[CERTIFICATE]",
         };
         match (self.event, &self.failure, &self.phase) {
             (NoticeEvent::Down, Some(f), _) => {
@@ -181,6 +239,13 @@ impl Notice {
                     self.monitor_name,
                     human_duration(*time)
                 )
+            }
+            (NoticeEvent::Reminder, _, _) => match self.down_for {
+                Some(d) => format!("{tag} {} for {}", self.monitor_name, human_duration(d)),
+                None => format!("{tag} {}", self.monitor_name),
+            },
+            (NoticeEvent::CertificateExpiring, _, _) => {
+                format!("{tag} {}: {}", self.monitor_name, self.cause)
             }
             (NoticeEvent::Recovered, _, _) => match self.down_for {
                 Some(d) => format!(

@@ -19,6 +19,12 @@ pub mod channel_limits {
     pub const CONFIG_VALUE_BYTES: usize = 4096;
 }
 
+/// The setting, of any channel kind, that asks for reminders while a monitor stays down:
+/// a duration such as `30m`.
+pub const REMIND_EVERY: &str = "remind_every";
+/// Reminders come at most this often.
+pub const MIN_REMINDER_INTERVAL: Duration = Duration::from_secs(60);
+
 /// A channel's id, assigned by the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChannelId(pub i64);
@@ -107,6 +113,18 @@ impl NotificationChannel {
                 format!("at most {} bytes", L::CONFIG_VALUE_BYTES),
             );
         }
+        if let Some(raw) = self.config.get(REMIND_EVERY) {
+            match crate::time::parse_duration(raw) {
+                Ok(every) if every >= MIN_REMINDER_INTERVAL => {}
+                Ok(_) => errors.push(FieldError::new(
+                    format!("config.{REMIND_EVERY}"),
+                    "at least 1m",
+                )),
+                Err(message) => {
+                    errors.push(FieldError::new(format!("config.{REMIND_EVERY}"), message));
+                }
+            }
+        }
         // The kind's own settings, once the map itself is sound.
         if errors.is_empty()
             && let Err(CoreError::Invalid(kind_errors)) =
@@ -119,6 +137,15 @@ impl NotificationChannel {
         } else {
             Err(CoreError::Invalid(errors))
         }
+    }
+
+    /// How often the channel is reminded of a monitor that stays down (its
+    /// `remind_every` setting); `None`: never.
+    pub fn reminder_interval(&self) -> Option<Duration> {
+        let raw = self.config.get(REMIND_EVERY)?;
+        crate::time::parse_duration(raw)
+            .ok()
+            .filter(|every| *every >= MIN_REMINDER_INTERVAL)
     }
 
     /// The channel's settings, read and checked (see [`Destination::read`]).
@@ -243,6 +270,27 @@ mod tests {
             .validate()
             .unwrap_err();
         assert_eq!(missing.field_errors()[0].field, "config.url");
+    }
+
+    #[test]
+    fn reminders_are_asked_for_with_a_duration_of_a_minute_or_more() {
+        let mut channel = NotificationChannel::new("ops", "webhook");
+        channel
+            .config
+            .insert("url".into(), "https://hooks.example/p".into());
+        assert_eq!(channel.reminder_interval(), None);
+        channel.config.insert(REMIND_EVERY.into(), "30m".into());
+        assert_eq!(channel.reminder_interval(), Some(Duration::from_secs(1800)));
+        assert!(channel.validate().is_ok());
+        for bad in ["10s", "soon"] {
+            channel.config.insert(REMIND_EVERY.into(), bad.into());
+            let error = channel.validate().unwrap_err();
+            assert_eq!(
+                error.field_errors()[0].field,
+                "config.remind_every",
+                "{bad}"
+            );
+        }
     }
 
     #[test]

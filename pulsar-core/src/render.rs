@@ -7,13 +7,15 @@ use serde_json::{Value, json};
 use crate::notice::{Notice, NoticeEvent};
 use crate::time::{rfc3339, unix_ms};
 
-/// The colour of an event, as `0xRRGGBB`: red down, amber degraded, green recovered, blue
-/// test.
+/// The colour of an event, as `0xRRGGBB`: red down (and reminders), amber degraded (and
+/// expiring certificates), green recovered, blue test.
 pub fn event_colour(event: NoticeEvent) -> u32 {
     match event {
         NoticeEvent::Down => 0xE5_48_4D,
         NoticeEvent::Degraded => 0xF5_A5_24,
         NoticeEvent::Recovered => 0x30_A4_6C,
+        NoticeEvent::Reminder => 0xE5_48_4D,
+        NoticeEvent::CertificateExpiring => 0xF5_A5_24,
         NoticeEvent::Test => 0x3E_63_DD,
     }
 }
@@ -108,6 +110,8 @@ pub fn ntfy(notice: &Notice, link: Option<&str>, topic: &str, priority: Option<u
         NoticeEvent::Down => (5, "rotating_light"),
         NoticeEvent::Degraded => (4, "warning"),
         NoticeEvent::Recovered => (3, "white_check_mark"),
+        NoticeEvent::Reminder => (4, "rotating_light"),
+        NoticeEvent::CertificateExpiring => (4, "lock"),
         NoticeEvent::Test => (3, "test_tube"),
     };
     let mut message = json!({

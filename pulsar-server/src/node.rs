@@ -192,6 +192,7 @@ pub async fn run(
             public_url: settings.public_url.clone(),
             retry: DEFAULT_RETRY,
             poll: crate::notifier::POLL_INTERVAL,
+            reminder_sweep: pulsar_store::REMINDER_SWEEP,
             metrics: metrics.clone(),
         };
         background.push(tokio::spawn(notifier.run(until_stopped())));

@@ -494,6 +494,7 @@ fn notifier(store: Arc<dyn Store>, holder: &str) -> Notifier {
         public_url: None,
         retry: FAST,
         poll: Duration::from_millis(50),
+        reminder_sweep: Duration::from_millis(200),
         metrics: pulsar_server::metrics::Metrics::default(),
     }
 }

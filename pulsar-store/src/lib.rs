@@ -31,7 +31,7 @@ pub use dialect::{PgBackend, SqliteBackend};
 pub use error::{Result, StoreError};
 pub use fold::DEFAULT_FOLD_INTERVAL;
 pub use leases::{FOLD_LEASE, Lease, RETENTION_LEASE};
-pub use outbox::{Attempt, AttemptOutcome, NotificationId, Outgoing};
+pub use outbox::{Attempt, AttemptOutcome, NotificationId, Outgoing, REMINDER_SWEEP};
 pub use postgres::{DEFAULT_PG_ACQUIRE_TIMEOUT, DEFAULT_PG_MAX_CONNECTIONS, PgOptions, PgStore};
 pub use query::{
     DEFAULT_PAGE_LIMIT, DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MAX_PAGE_LIMIT,

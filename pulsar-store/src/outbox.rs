@@ -6,7 +6,10 @@ use std::time::{Duration, SystemTime};
 
 use prost::Message;
 use pulsar_core::proto::v1;
-use pulsar_core::{ChannelId, Delivery, DeliveryId, Notice, NotificationChannel, unix_ms};
+use pulsar_core::{
+    ChannelId, Delivery, DeliveryId, MonitorId, Notice, NotificationChannel, from_unix_ms,
+    in_maintenance, unix_ms,
+};
 use uuid::Uuid;
 
 use crate::backend::Backend;
@@ -14,6 +17,12 @@ use crate::error::{Result, StoreError};
 use crate::notify;
 use crate::routing;
 use crate::sql::{Conn, Statement};
+
+/// How often a notifier asks for reminders ([`Store::enqueue_reminders`]): reminders come
+/// at most this late.
+///
+/// [`Store::enqueue_reminders`]: crate::Store::enqueue_reminders
+pub const REMINDER_SWEEP: Duration = Duration::from_secs(30);
 
 /// An outbox row's id, assigned by the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -68,6 +77,51 @@ pub(crate) async fn enqueue<C: Conn>(conn: &mut C, notice: &Notice) -> Result<u6
         let mut copy = notice.clone();
         copy.key = Uuid::new_v4().to_string();
         written += insert(conn, channel.id, &copy).await?;
+    }
+    Ok(written)
+}
+
+/// Writes reminders for the monitors that stay down (and are not in maintenance): one to
+/// each routed, enabled channel with a `remind_every` once that long has passed since the
+/// channel last heard of the incident. Locks the down monitors first, so concurrent callers
+/// queue and the second finds the first's reminders.
+pub(crate) async fn remind<B: Backend>(tx: &mut B::Conn, now: SystemTime) -> Result<u64> {
+    let sql = format!(
+        "SELECT id FROM monitors WHERE state = 'down' AND announced_state = 'down'          ORDER BY id{}",
+        B::SQL.lock_rows
+    );
+    let down: Vec<(Uuid,)> = tx.fetch_all(Statement::composed(sql)).await?;
+    if down.is_empty() {
+        return Ok(0);
+    }
+    let windows = crate::maintenance::list(tx).await?;
+    let mut written = 0;
+    for (id,) in down {
+        let monitor = crate::monitors::get(tx, MonitorId(id)).await?;
+        let Some(incident) = crate::monitors::open_incident(tx, monitor.id).await? else {
+            continue;
+        };
+        if in_maintenance(&windows, monitor.id, &monitor.labels, now) {
+            continue;
+        }
+        for channel in routing::channels_for(tx, monitor.id).await? {
+            let Some(every) = channel.reminder_interval().filter(|_| channel.enabled) else {
+                continue;
+            };
+            let last = Statement::new(
+                "SELECT MAX(created_at_ms) FROM notifications WHERE channel_id = $1 \
+                 AND incident_id = $2",
+            )
+            .bind(channel.id.0)
+            .bind(incident.id.0);
+            let (last,): (Option<i64>,) = tx.fetch_optional(last).await?.unwrap_or((None,));
+            let since = last.map_or(incident.opened_at, from_unix_ms);
+            if now.duration_since(since).unwrap_or_default() >= every {
+                let mut notice = Notice::reminder(&monitor, &incident, now);
+                notice.key = Uuid::new_v4().to_string();
+                written += insert(tx, channel.id, &notice).await?;
+            }
+        }
     }
     Ok(written)
 }
@@ -180,7 +234,7 @@ pub(crate) async fn finish<B: Backend>(tx: &mut B::Conn, attempt: &Attempt) -> R
     let delivery = Delivery {
         id: DeliveryId(0),
         channel_id: ChannelId(channel_id),
-        monitor_id: monitor_id.map(pulsar_core::MonitorId),
+        monitor_id: monitor_id.map(MonitorId),
         incident_id: incident_id.map(pulsar_core::IncidentId),
         event,
         attempted_at: attempt.attempted_at,

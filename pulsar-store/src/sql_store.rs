@@ -484,6 +484,13 @@ impl<B: Backend> Store for SqlStore<B> {
         Ok(delivery)
     }
 
+    async fn enqueue_reminders(&self, now: SystemTime) -> Result<u64> {
+        let mut tx = begin_write::<B>(&self.pool).await?;
+        let written = outbox::remind::<B>(&mut tx, now).await?;
+        tx.commit().await?;
+        Ok(written)
+    }
+
     async fn pending_notifications(&self) -> Result<u64> {
         outbox::pending(&mut *self.pool.acquire().await?).await
     }

@@ -299,6 +299,13 @@ pub trait Store: Send + Sync + 'static {
     /// written).
     async fn finish_notification(&self, attempt: &Attempt) -> Result<Delivery>;
 
+    /// Writes a reminder to the outbox for each monitor that stays DOWN (outside any
+    /// maintenance window), to each routed channel with a `remind_every` setting, once that
+    /// long has passed since the channel last heard of the incident. Safe to call from any
+    /// number of processes at once; returns how many reminders were written. Notifiers call
+    /// it every [`REMINDER_SWEEP`](crate::REMINDER_SWEEP) or so.
+    async fn enqueue_reminders(&self, now: SystemTime) -> Result<u64>;
+
     /// How many notifications wait to be delivered.
     async fn pending_notifications(&self) -> Result<u64>;
 

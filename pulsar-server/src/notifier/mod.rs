@@ -47,6 +47,8 @@ pub struct Notifier {
     pub public_url: Option<String>,
     pub retry: RetryPolicy,
     pub poll: Duration,
+    /// How often to ask the store for reminders of monitors that stay down.
+    pub reminder_sweep: Duration,
     pub metrics: Metrics,
 }
 
@@ -60,9 +62,16 @@ impl Notifier {
             None => None,
         };
         let mut sending = JoinSet::new();
+        let mut swept: Option<std::time::Instant> = None;
         tokio::pin!(shutdown);
         loop {
             while sending.try_join_next().is_some() {}
+            if swept.is_none_or(|at| at.elapsed() >= this.reminder_sweep) {
+                swept = Some(std::time::Instant::now());
+                if let Err(error) = this.store.enqueue_reminders(SystemTime::now()).await {
+                    tracing::warn!(%error, "could not write reminders");
+                }
+            }
             let room = IN_FLIGHT.saturating_sub(sending.len());
             if room > 0 {
                 match this.claim(room).await {

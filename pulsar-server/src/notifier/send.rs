@@ -106,10 +106,13 @@ pub(super) async fn send(
     }
     let status = report.status();
     let retry_after = answer.retry_after.as_deref().and_then(parse_retry_after);
-    let excerpt: String = printable(answer.excerpt.trim())
-        .chars()
-        .take(DETAIL_CHARS)
-        .collect();
+    // One line: the log shows a reply beside its status, not as a page.
+    let one_line = answer
+        .excerpt
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let excerpt: String = printable(&one_line).chars().take(DETAIL_CHARS).collect();
     let detail = match (status, excerpt.is_empty()) {
         (Some(status), true) => format!("HTTP {status}"),
         (Some(status), false) => format!("HTTP {status}: {excerpt}"),

@@ -229,3 +229,71 @@ pub(crate) async fn a_lapsed_lease_hands_the_notification_to_another_notifier(
     store.delete_channel(hook.id).await.unwrap();
     assert_eq!(store.pending_notifications().await.unwrap(), 0);
 }
+
+pub(crate) async fn channels_that_ask_are_reminded_while_a_monitor_stays_down(
+    store: Arc<dyn Store>,
+) {
+    let m = store.create_monitor(&monitor("api"), now()).await.unwrap();
+    let mut nagging = channel("pager", "ntfy");
+    nagging
+        .config
+        .insert(pulsar_core::REMIND_EVERY.into(), "10m".into());
+    let nagging = store.create_channel(&nagging, now()).await.unwrap();
+    let quiet = store
+        .create_channel(&channel("chat", "slack"), now())
+        .await
+        .unwrap();
+    for id in [nagging.id, quiet.id] {
+        let mut routing = ChannelRouting::none(id);
+        routing.all_monitors = true;
+        store.set_channel_routing(&routing).await.unwrap();
+    }
+    store
+        .record_results(&[down(m.id, 0), down(m.id, 1), down(m.id, 2)])
+        .await
+        .unwrap();
+    // An UNKNOWN monitor takes its first verdict: down from the first check.
+    let down_at = at(NOW_MS + 3);
+    let drain = |when| {
+        let store = Arc::clone(&store);
+        async move {
+            let claimed = store
+                .claim_notifications("n", when, LEASE, 10)
+                .await
+                .unwrap();
+            for outgoing in &claimed {
+                let mut done = attempt(outgoing.id, "n", 0, AttemptOutcome::Delivered);
+                done.attempted_at = when;
+                store.finish_notification(&done).await.unwrap();
+            }
+            claimed
+        }
+    };
+    assert_eq!(drain(down_at).await.len(), 2, "the down notice, to both");
+
+    let minutes = |n: u64| down_at + Duration::from_secs(60 * n);
+    assert_eq!(store.enqueue_reminders(minutes(9)).await.unwrap(), 0);
+    assert_eq!(store.enqueue_reminders(minutes(10)).await.unwrap(), 1);
+    assert_eq!(
+        store.enqueue_reminders(minutes(10)).await.unwrap(),
+        0,
+        "once"
+    );
+    let reminded = drain(minutes(10)).await;
+    assert_eq!(reminded.len(), 1);
+    assert_eq!(reminded[0].channel.id, nagging.id);
+    let notice = &reminded[0].notice;
+    assert_eq!(notice.event, NoticeEvent::Reminder);
+    assert_eq!(notice.down_for, Some(Duration::from_secs(600)));
+    assert_eq!(notice.title(), "[STILL DOWN] api for 10 min");
+    assert_eq!(store.enqueue_reminders(minutes(19)).await.unwrap(), 0);
+    assert_eq!(store.enqueue_reminders(minutes(20)).await.unwrap(), 1);
+
+    // None once it is back up.
+    store
+        .record_results(&[good(m.id, 30), good(m.id, 31)])
+        .await
+        .unwrap();
+    drain(minutes(40)).await;
+    assert_eq!(store.enqueue_reminders(minutes(60)).await.unwrap(), 0);
+}

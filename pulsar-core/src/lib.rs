@@ -60,11 +60,12 @@ pub use incident::{Incident, IncidentAction, IncidentId, RESOLUTION_PAUSED, RESO
 pub use lifecycle::{MonitorUpdate, NewMonitor, claimed_slot, state_change, truncate_to_ms};
 pub use maintenance::{MaintenanceWindow, WindowId, WindowSchedule, in_maintenance};
 pub use monitor::{
-    BodyAssertion, CheckSpec, DEFAULT_ENABLED, DEFAULT_FAILURE_THRESHOLD, DEFAULT_FOLLOW_REDIRECTS,
-    DEFAULT_INTERVAL, DEFAULT_MAX_REDIRECTS, DEFAULT_RECOVERY_THRESHOLD, DEFAULT_TIMEOUT,
-    Expectations, Header, Monitor, MonitorId, MonitorState, StatusRange, default_timeout,
+    BodyAssertion, CheckSpec, DEFAULT_CERT_EXPIRY_DAYS, DEFAULT_ENABLED, DEFAULT_FAILURE_THRESHOLD,
+    DEFAULT_FOLLOW_REDIRECTS, DEFAULT_INTERVAL, DEFAULT_MAX_REDIRECTS, DEFAULT_RECOVERY_THRESHOLD,
+    DEFAULT_TIMEOUT, Expectations, Header, Monitor, MonitorId, MonitorState, StatusRange,
+    default_timeout,
 };
-pub use notice::{Notice, NoticeEvent, phase_summary};
+pub use notice::{Notice, NoticeEvent, certificate_warning, phase_summary};
 pub use notification::{
     ChannelId, Delivery, DeliveryId, MIN_REMINDER_INTERVAL, NotificationChannel, REMIND_EVERY,
     channel_limits,

@@ -203,10 +203,17 @@ pub struct Monitor {
     pub recovery_threshold: u32,
     pub enabled: bool,
     pub labels: BTreeMap<String, String>,
+    /// Days before the TLS certificate expires at which to warn, once each, largest first;
+    /// empty: never.
+    pub cert_expiry_days: Vec<u32>,
     pub state: MonitorState,
     pub created_at: SystemTime,
     pub updated_at: SystemTime,
 }
+
+/// When a monitor warns of its certificate's expiry unless told otherwise: 14, 7 and 1 days
+/// before.
+pub const DEFAULT_CERT_EXPIRY_DAYS: [u32; 3] = [14, 7, 1];
 
 impl Monitor {
     /// A monitor with a fresh id and the documented defaults: GET every 60 s, 10 s timeout,
@@ -222,6 +229,7 @@ impl Monitor {
             recovery_threshold: DEFAULT_RECOVERY_THRESHOLD,
             enabled: DEFAULT_ENABLED,
             labels: BTreeMap::new(),
+            cert_expiry_days: DEFAULT_CERT_EXPIRY_DAYS.to_vec(),
             state: MonitorState::Unknown,
             created_at: UNIX_EPOCH,
             updated_at: UNIX_EPOCH,
@@ -332,6 +340,9 @@ impl From<Monitor> for v1::Monitor {
             created_at_unix_ms: unix_ms(m.created_at),
             updated_at_unix_ms: unix_ms(m.updated_at),
             state: v1::MonitorState::from(m.state).into(),
+            cert_expiry: Some(v1::CertificateExpiry {
+                days: m.cert_expiry_days,
+            }),
         }
     }
 }
@@ -412,6 +423,15 @@ impl TryFrom<v1::Monitor> for Monitor {
             recovery_threshold: or_default(w.recovery_threshold, DEFAULT_RECOVERY_THRESHOLD),
             enabled: w.enabled.unwrap_or(DEFAULT_ENABLED),
             labels: w.labels,
+            cert_expiry_days: match w.cert_expiry {
+                None => DEFAULT_CERT_EXPIRY_DAYS.to_vec(),
+                Some(expiry) => {
+                    let mut days = expiry.days;
+                    days.sort_unstable_by(|a, b| b.cmp(a));
+                    days.dedup();
+                    days
+                }
+            },
             state: state.into(),
             created_at: from_unix_ms(w.created_at_unix_ms),
             updated_at: from_unix_ms(w.updated_at_unix_ms),

@@ -309,6 +309,22 @@ impl Notice {
     }
 }
 
+/// The warning a certificate with `days_left` whole days to live is due, given a monitor's
+/// `thresholds` (days) and the smallest threshold already warned of for this certificate:
+/// the smallest threshold reached, if not warned of yet. A certificate first seen well
+/// inside several thresholds is warned of once, at the smallest it reached.
+pub fn certificate_warning(thresholds: &[u32], days_left: i64, warned: Option<u32>) -> Option<u32> {
+    let reached = thresholds
+        .iter()
+        .copied()
+        .filter(|t| days_left <= i64::from(*t))
+        .min()?;
+    match warned {
+        Some(warned) if warned <= reached => None,
+        _ => Some(reached),
+    }
+}
+
 /// See [`Notice::phase_summary`].
 pub fn phase_summary(phases: &Phases) -> String {
     phases
@@ -601,6 +617,27 @@ mod tests {
         .unwrap();
         assert_eq!(up.down_for, Some(Duration::from_secs(185)));
         assert_eq!(up.title(), "[RECOVERED] shop is up after 3 min");
+    }
+
+    #[test]
+    fn each_certificate_threshold_is_warned_of_once() {
+        let days = [14, 7, 1];
+        assert_eq!(certificate_warning(&days, 30, None), None);
+        assert_eq!(certificate_warning(&days, 14, None), Some(14));
+        assert_eq!(
+            certificate_warning(&days, 13, Some(14)),
+            None,
+            "once per threshold"
+        );
+        assert_eq!(certificate_warning(&days, 7, Some(14)), Some(7));
+        assert_eq!(
+            certificate_warning(&days, 5, None),
+            Some(7),
+            "first seen at 5 days"
+        );
+        assert_eq!(certificate_warning(&days, 0, Some(7)), Some(1));
+        assert_eq!(certificate_warning(&days, -2, Some(1)), None);
+        assert_eq!(certificate_warning(&[], 0, None), None, "warnings off");
     }
 
     #[test]

@@ -124,6 +124,12 @@ impl Monitor {
             );
         }
         r.check(
+            self.cert_expiry_days.len() <= 10
+                && self.cert_expiry_days.iter().all(|d| (1..=365).contains(d)),
+            "cert_expiry.days",
+            "at most 10 thresholds, each 1..=365 days",
+        );
+        r.check(
             self.labels.len() <= limits::LABELS,
             "labels",
             format!("at most {} labels", limits::LABELS),

@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use pulsar_core::{
-    AlertMemory, AlertThresholds, CheckResult, Monitor, MonitorId, MonitorState, Notice,
-    SlotVerdict, alert_step,
+    AlertThresholds, CheckResult, Monitor, MonitorId, MonitorState, Notice, SlotVerdict,
+    alert_step, certificate_warning, unix_ms,
 };
 use uuid::Uuid;
 
@@ -16,12 +16,12 @@ use crate::error::Result;
 use crate::monitors::{change_state, open_incident};
 use crate::outbox;
 use crate::query::StateChange;
-use crate::rows::{ALERT_SELECT, AlertRow, MONITOR_SELECT, alert_fields};
+use crate::rows::{ALERT_SELECT, AlertRow, MONITOR_SELECT, Remembered, alert_fields};
 use crate::sql::{Conn, ROWS_PER_STATEMENT, Statement, Value, update_values};
 
 /// The monitors of a batch of results, locked for the transaction, with their memory and
 /// the state their channels were last told of.
-pub(crate) struct Locked(Vec<(Monitor, AlertMemory, MonitorState)>);
+pub(crate) struct Locked(Vec<(Monitor, Remembered)>);
 
 /// Locks the monitors of `results` in id order — before the results are inserted, so that
 /// concurrent batches queue on the same order instead of deadlocking — and reads their
@@ -41,9 +41,8 @@ pub(crate) async fn lock<B: Backend>(tx: &mut B::Conn, results: &[CheckResult]) 
     let monitors = rows
         .into_iter()
         .map(|row| {
-            let memory = row.memory();
-            let announced = row.announced()?;
-            Ok((row.monitor.into_monitor()?, memory, announced))
+            let remembered = row.remembered()?;
+            Ok((row.monitor.into_monitor()?, remembered))
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Locked(monitors))
@@ -77,14 +76,18 @@ pub(crate) async fn apply<B: Backend>(
     }
     let mut changes = Vec::new();
     let mut memories = Vec::new();
-    for (monitor, mut memory, mut announced) in locked.0 {
+    for (monitor, before) in locked.0 {
         let Some(mut verdicts) = by_monitor.remove(&monitor.id) else {
             continue;
         };
         verdicts.sort_by_key(|r| r.slot);
         let thresholds = AlertThresholds::from(&monitor);
         let mut state = monitor.state;
-        let (before, announced_before) = (memory, announced);
+        let Remembered {
+            mut memory,
+            mut announced,
+            mut cert,
+        } = before;
         for result in verdicts {
             let verdict = SlotVerdict {
                 slot: result.slot,
@@ -112,10 +115,18 @@ pub(crate) async fn apply<B: Backend>(
                 announce(tx, &monitor, announced, state, change.as_ref(), result).await?;
                 announced = state;
             }
+            if !result.maintenance {
+                cert = warn_of_expiry(tx, &monitor, cert, result).await?;
+            }
             changes.extend(change);
         }
-        if memory != before || announced != announced_before {
-            memories.push(alert_fields(monitor.id.0, &memory, announced));
+        let after = Remembered {
+            memory,
+            announced,
+            cert,
+        };
+        if after != before {
+            memories.push(alert_fields(monitor.id.0, &after));
         }
     }
     for chunk in memories.chunks(ROWS_PER_STATEMENT) {
@@ -123,6 +134,34 @@ pub(crate) async fn apply<B: Backend>(
             .await?;
     }
     Ok(changes)
+}
+
+/// Warns of the certificate `result` saw when it reached one of the monitor's thresholds
+/// not yet warned of (see [`certificate_warning`]); `cert` is the certificate last seen and
+/// the smallest threshold warned of for it, and comes back updated. A new certificate
+/// (another expiry) starts over.
+async fn warn_of_expiry<C: Conn>(
+    tx: &mut C,
+    monitor: &Monitor,
+    cert: (Option<i64>, Option<u32>),
+    result: &CheckResult,
+) -> Result<(Option<i64>, Option<u32>)> {
+    let Some(tls) = &result.tls else {
+        return Ok(cert);
+    };
+    let (Some(not_after), Some(days)) = (tls.not_after, tls.days_to_expiry(result.started_at))
+    else {
+        return Ok(cert);
+    };
+    let seen = Some(unix_ms(not_after));
+    let warned = if cert.0 == seen { cert.1 } else { None };
+    let Some(threshold) = certificate_warning(&monitor.cert_expiry_days, days, warned) else {
+        return Ok((seen, warned));
+    };
+    let days = u64::try_from(days).unwrap_or(0);
+    let notice = Notice::certificate_expiring(monitor, not_after, days, result.started_at);
+    outbox::enqueue(tx, &notice).await?;
+    Ok((seen, Some(threshold)))
 }
 
 /// Writes the notice of a move from `told` (what the channels last heard) to `state` to the

@@ -113,6 +113,7 @@ async fn postgres_names_sort_byte_by_byte_whatever_the_database_locale() {
         "host_rollups",
         "host_samples",
         "hosts",
+        "maintenance_windows",
         "monitors",
         "notification_channels",
     ];

@@ -43,6 +43,8 @@ pub struct DeclaredMonitor {
     pub enabled: Option<bool>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Days before the certificate expires to warn at; `[]` never warns.
+    pub cert_expiry_days: Option<Vec<u32>>,
 }
 
 /// One accepted status code, or a range of them as `"200-299"`.
@@ -145,6 +147,10 @@ impl DeclaredMonitor {
             enabled: self.enabled,
             labels: self.labels.clone(),
             tls_ca_pem: self.tls_ca_pem.clone().unwrap_or_default(),
+            cert_expiry: self
+                .cert_expiry_days
+                .clone()
+                .map(|days| v1::CertificateExpiry { days }),
             ..Default::default()
         };
         let monitor = Monitor::try_from(wire).map_err(|e| e.to_string())?;

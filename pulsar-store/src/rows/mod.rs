@@ -88,8 +88,8 @@ impl MonitorRow {
 }
 
 /// The alert memory columns of a monitor ([`AlertRow`]).
-pub(crate) const ALERT_SELECT: &str =
-    "alert_last_slot_ms, alert_down, alert_degraded, alert_up, alert_working, announced_state";
+pub(crate) const ALERT_SELECT: &str = "alert_last_slot_ms, alert_down, alert_degraded, \
+     alert_up, alert_working, announced_state, cert_not_after_ms, cert_warned_days";
 
 /// A monitor with the memory the alert rule keeps for it.
 #[derive(sqlx::FromRow)]
@@ -102,6 +102,18 @@ pub(crate) struct AlertRow {
     alert_up: i64,
     alert_working: i64,
     announced_state: String,
+    cert_not_after_ms: Option<i64>,
+    cert_warned_days: Option<i32>,
+}
+
+/// What the store remembers of a monitor for alerting, besides its state: the alert rule's
+/// runs, what its channels were last told, and the certificate warnings already given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Remembered {
+    pub(crate) memory: AlertMemory,
+    pub(crate) announced: MonitorState,
+    /// The expiry of the certificate last seen, and the smallest threshold (days) warned of.
+    pub(crate) cert: (Option<i64>, Option<u32>),
 }
 
 impl AlertRow {
@@ -116,18 +128,25 @@ impl AlertRow {
         }
     }
 
-    /// The state the monitor's channels were last told of.
-    pub(crate) fn announced(&self) -> Result<MonitorState> {
-        parse_state(&self.announced_state)
+    pub(crate) fn remembered(&self) -> Result<Remembered> {
+        Ok(Remembered {
+            memory: self.memory(),
+            announced: parse_state(&self.announced_state)?,
+            cert: (
+                self.cert_not_after_ms,
+                self.cert_warned_days.and_then(|d| u32::try_from(d).ok()),
+            ),
+        })
     }
 }
 
-/// A monitor's alert memory and announced state as written columns, keyed by its id.
-pub(crate) fn alert_fields(
-    id: Uuid,
-    memory: &AlertMemory,
-    announced: MonitorState,
-) -> Vec<Field<'static>> {
+/// What the store remembers of a monitor for alerting, as written columns, keyed by its id.
+pub(crate) fn alert_fields(id: Uuid, remembered: &Remembered) -> Vec<Field<'static>> {
+    let Remembered {
+        memory,
+        announced,
+        cert,
+    } = remembered;
     vec![
         Field::key("id", id),
         Field::plain("alert_last_slot_ms", memory.last_slot.map(unix_ms)),
@@ -135,7 +154,9 @@ pub(crate) fn alert_fields(
         Field::plain("alert_degraded", i64::from(memory.degraded)),
         Field::plain("alert_up", i64::from(memory.up)),
         Field::plain("alert_working", i64::from(memory.working)),
-        Field::plain("announced_state", state_name(announced)),
+        Field::plain("announced_state", state_name(*announced)),
+        Field::plain("cert_not_after_ms", cert.0),
+        Field::plain("cert_warned_days", cert.1.map(i64::from)),
     ]
 }
 

@@ -297,3 +297,75 @@ pub(crate) async fn channels_that_ask_are_reminded_while_a_monitor_stays_down(
     drain(minutes(40)).await;
     assert_eq!(store.enqueue_reminders(minutes(60)).await.unwrap(), 0);
 }
+
+/// A good check of `monitor` in slot `k` that saw a certificate expiring at `expires_at_ms`.
+fn with_cert(monitor: MonitorId, k: i64, expires_at_ms: i64) -> CheckResult {
+    let mut result = good(monitor, k);
+    result.tls = Some(pulsar_core::TlsInfo {
+        version: "TLSv1.3".into(),
+        cipher: "TLS13_AES_128_GCM_SHA256".into(),
+        alpn: None,
+        subject: "CN=api.example.com".into(),
+        issuer: "CN=Test CA".into(),
+        sans: vec!["api.example.com".into()],
+        not_before: None,
+        not_after: Some(at(expires_at_ms)),
+    });
+    result
+}
+
+pub(crate) async fn each_certificate_threshold_is_announced_once(store: Arc<dyn Store>) {
+    let m = store.create_monitor(&monitor("api"), now()).await.unwrap();
+    let mut off = monitor("quiet");
+    off.cert_expiry_days.clear();
+    let off = store.create_monitor(&off, now()).await.unwrap();
+    let hook = store
+        .create_channel(&channel("ops", "webhook"), now())
+        .await
+        .unwrap();
+    let mut routing = ChannelRouting::none(hook.id);
+    routing.all_monitors = true;
+    store.set_channel_routing(&routing).await.unwrap();
+    const DAY_MS: i64 = 86_400_000;
+    // Expiries `days` (and an hour) after the check of slot `k`.
+    let expiry = |k: i64, days: i64| NOW_MS + k * MINUTE_MS + days * DAY_MS + 3_600_000;
+    let first = expiry(1, 14);
+    let renewed = expiry(5, 10) + 1;
+    let checks = [
+        with_cert(m.id, 0, expiry(0, 20)),
+        with_cert(m.id, 1, first),
+        with_cert(m.id, 2, first),
+        with_cert(m.id, 3, expiry(3, 5)),
+        with_cert(m.id, 4, expiry(3, 5)),
+        with_cert(m.id, 5, renewed),
+        with_cert(off.id, 0, expiry(0, 1)),
+    ];
+    for check in checks {
+        store.record_results(&[check]).await.unwrap();
+    }
+    let told = store
+        .claim_notifications("n", at(NOW_MS + 60 * MINUTE_MS), LEASE, 10)
+        .await
+        .unwrap();
+    let warnings: Vec<_> = told
+        .iter()
+        .map(|o| {
+            assert_eq!(o.notice.event, NoticeEvent::CertificateExpiring);
+            assert_eq!(o.notice.monitor_name, "api");
+            o.notice.cause.clone()
+        })
+        .collect();
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("the TLS certificate expires in 14 days, on "),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[1].starts_with("the TLS certificate expires in 5 days"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[2].starts_with("the TLS certificate expires in 10 days"),
+        "a renewed one starts over"
+    );
+}

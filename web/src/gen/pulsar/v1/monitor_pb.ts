@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pulsar/v1/monitor.proto.
  */
 export const file_pulsar_v1_monitor: GenFile = /*@__PURE__*/
-  fileDesc("ChdwdWxzYXIvdjEvbW9uaXRvci5wcm90bxIJcHVsc2FyLnYxIiUKBkhlYWRlchIMCgRuYW1lGAEgASgJEg0KBXZhbHVlGAIgASgJIicKC1N0YXR1c1JhbmdlEgsKA21pbhgBIAEoDRILCgNtYXgYAiABKA0iTAoNQm9keUFzc2VydGlvbhIqCgRraW5kGAEgASgOMhwucHVsc2FyLnYxLkJvZHlBc3NlcnRpb25LaW5kEg8KB3BhdHRlcm4YAiABKAkirgUKB01vbml0b3ISCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRILCgN1cmwYAyABKAkSDgoGbWV0aG9kGAQgASgJEiIKB2hlYWRlcnMYBSADKAsyES5wdWxzYXIudjEuSGVhZGVyEgwKBGJvZHkYBiABKAkSGAoQaW50ZXJ2YWxfc2Vjb25kcxgHIAEoDRISCgp0aW1lb3V0X21zGAggASgNEi8KD2V4cGVjdGVkX3N0YXR1cxgJIAMoCzIWLnB1bHNhci52MS5TdGF0dXNSYW5nZRIwCg5ib2R5X2Fzc2VydGlvbhgKIAEoCzIYLnB1bHNhci52MS5Cb2R5QXNzZXJ0aW9uEh0KEGZvbGxvd19yZWRpcmVjdHMYCyABKAhIAIgBARIVCg1tYXhfcmVkaXJlY3RzGAwgASgNEhcKD3NraXBfdGxzX3ZlcmlmeRgNIAEoCBIZChFkZWdyYWRlZF9hYm92ZV9tcxgOIAEoDRIZChFmYWlsdXJlX3RocmVzaG9sZBgPIAEoDRIaChJyZWNvdmVyeV90aHJlc2hvbGQYECABKA0SFAoHZW5hYmxlZBgRIAEoCEgBiAEBEi4KBmxhYmVscxgSIAMoCzIeLnB1bHNhci52MS5Nb25pdG9yLkxhYmVsc0VudHJ5EhoKEmNyZWF0ZWRfYXRfdW5peF9tcxgTIAEoAxIaChJ1cGRhdGVkX2F0X3VuaXhfbXMYFCABKAMSJgoFc3RhdGUYFSABKA4yFy5wdWxzYXIudjEuTW9uaXRvclN0YXRlEhIKCnRsc19jYV9wZW0YFiABKAkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUITChFfZm9sbG93X3JlZGlyZWN0c0IKCghfZW5hYmxlZCqfAQoRQm9keUFzc2VydGlvbktpbmQSIwofQk9EWV9BU1NFUlRJT05fS0lORF9VTlNQRUNJRklFRBAAEiAKHEJPRFlfQVNTRVJUSU9OX0tJTkRfQ09OVEFJTlMQARIkCiBCT0RZX0FTU0VSVElPTl9LSU5EX05PVF9DT05UQUlOUxACEh0KGUJPRFlfQVNTRVJUSU9OX0tJTkRfUkVHRVgQAyqRAQoMTW9uaXRvclN0YXRlEh0KGU1PTklUT1JfU1RBVEVfVU5TUEVDSUZJRUQQABIUChBNT05JVE9SX1NUQVRFX1VQEAESGgoWTU9OSVRPUl9TVEFURV9ERUdSQURFRBACEhYKEk1PTklUT1JfU1RBVEVfRE9XThADEhgKFE1PTklUT1JfU1RBVEVfUEFVU0VEEARiBnByb3RvMw");
+  fileDesc("ChdwdWxzYXIvdjEvbW9uaXRvci5wcm90bxIJcHVsc2FyLnYxIiUKBkhlYWRlchIMCgRuYW1lGAEgASgJEg0KBXZhbHVlGAIgASgJIicKC1N0YXR1c1JhbmdlEgsKA21pbhgBIAEoDRILCgNtYXgYAiABKA0iTAoNQm9keUFzc2VydGlvbhIqCgRraW5kGAEgASgOMhwucHVsc2FyLnYxLkJvZHlBc3NlcnRpb25LaW5kEg8KB3BhdHRlcm4YAiABKAki4QUKB01vbml0b3ISCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRILCgN1cmwYAyABKAkSDgoGbWV0aG9kGAQgASgJEiIKB2hlYWRlcnMYBSADKAsyES5wdWxzYXIudjEuSGVhZGVyEgwKBGJvZHkYBiABKAkSGAoQaW50ZXJ2YWxfc2Vjb25kcxgHIAEoDRISCgp0aW1lb3V0X21zGAggASgNEi8KD2V4cGVjdGVkX3N0YXR1cxgJIAMoCzIWLnB1bHNhci52MS5TdGF0dXNSYW5nZRIwCg5ib2R5X2Fzc2VydGlvbhgKIAEoCzIYLnB1bHNhci52MS5Cb2R5QXNzZXJ0aW9uEh0KEGZvbGxvd19yZWRpcmVjdHMYCyABKAhIAIgBARIVCg1tYXhfcmVkaXJlY3RzGAwgASgNEhcKD3NraXBfdGxzX3ZlcmlmeRgNIAEoCBIZChFkZWdyYWRlZF9hYm92ZV9tcxgOIAEoDRIZChFmYWlsdXJlX3RocmVzaG9sZBgPIAEoDRIaChJyZWNvdmVyeV90aHJlc2hvbGQYECABKA0SFAoHZW5hYmxlZBgRIAEoCEgBiAEBEi4KBmxhYmVscxgSIAMoCzIeLnB1bHNhci52MS5Nb25pdG9yLkxhYmVsc0VudHJ5EhoKEmNyZWF0ZWRfYXRfdW5peF9tcxgTIAEoAxIaChJ1cGRhdGVkX2F0X3VuaXhfbXMYFCABKAMSJgoFc3RhdGUYFSABKA4yFy5wdWxzYXIudjEuTW9uaXRvclN0YXRlEhIKCnRsc19jYV9wZW0YFiABKAkSMQoLY2VydF9leHBpcnkYFyABKAsyHC5wdWxzYXIudjEuQ2VydGlmaWNhdGVFeHBpcnkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUITChFfZm9sbG93X3JlZGlyZWN0c0IKCghfZW5hYmxlZCIhChFDZXJ0aWZpY2F0ZUV4cGlyeRIMCgRkYXlzGAEgAygNKp8BChFCb2R5QXNzZXJ0aW9uS2luZBIjCh9CT0RZX0FTU0VSVElPTl9LSU5EX1VOU1BFQ0lGSUVEEAASIAocQk9EWV9BU1NFUlRJT05fS0lORF9DT05UQUlOUxABEiQKIEJPRFlfQVNTRVJUSU9OX0tJTkRfTk9UX0NPTlRBSU5TEAISHQoZQk9EWV9BU1NFUlRJT05fS0lORF9SRUdFWBADKpEBCgxNb25pdG9yU3RhdGUSHQoZTU9OSVRPUl9TVEFURV9VTlNQRUNJRklFRBAAEhQKEE1PTklUT1JfU1RBVEVfVVAQARIaChZNT05JVE9SX1NUQVRFX0RFR1JBREVEEAISFgoSTU9OSVRPUl9TVEFURV9ET1dOEAMSGAoUTU9OSVRPUl9TVEFURV9QQVVTRUQQBGIGcHJvdG8z");
 
 /**
  * One HTTP header sent with a check.
@@ -232,6 +232,14 @@ export type Monitor = Message<"pulsar.v1.Monitor"> & {
    * @generated from field: string tls_ca_pem = 22;
    */
   tlsCaPem: string;
+
+  /**
+   * When to warn that the TLS certificate expires; unset means the default (14, 7 and 1
+   * days before).
+   *
+   * @generated from field: pulsar.v1.CertificateExpiry cert_expiry = 23;
+   */
+  certExpiry?: CertificateExpiry | undefined;
 };
 
 /**
@@ -240,6 +248,26 @@ export type Monitor = Message<"pulsar.v1.Monitor"> & {
  */
 export const MonitorSchema: GenMessage<Monitor> = /*@__PURE__*/
   messageDesc(file_pulsar_v1_monitor, 3);
+
+/**
+ * Days before a certificate expires at which to warn, once each (at most 10, each
+ * 1..=365). Empty: never warn.
+ *
+ * @generated from message pulsar.v1.CertificateExpiry
+ */
+export type CertificateExpiry = Message<"pulsar.v1.CertificateExpiry"> & {
+  /**
+   * @generated from field: repeated uint32 days = 1;
+   */
+  days: number[];
+};
+
+/**
+ * Describes the message pulsar.v1.CertificateExpiry.
+ * Use `create(CertificateExpirySchema)` to create a new message.
+ */
+export const CertificateExpirySchema: GenMessage<CertificateExpiry> = /*@__PURE__*/
+  messageDesc(file_pulsar_v1_monitor, 4);
 
 /**
  * @generated from enum pulsar.v1.BodyAssertionKind

@@ -9,6 +9,7 @@ mod destination;
 mod error;
 mod event;
 mod histogram;
+mod host_rules;
 mod host_series;
 mod hub;
 mod incident;
@@ -52,6 +53,10 @@ pub use event::{
     check_task_key,
 };
 pub use histogram::{HISTOGRAM_RELATIVE_ERROR, LatencyHistogram, PhaseHistograms};
+pub use host_rules::{
+    HostCondition, HostRule, HostRuleMemory, HostRules, fire_after, host_conditions,
+    host_rule_step, silence,
+};
 pub use host_series::{
     HostMetrics, HostPoint, HostSeries, NAMED_SERIES_PER_KIND, named_series, series_step,
 };

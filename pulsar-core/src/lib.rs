@@ -54,8 +54,8 @@ pub use event::{
 };
 pub use histogram::{HISTOGRAM_RELATIVE_ERROR, LatencyHistogram, PhaseHistograms};
 pub use host_rules::{
-    HostCondition, HostRule, HostRuleMemory, HostRules, fire_after, host_conditions,
-    host_rule_step, silence,
+    HostCondition, HostRule, HostRuleMemory, HostRules, host_conditions, host_rule_step,
+    samples_to_fire, silence,
 };
 pub use host_series::{
     HostMetrics, HostPoint, HostSeries, NAMED_SERIES_PER_KIND, named_series, series_step,

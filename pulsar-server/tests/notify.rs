@@ -34,15 +34,22 @@ struct Running {
 }
 
 async fn start(data_dir: &Path) -> Running {
+    start_with(Settings {
+        data_dir: data_dir.to_owned(),
+        ..Settings::default()
+    })
+    .await
+}
+
+async fn start_with(settings: Settings) -> Running {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
     let settings = Settings {
-        data_dir: data_dir.to_owned(),
         name: "notify-test".into(),
         host_interval: Duration::from_secs(60),
         public_url: Some("https://pulsar.example".into()),
-        ..Settings::default()
+        ..settings
     };
     let task = tokio::spawn(serve(listener, settings, async {
         let _ = stopped.await;
@@ -211,6 +218,29 @@ async fn each_kind_gets_its_documented_format_and_a_test_says_what_came_back() {
     .await;
     assert_eq!(status, 400, "{error}");
     assert!(error.to_string().contains("config.webhook_url"), "{error}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_public_only_target_policy_holds_webhooks_to_it_too() {
+    let receiver = Receiver::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let server = start_with(Settings {
+        data_dir: data.path().to_owned(),
+        target_policy: pulsar_server::config::TargetPolicySetting::PublicOnly,
+        ..Settings::default()
+    })
+    .await;
+    let id = server
+        .channel("hook", "webhook", json!({"url": receiver.url("/hook")}))
+        .await;
+    let tested = server.alerts("TestChannel", json!({"id": id})).await;
+    let detail = tested["delivery"]["detail"].as_str().unwrap();
+    assert!(detail.starts_with("target_refused"), "{tested}");
+    assert!(
+        receiver.received("/hook").is_empty(),
+        "nothing reached loopback"
+    );
     server.stop().await;
 }
 

@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use pulsar_core::{
-    AttemptVerdict, CheckSpec, Destination, Header, Notice, NotificationChannel, channel_format,
-    parse_retry_after, printable,
+    AttemptVerdict, CheckSpec, Destination, FailureKind, Header, Notice, NotificationChannel,
+    channel_format, parse_retry_after, printable,
 };
 use pulsar_probe::Prober;
 use ring::hmac;
@@ -98,8 +98,17 @@ pub(super) async fn send(
     let (report, answer) = prober.send(&request).await;
     let latency = started.elapsed();
     if let Some(failure) = report.failure {
+        // Refused by the target policy, or a request that cannot be sent: the same next time.
+        let permanent = matches!(
+            failure.kind,
+            FailureKind::TargetRefused | FailureKind::InvalidRequest
+        );
         return Sent {
-            verdict: AttemptVerdict::Retry(None),
+            verdict: if permanent {
+                AttemptVerdict::Rejected
+            } else {
+                AttemptVerdict::Retry(None)
+            },
             detail: format!("{}: {}", failure.kind.as_str(), failure.message),
             latency,
         };

@@ -1,7 +1,7 @@
 //! E-mail over SMTP with lettre: STARTTLS (required, not opportunistic), implicit TLS, or a
 //! plain connection for a relay on the same network.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
@@ -9,7 +9,7 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use pulsar_core::{AttemptVerdict, EmailSettings, Notice, SmtpSecurity, channel_format};
 
-use super::send::{SEND_TIMEOUT, Sent};
+use super::attempt::{SEND_TIMEOUT, Sent};
 
 /// Sends `notice` as a plain-text e-mail to every recipient of the channel.
 pub(super) async fn send(
@@ -82,7 +82,7 @@ fn transport(settings: &EmailSettings) -> Result<AsyncSmtpTransport<Tokio1Execut
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
         .port(settings.port)
         .tls(tls)
-        .timeout(Some(SEND_TIMEOUT.min(Duration::from_secs(10))));
+        .timeout(Some(SEND_TIMEOUT));
     if !settings.username.is_empty() {
         builder = builder.credentials(Credentials::new(
             settings.username.clone(),

@@ -6,6 +6,7 @@
 //! when its leases end. It wakes on every state change on the bus, and polls besides, so a
 //! notification goes out within moments of the change that caused it.
 
+mod attempt;
 mod email;
 mod send;
 
@@ -23,9 +24,9 @@ use tokio::task::JoinSet;
 
 use crate::metrics::Metrics;
 
+pub use attempt::{SEND_TIMEOUT, Sent};
 pub use send::{
-    EVENT_HEADER, IDEMPOTENCY_HEADER, SEND_TIMEOUT, SIGNATURE_HEADER, Sent, TIMESTAMP_HEADER,
-    monitor_link, signature,
+    EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, monitor_link, signature,
 };
 
 /// How often the notifier looks for due notifications when nothing wakes it.

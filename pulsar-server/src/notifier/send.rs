@@ -2,7 +2,7 @@
 //! the prober (so a receiver gets the same deadline, target policy and classified failures
 //! as a monitored site), and what the receiver answered.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use pulsar_core::{
     AttemptVerdict, CheckSpec, Destination, FailureKind, Header, Notice, NotificationChannel,
@@ -11,8 +11,7 @@ use pulsar_core::{
 use pulsar_probe::Prober;
 use ring::hmac;
 
-/// How long one attempt may take, from the first DNS query to the last byte of the answer.
-pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+use super::attempt::{SEND_TIMEOUT, Sent};
 
 /// The header carrying the webhook body's signature: `sha256=<hex>` over
 /// `<timestamp>.<body>`, keyed with the channel's secret.
@@ -26,15 +25,6 @@ pub const EVENT_HEADER: &str = "X-Pulsar-Event";
 
 /// The most of a receiver's answer kept in the delivery log.
 const DETAIL_CHARS: usize = 300;
-
-/// What an attempt came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sent {
-    pub verdict: AttemptVerdict,
-    /// The receiver's status and the start of its answer, or the error.
-    pub detail: String,
-    pub latency: Duration,
-}
 
 /// The dashboard page of the notice's monitor, under `public_url`.
 pub fn monitor_link(public_url: Option<&str>, notice: &Notice) -> Option<String> {

@@ -331,7 +331,11 @@ pub fn phase_summary(phases: &Phases) -> String {
         .named()
         .into_iter()
         .filter(|(name, _)| *name != "total")
-        .filter_map(|(name, time)| time.map(|t| format!("{name} {}", human_duration(t))))
+        // A zero phase was not needed (no lookup for an IP address): not worth a word.
+        .filter_map(|(name, time)| {
+            let time = time.filter(|t| !t.is_zero())?;
+            Some(format!("{name} {}", human_duration(time)))
+        })
         .collect::<Vec<_>>()
         .join(" · ")
 }

@@ -52,6 +52,14 @@ async fn files_routes_and_the_api_share_one_origin() {
         get(&state, "/healthz").await,
         (StatusCode::OK, "ok\n".into())
     );
+    // A mistyped API call is not answered with the page.
+    for path in ["/pulsar.v1/MonitorService/ListMonitors", "/monitors/1234"] {
+        let response = app(state.clone())
+            .oneshot(Request::post(path).body(Body::from("{}")).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+    }
 }
 
 #[tokio::test]

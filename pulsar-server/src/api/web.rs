@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{MethodRouter, any, any_service};
+use axum::routing::{MethodRouter, get, get_service};
 use tower_http::services::{ServeDir, ServeFile};
 
 include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
@@ -38,7 +38,8 @@ pub enum Dashboard {
     Directory(PathBuf),
 }
 
-/// The dashboard as a service for every request no route takes.
+/// The dashboard as a service for every GET (and HEAD) no route takes; any other method
+/// there is 405, so a mistyped API call is not answered with a page.
 pub(crate) fn dashboard(source: &Dashboard) -> MethodRouter {
     match source {
         Dashboard::Embedded => embedded(ASSETS),
@@ -53,9 +54,9 @@ pub(crate) fn embedded(assets: &'static [(&'static str, &'static [u8])]) -> Meth
         .find(|(path, _)| *path == "index.html")
         .map(|a| a.1)
     else {
-        return any(not_built);
+        return get(not_built);
     };
-    any(move |uri: Uri, headers: HeaderMap| async move {
+    get(move |uri: Uri, headers: HeaderMap| async move {
         let path = uri.path().trim_start_matches('/');
         let gzip = accepts_gzip(&headers);
         let file = |name: &str| assets.iter().find(|(n, _)| *n == name).map(|a| a.1);
@@ -80,12 +81,12 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 fn directory(dir: &Path) -> MethodRouter {
     let index = dir.join("index.html");
     if !index.is_file() {
-        return any(not_built);
+        return get(not_built);
     }
     let files = ServeDir::new(dir)
         .precompressed_gzip()
         .fallback(ServeFile::new(index));
-    any_service(files)
+    get_service(files)
 }
 
 async fn not_built() -> Response {

@@ -52,13 +52,20 @@ async fn files_routes_and_the_api_share_one_origin() {
         get(&state, "/healthz").await,
         (StatusCode::OK, "ok\n".into())
     );
-    // A mistyped API call is not answered with the page.
-    for path in ["/pulsar.v1/MonitorService/ListMonitors", "/monitors/1234"] {
+    // A mistyped API call is not answered with the page: 405 off the API's paths, and the
+    // Connect layer's own answer (415 without a content type) on its two-segment ones.
+    for (path, status) in [
+        (
+            "/pulsar.v1/MonitorService/ListMonitors",
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        ("/monitors/1234", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+    ] {
         let response = app(state.clone())
             .oneshot(Request::post(path).body(Body::from("{}")).unwrap())
             .await
             .unwrap();
-        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        assert_eq!(response.status(), status, "{path}");
     }
 }
 

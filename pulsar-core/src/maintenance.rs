@@ -325,7 +325,7 @@ mod tests {
 
     #[test]
     fn a_weekly_window_keeps_to_its_time_zone() {
-        // Mondays 02:00 for an hour at UTC+2 is Sunday 00:00..01:00 UTC.
+        // Mondays 02:00 for an hour at UTC+2 is Monday 00:00..01:00 UTC.
         let window = weekly(&[0], 2 * 60, 60, 120);
         assert!(window.active_at(at(0, 0, 30)));
         assert!(!window.active_at(at(0, 2, 30)));

@@ -195,7 +195,8 @@ pub struct Delivery {
     pub channel_id: ChannelId,
     pub monitor_id: Option<MonitorId>,
     pub incident_id: Option<IncidentId>,
-    /// What was announced: "down", "degraded", "up", "reminder", "test" ...
+    /// What was announced: "down", "degraded", "recovered", "reminder",
+    /// "certificate_expiring" or "test".
     pub event: String,
     pub attempted_at: SystemTime,
     /// 1 for the first attempt.

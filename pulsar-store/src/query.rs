@@ -214,6 +214,9 @@ pub struct Recorded {
     pub inserted: u64,
     /// The (monitor, slot) of each new result: a batch's writer tells only of these.
     pub new: Vec<(MonitorId, SystemTime)>,
+    /// The (monitor, slot) of each new result checked while a maintenance window muted its
+    /// monitor: stored with `maintenance` set, and so to be told.
+    pub maintenance: Vec<(MonitorId, SystemTime)>,
     /// Every state change the new results caused, in the order they happened.
     pub changes: Vec<StateChange>,
 }

@@ -173,13 +173,21 @@ impl<B: Backend> SqlStore<B> {
             None => Vec::new(),
         };
         tx.commit().await?;
+        let inserted = new.count;
+        let new: Vec<(MonitorId, SystemTime)> = new
+            .keys
+            .iter()
+            .map(|(monitor, slot)| (MonitorId(*monitor), pulsar_core::from_unix_ms(*slot)))
+            .collect();
+        let maintenance = results
+            .iter()
+            .filter(|r| r.maintenance && new.contains(&(r.monitor_id, r.slot)))
+            .map(|r| (r.monitor_id, r.slot))
+            .collect();
         Ok(Recorded {
-            inserted: new.count,
-            new: new
-                .keys
-                .iter()
-                .map(|(monitor, slot)| (MonitorId(*monitor), pulsar_core::from_unix_ms(*slot)))
-                .collect(),
+            inserted,
+            new,
+            maintenance,
             changes,
         })
     }

@@ -309,10 +309,13 @@ async fn check_now(
         report,
         verdict,
     );
-    state
+    let recorded = state
         .store
         .record_results(std::slice::from_ref(&result))
         .await?;
+    // Stored marked if a maintenance window muted the monitor: told the same way.
+    let mut result = result;
+    result.maintenance = !recorded.maintenance.is_empty();
     let wire = v1::CheckResult::from(result);
     state
         .publish(v1::Event::check_completed(wire.clone()))

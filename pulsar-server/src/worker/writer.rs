@@ -102,10 +102,13 @@ async fn write(
         .iter()
         .map(|(monitor, slot)| (*monitor, unix_ms(*slot)))
         .collect();
-    for result in results {
+    for mut result in results {
         if !new.contains(&(result.monitor_id, unix_ms(result.slot))) {
             continue;
         }
+        result.maintenance = recorded
+            .maintenance
+            .contains(&(result.monitor_id, result.slot));
         metrics.observe_check(&result);
         publish(bus, v1::Event::check_completed(result.into())).await;
     }

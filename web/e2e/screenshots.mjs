@@ -34,7 +34,11 @@ export async function takeScreenshots(browser, baseUrl, monitorId, errors) {
         await page.waitForTimeout(600);
         await page.screenshot({ path: join(ARTIFACTS, `${screen.name}-${viewport.name}-${theme}.png`), fullPage: screen.name !== "form" && screen.name !== "edit" });
         count += 1;
-        if (screen.name === "alerts") count += await channelEditorShots(page, `${viewport.name}-${theme}`);
+        if (screen.name === "alerts") {
+          count += await channelEditorShots(page, `${viewport.name}-${theme}`);
+          count += await maintenanceShots(page, `${viewport.name}-${theme}`);
+        }
+        if (screen.name === "edit") count += await certificateFieldShot(page, `${viewport.name}-${theme}`);
       }
       await page.context().close();
     }
@@ -54,4 +58,29 @@ async function channelEditorShots(page, suffix) {
   await page.keyboard.press("Escape");
   await dialog.waitFor({ state: "hidden" });
   return 2;
+}
+
+/** The maintenance card, then its dialog for a one-off window and for a weekly one. */
+async function maintenanceShots(page, suffix) {
+  const card = page.getByTestId("maintenance-card");
+  await card.scrollIntoViewIfNeeded();
+  await card.screenshot({ path: join(ARTIFACTS, `maintenance-card-${suffix}.png`) });
+  await card.getByRole("button", { name: "Add window" }).click();
+  const dialog = page.getByRole("dialog", { name: "Add a maintenance window" });
+  await dialog.getByLabel("Starts").waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, `maintenance-editor-${suffix}.png`) });
+  await dialog.getByText("Every week", { exact: true }).click();
+  await dialog.getByRole("checkbox", { name: "Saturday" }).check();
+  await dialog.getByRole("checkbox", { name: "Sunday" }).check();
+  await page.screenshot({ path: join(ARTIFACTS, `maintenance-editor-weekly-${suffix}.png`) });
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "hidden" });
+  return 3;
+}
+
+/** The edit form scrolled to the alert rule, where the certificate warnings are. */
+async function certificateFieldShot(page, suffix) {
+  await page.getByLabel("Warn before the certificate expires (days)").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(ARTIFACTS, `edit-alert-rule-${suffix}.png`) });
+  return 1;
 }

@@ -6,6 +6,7 @@ import {
   formErrorsFromViolations,
   formFromMonitor,
   monitorFromForm,
+  parseCertExpiryDays,
   parseStatusRanges,
   statusRangeError,
   validateForm,
@@ -59,6 +60,50 @@ describe("validateForm mirrors the server's rules", () => {
   });
 });
 
+describe("certificate expiry warnings", () => {
+  it("default to 14, 7 and 1 days, and accept commas or spaces", () => {
+    expect(emptyForm().certExpiryDays).toBe("14, 7, 1");
+    expect(validateForm({ ...valid(), certExpiryDays: "30 14,7 ,1" })).toEqual({});
+    expect(parseCertExpiryDays("1, 7, 14, 7")).toEqual({ days: [14, 7, 1] });
+    expect(parseCertExpiryDays(" ")).toEqual({ days: [] });
+  });
+
+  it("each 1..=365, at most 10, whole numbers", () => {
+    const error = (certExpiryDays: string) => validateForm({ ...valid(), certExpiryDays })["cert_expiry.days"];
+    expect(error("365, 1")).toBeUndefined();
+    expect(error("0")).toBe("at most 10 thresholds, each 1 to 365 days");
+    expect(error("366")).toBe("at most 10 thresholds, each 1 to 365 days");
+    expect(error("1 2 3 4 5 6 7 8 9 10")).toBeUndefined();
+    expect(error("1 2 3 4 5 6 7 8 9 10 11")).toBe("at most 10 thresholds, each 1 to 365 days");
+    // The server keeps each day once, so repeats do not count twice.
+    expect(error("1 2 3 4 5 6 7 8 9 10 10")).toBeUndefined();
+    expect(error("7d")).toBe('"7d" is not a whole number of days');
+    expect(error("-1")).toBe('"-1" is not a whole number of days');
+  });
+
+  it("an empty field means never: sent as an empty list, not left unset (the default)", () => {
+    const never = monitorFromForm({ ...valid(), certExpiryDays: "" });
+    expect(never.certExpiry).toBeDefined();
+    expect(never.certExpiry?.days).toEqual([]);
+    expect(formFromMonitor(never).certExpiryDays).toBe("");
+  });
+
+  it("round-trips an existing monitor's thresholds, and reads an unset one as the default", () => {
+    const m = create(MonitorSchema, { name: "x", url: "https://x", certExpiry: { days: [30, 3] } });
+    const form = formFromMonitor(m);
+    expect(form.certExpiryDays).toBe("30, 3");
+    expect(monitorFromForm(form).certExpiry?.days).toEqual([30, 3]);
+    expect(formFromMonitor(create(MonitorSchema, { name: "x", url: "https://x" })).certExpiryDays).toBe("14, 7, 1");
+    expect(monitorFromForm({ ...valid(), certExpiryDays: "1, 7, 14" }).certExpiry?.days).toEqual([14, 7, 1]);
+  });
+
+  it("the server's violation lands on the field", () => {
+    expect(formErrorsFromViolations([{ field: "monitor.cert_expiry.days", description: "at most 10 thresholds, each 1..=365 days" }])).toEqual({
+      "cert_expiry.days": "at most 10 thresholds, each 1..=365 days",
+    });
+  });
+});
+
 describe("mapping to and from the proto", () => {
   it("round-trips every option", () => {
     const monitor = create(MonitorSchema, {
@@ -84,13 +129,14 @@ describe("mapping to and from the proto", () => {
       enabled: false,
       labels: { env: "prod" },
       tlsCaPem: "",
+      certExpiry: { days: [21, 3] },
     });
     const form = formFromMonitor(monitor);
     expect(form.expectedStatus).toBe("200-299, 301");
     const back = monitorFromForm(form, "id-1");
     for (const key of ["name", "url", "method", "headers", "body", "intervalSeconds", "timeoutMs", "expectedStatus",
       "bodyAssertion", "followRedirects", "maxRedirects", "skipTlsVerify", "degradedAboveMs", "failureThreshold",
-      "recoveryThreshold", "enabled", "labels", "id"] as const) {
+      "recoveryThreshold", "enabled", "labels", "id", "certExpiry"] as const) {
       expect(back[key], key).toEqual(monitor[key]);
     }
   });

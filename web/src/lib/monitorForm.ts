@@ -21,6 +21,8 @@ export const LIMITS = {
   labelValueBytes: 256,
   maxRedirects: 30,
   thresholdMax: 100,
+  certExpiryDays: 10,
+  certExpiryDayMax: 365,
   minIntervalSeconds: 1,
   maxIntervalSeconds: 86_400,
   minTimeoutMs: 100,
@@ -33,6 +35,8 @@ export const DEFAULTS = {
   maxRedirects: 10,
   failureThreshold: 3,
   recoveryThreshold: 2,
+  /** Days before a certificate expires to warn, when the monitor does not say. */
+  certExpiryDays: [14, 7, 1],
 } as const;
 
 export interface Pair {
@@ -62,6 +66,8 @@ export interface MonitorFormValues {
   recoveryThreshold: string;
   enabled: boolean;
   labels: Pair[];
+  /** "14, 7, 1": days before the TLS certificate expires to warn; empty: never. */
+  certExpiryDays: string;
 }
 
 export function emptyForm(): MonitorFormValues {
@@ -85,6 +91,7 @@ export function emptyForm(): MonitorFormValues {
     recoveryThreshold: String(DEFAULTS.recoveryThreshold),
     enabled: true,
     labels: [],
+    certExpiryDays: DEFAULTS.certExpiryDays.join(", "),
   };
 }
 
@@ -114,7 +121,17 @@ export function formFromMonitor(m: Monitor): MonitorFormValues {
     recoveryThreshold: orDefault(m.recoveryThreshold, DEFAULTS.recoveryThreshold),
     enabled: m.enabled ?? true,
     labels: Object.entries(m.labels).map(([key, value]) => ({ key, value })),
+    // Unset is the server's default; set and empty is "never".
+    certExpiryDays: (m.certExpiry ? m.certExpiry.days : DEFAULTS.certExpiryDays).join(", "),
   };
+}
+
+/** "14, 7 1" as days, largest first, once each (as the server keeps them); the reason when it cannot be read. */
+export function parseCertExpiryDays(text: string): { days: number[] } | { error: string } {
+  const parts = text.split(/[\s,]+/).filter(Boolean);
+  const bad = parts.find((p) => !/^\d+$/.test(p));
+  if (bad !== undefined) return { error: `"${bad}" is not a whole number of days` };
+  return { days: [...new Set(parts.map(Number))].sort((a, b) => b - a) };
 }
 
 /** "200-299, 301" as ranges; `undefined` with the reason when it cannot be read. */
@@ -138,6 +155,8 @@ const int = (text: string) => (/^\s*\d+\s*$/.test(text) ? Number(text) : Number.
 /** The monitor the form describes; `id` set for an update (a full replace on the server). */
 export function monitorFromForm(v: MonitorFormValues, id = ""): Monitor {
   const parsed = parseStatusRanges(v.expectedStatus);
+  const certParsed = parseCertExpiryDays(v.certExpiryDays);
+  const certDays = "days" in certParsed ? certParsed : { days: [] };
   const init: MessageInitShape<typeof MonitorSchema> = {
     id,
     name: v.name.trim(),
@@ -159,6 +178,8 @@ export function monitorFromForm(v: MonitorFormValues, id = ""): Monitor {
     recoveryThreshold: int(v.recoveryThreshold) || 0,
     enabled: v.enabled,
     labels: Object.fromEntries(v.labels.filter((l) => l.key || l.value).map((l) => [l.key.trim(), l.value])),
+    // Always sent, so an empty list says "never" rather than "the default".
+    certExpiry: { days: certDays.days },
   };
   return create(MonitorSchema, init);
 }
@@ -258,6 +279,11 @@ export function validateForm(v: MonitorFormValues): FieldErrors {
     if (bytes(v.tlsCaPem) > LIMITS.tlsCaPemBytes) fail("tls_ca_pem", `at most ${LIMITS.tlsCaPemBytes} bytes`);
     else if (!v.tlsCaPem.includes("-----BEGIN CERTIFICATE-----")) fail("tls_ca_pem", "no CERTIFICATE block found");
   }
+
+  const certDays = parseCertExpiryDays(v.certExpiryDays);
+  if ("error" in certDays) fail("cert_expiry.days", certDays.error);
+  else if (certDays.days.length > LIMITS.certExpiryDays || certDays.days.some((d) => d < 1 || d > LIMITS.certExpiryDayMax))
+    fail("cert_expiry.days", `at most ${LIMITS.certExpiryDays} thresholds, each 1 to ${LIMITS.certExpiryDayMax} days`);
 
   const labels = v.labels.filter((l) => l.key || l.value);
   if (labels.length > LIMITS.labels) fail("labels", `at most ${LIMITS.labels} labels`);

@@ -1,4 +1,5 @@
-// Where alerts go and what happened: channels with their routing, incidents, deliveries.
+// Where alerts go and what happened: channels with their routing, maintenance windows,
+// incidents, deliveries.
 import { useMemo } from "react";
 import { useQuery as useTanstackQuery } from "@tanstack/react-query";
 import { useQuery, useTransport } from "@connectrpc/connect-query";
@@ -8,6 +9,7 @@ import { PageHeader } from "../../components/ui";
 import { overviewQuery } from "../../live/overviewQuery";
 import { ChannelsCard } from "./ChannelsCard";
 import { DeliveriesCard, IncidentsCard } from "./logs";
+import { MaintenanceCard } from "./MaintenanceCard";
 
 export default function AlertsScreen() {
   const transport = useTransport();
@@ -23,6 +25,7 @@ export default function AlertsScreen() {
       <PageHeader title="Alerts" />
       <div className="space-y-4">
         <ChannelsCard monitors={rows} />
+        <MaintenanceCard monitors={rows} names={names} />
         <div className="grid gap-4 xl:grid-cols-2">
           <IncidentsCard names={names} now={now} />
           <DeliveriesCard names={names} channels={channels} />

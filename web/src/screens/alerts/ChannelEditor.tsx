@@ -15,6 +15,7 @@ import type { FieldErrors } from "../../lib/monitorForm";
 import { CheckField, SelectField, TextField, fieldId } from "../form/fields";
 import {
   CHANNEL_KINDS,
+  COMMON_SETTINGS,
   KIND_LABELS,
   MASK,
   SMTP_DEFAULT_PORT,
@@ -101,7 +102,7 @@ export function ChannelEditor({
   const specs = settingsOf(values.kind);
   const kept = keptSettings(values);
   // Errors no field on screen shows (a setting of another kind, the map's size): listed on top.
-  const placed = new Set(["name", "kind", ...specs.map((s) => `config.${s.key}`), ...kept.map((p) => `config.${p.key}`)]);
+  const placed = new Set(["name", "kind", ...[...specs, ...COMMON_SETTINGS].map((s) => `config.${s.key}`), ...kept.map((p) => `config.${p.key}`)]);
   const unplaced = Object.entries(errors).filter(([field]) => !placed.has(field));
   const violations = violationsOf(mutation.error);
 
@@ -163,6 +164,19 @@ export function ChannelEditor({
             </div>
           </fieldset>
         )}
+
+        {/* Settings of every kind: when to tell the channel again. */}
+        <div className="space-y-3" data-testid="common-settings">
+          {COMMON_SETTINGS.map((spec) => (
+            <SettingField
+              key={spec.key}
+              spec={spec}
+              values={values}
+              error={errors[`config.${spec.key}`]}
+              onChange={(value) => setSetting(spec.key, value)}
+            />
+          ))}
+        </div>
 
         {kept.length > 0 && (
           <div role="group" aria-labelledby="kept-settings-title" className="rounded-xl border border-line p-3 text-sm" data-testid="kept-settings">

@@ -1,6 +1,6 @@
 // Which monitors a channel alerts for: all of them, those carrying some labels, and/or a
 // list picked by name. The three add up.
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useState } from "react";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { AlertService } from "../../gen/pulsar/v1/api_pb";
 import { ErrorNotice } from "../../components/ErrorNotice";
@@ -11,6 +11,7 @@ import type { Pair } from "../../lib/monitorForm";
 import type { OverviewRow } from "../../live/overview";
 import { CheckField } from "../form/fields";
 import { PairsEditor } from "../form/PairsEditor";
+import { MonitorPicker } from "./MonitorPicker";
 
 export function RoutingEditor({ channelId, monitors }: { channelId: bigint; monitors: OverviewRow[] }) {
   const routingQ = useQuery(AlertService.method.getChannelRouting, { channelId });
@@ -18,7 +19,6 @@ export function RoutingEditor({ channelId, monitors }: { channelId: bigint; moni
   const [all, setAll] = useState(false);
   const [labels, setLabels] = useState<Pair[]>([]);
   const [picked, setPicked] = useState<Set<string>>(new Set());
-  const [filter, setFilter] = useState("");
 
   const routing = routingQ.data?.routing;
   useEffect(() => {
@@ -28,20 +28,10 @@ export function RoutingEditor({ channelId, monitors }: { channelId: bigint; moni
     setPicked(new Set(routing.monitorIds));
   }, [routing]);
 
-  const shown = useMemo(
-    () => monitors.filter((m) => m.monitor.name.toLowerCase().includes(filter.toLowerCase())).slice(0, 200),
-    [monitors, filter],
-  );
   const errors = Object.fromEntries(violationsOf(save.error).map((v) => [v.field.replace(/^routing\./, ""), v.description]));
 
   if (routingQ.error) return <ErrorNotice error={routingQ.error} onRetry={() => void routingQ.refetch()} />;
   if (!routing) return <Loading />;
-  const toggle = (id: string) => {
-    const next = new Set(picked);
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    setPicked(next);
-  };
 
   return (
     <div className="space-y-3 rounded-lg bg-surface-2 p-3">
@@ -56,27 +46,7 @@ export function RoutingEditor({ channelId, monitors }: { channelId: bigint; moni
         onChange={setLabels}
         errorFor={(i, p) => errors[`labels.${p.key.trim()}`] ?? (i === 0 ? errors.labels : undefined)}
       />
-      <fieldset>
-        <legend className="mb-1 text-sm font-medium">
-          These monitors ({picked.size} chosen){errors.monitor_ids && <span className="ml-2 text-down">{errors.monitor_ids}</span>}
-        </legend>
-        <input
-          type="search"
-          aria-label="Find a monitor"
-          placeholder="Find a monitor"
-          value={filter}
-          onChange={(e) => setFilter(e.target.value)}
-          className="mb-2 w-full rounded-lg border border-line bg-canvas px-3 py-1.5 text-sm"
-        />
-        <div className="max-h-48 space-y-1 overflow-y-auto">
-          {shown.map((m) => (
-            <label key={m.id} className="flex items-center gap-2 text-sm">
-              <input type="checkbox" checked={picked.has(m.id)} onChange={() => toggle(m.id)} className="size-4" />
-              <span className="truncate">{m.monitor.name}</span>
-            </label>
-          ))}
-        </div>
-      </fieldset>
+      <MonitorPicker monitors={monitors} picked={picked} onChange={setPicked} error={errors.monitor_ids} />
       {save.error && violationsOf(save.error).length === 0 && <ErrorNotice error={save.error} />}
       <div className="flex items-center justify-end gap-2">
         {save.isSuccess && <span className="text-sm text-up">Saved</span>}

@@ -13,6 +13,7 @@ import {
   isAddress,
   isSecretSetting,
   keptSettings,
+  parseDuration,
   summarizeConfig,
   validateChannel,
   type ChannelFormValues,
@@ -190,6 +191,38 @@ describe("form and channel", () => {
     expect(summarizeConfig(read("ntfy", { topic: "ops", token: MASK, priority: "5" }))).toBe("Topic: ops · Access token: hidden · Priority: 5 · urgent");
     expect(summarizeConfig(read("pager", { number: "1" }))).toBe("number: 1");
     expect(summarizeConfig(read("email", { to: "a@b.c", smtp_host: "h", security: "tls" }))).toBe("SMTP server: h · Security: TLS from the start (port 465) · To: a@b.c");
+  });
+});
+
+describe("reminders (remind_every, any kind)", () => {
+  it("read durations as pulsar-core parse_duration does", () => {
+    const seconds = (raw: string) => {
+      const r = parseDuration(raw);
+      return "seconds" in r ? r.seconds : r.error;
+    };
+    expect(["500ms", "5s", "5", "1.5s", "2m", "1h", "7d", " 30 m ", "1.", ".5m"].map(seconds)).toEqual([0.5, 5, 5, 1.5, 120, 3600, 604_800, 1800, 1, 30]);
+    expect(seconds("0")).toBe('"0" must be above zero');
+    expect(seconds("1w")).toBe('unknown unit "w" (use ms, s, m, h or d)');
+    expect(seconds("-1m")).toBe('"-1m" is not a duration like 500ms, 5s, 1m or 7d');
+    expect(seconds("1.2.3s")).toMatch(/is not a duration/);
+    expect(seconds("hourly")).toMatch(/is not a duration/);
+  });
+
+  it("at least a minute, on every kind, and left out when empty", () => {
+    expect(validateChannel(form("webhook", { url: "http://x", remind_every: "30s" }))).toEqual({ "config.remind_every": "at least 1m" });
+    expect(validateChannel(form("ntfy", { topic: "ops", remind_every: "1m" }))).toEqual({});
+    expect(validateChannel(form("discord", { webhook_url: "https://d/x", remind_every: "60" }))).toEqual({});
+    expect(fields("slack", { webhook_url: "https://s/x", remind_every: "soon" })).toEqual(["config.remind_every"]);
+    expect(channelFromForm(form("webhook", { url: "http://x", remind_every: "  " })).config).toEqual({ url: "http://x" });
+    expect(channelFromForm(form("webhook", { url: "http://x", remind_every: " 2h " })).config).toEqual({ url: "http://x", remind_every: "2h" });
+  });
+
+  it("is a field of its own, not one of the other settings, and survives a change of kind", () => {
+    const v = channelForm(read("webhook", { url: MASK, remind_every: "1h", team: "sre" }));
+    expect(v.kept).toEqual(["team"]);
+    expect(keptSettings(v)).toEqual([{ key: "team", value: "sre" }]);
+    expect(channelFromForm({ ...v, kind: "ntfy", settings: { ...v.settings, topic: "ops" } }).config).toEqual({ topic: "ops", remind_every: "1h", team: "sre" });
+    expect(summarizeConfig(read("webhook", { team: "sre", remind_every: "1h", url: MASK }))).toBe("URL: hidden · Reminders every: 1h · team: sre");
   });
 });
 

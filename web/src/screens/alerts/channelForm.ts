@@ -48,6 +48,8 @@ export interface SettingSpec {
   options?: { value: string; label: string }[];
   /** Half a row on wider screens, beside its partner (security and port, user and password). */
   half?: boolean;
+  /** A shorter label for the channel's one-line summary. */
+  short?: string;
 }
 
 /** Each kind's settings, in the order the editor shows them. */
@@ -186,9 +188,48 @@ export const KIND_SETTINGS: Record<ChannelKind, SettingSpec[]> = {
   ],
 };
 
+/** How often a channel hears again of a monitor that stays down (pulsar-core notification.rs). */
+export const REMIND_EVERY = "remind_every";
+export const MIN_REMINDER_SECONDS = 60;
+
+/** Settings every kind may have, shown below the kind's own. */
+export const COMMON_SETTINGS: SettingSpec[] = [
+  {
+    key: REMIND_EVERY,
+    label: "Remind while down, every",
+    short: "Reminders every",
+    input: "text",
+    placeholder: "e.g. 1h",
+    hint: "While a monitor stays down, tell this channel again at this interval: 30m, 1h, 1d (at least 1m). Empty: no reminders.",
+  },
+];
+
 /** The settings the form shows for `kind` (none for a kind it does not know). */
 export function settingsOf(kind: string): SettingSpec[] {
   return isChannelKind(kind) ? KIND_SETTINGS[kind] : [];
+}
+
+/** The kind's settings and the common ones: every key a field on screen holds. */
+export function fieldSettingsOf(kind: string): SettingSpec[] {
+  return [...settingsOf(kind), ...COMMON_SETTINGS];
+}
+
+/**
+ * A duration as the server reads one (pulsar-core `parse_duration`): a number and ms, s,
+ * m, h or d; a bare number is seconds. In seconds, or the server's reason it is not one.
+ */
+export function parseDuration(raw: string): { seconds: number } | { error: string } {
+  const text = raw.trim();
+  const split = text.search(/[^0-9.]/);
+  const number = split === -1 ? text : text.slice(0, split);
+  const unit = split === -1 ? "" : text.slice(split).trim();
+  if (!/^(\d+\.?\d*|\.\d+)$/.test(number)) return { error: `${JSON.stringify(text)} is not a duration like 500ms, 5s, 1m or 7d` };
+  const factors: Record<string, number> = { ms: 0.001, "": 1, s: 1, m: 60, h: 3600, d: 86_400 };
+  const factor = factors[unit];
+  if (factor === undefined) return { error: `unknown unit ${JSON.stringify(unit)} (use ms, s, m, h or d)` };
+  const seconds = Number(number) * factor;
+  if (!(seconds > 0 && seconds < 1e9)) return { error: `${JSON.stringify(text)} must be above zero` };
+  return { seconds };
 }
 
 /** Whether the server masks a setting when read (pulsar-core `is_secret_setting`). */
@@ -215,7 +256,7 @@ export interface ChannelFormValues {
 
 export function channelForm(c?: NotificationChannel): ChannelFormValues {
   if (!c) return { id: 0n, name: "", kind: "webhook", enabled: true, settings: {}, kept: [], masked: [] };
-  const known = new Set(settingsOf(c.kind).map((s) => s.key));
+  const known = new Set(fieldSettingsOf(c.kind).map((s) => s.key));
   const keys = Object.keys(c.config);
   return {
     id: c.id,
@@ -230,14 +271,14 @@ export function channelForm(c?: NotificationChannel): ChannelFormValues {
 
 /** Settings of the channel as read that no field of the current kind shows, with values. */
 export function keptSettings(v: ChannelFormValues): Pair[] {
-  const shown = new Set(settingsOf(v.kind).map((s) => s.key));
+  const shown = new Set(fieldSettingsOf(v.kind).map((s) => s.key));
   return v.kept.filter((k) => !shown.has(k) && k in v.settings).map((key) => ({ key, value: v.settings[key] ?? "" }));
 }
 
 /** The config map to send: the kind's settings that are filled in (trimmed, as the server reads them), then the kept ones. */
 export function configOf(v: ChannelFormValues): Record<string, string> {
   const config: Record<string, string> = {};
-  for (const s of settingsOf(v.kind.trim())) {
+  for (const s of fieldSettingsOf(v.kind.trim())) {
     const value = (v.settings[s.key] ?? "").trim();
     if (value) config[s.key] = value;
   }
@@ -296,6 +337,14 @@ export function validateChannel(v: ChannelFormValues): FieldErrors {
   for (const [key, value] of Object.entries(config)) {
     if (!key || bytes(key) > LIMITS.keyBytes) fail(`config.${key}`, `keys are 1..=${LIMITS.keyBytes} bytes`);
     else if (bytes(value) > LIMITS.valueBytes) fail(`config.${key}`, `at most ${LIMITS.valueBytes} bytes`);
+  }
+
+  // Any kind: reminders at least a minute apart.
+  const remind = config[REMIND_EVERY];
+  if (remind !== undefined) {
+    const parsed = parseDuration(remind);
+    if ("error" in parsed) fail(`config.${REMIND_EVERY}`, parsed.error);
+    else if (parsed.seconds < MIN_REMINDER_SECONDS) fail(`config.${REMIND_EVERY}`, "at least 1m");
   }
 
   // A stored secret sent back as its mask stands for the stored (valid) value.
@@ -376,13 +425,13 @@ export function describeTest(delivery: Delivery | undefined): { ok: boolean; tit
 
 /** A channel's settings in one line for its list entry: secrets as "hidden", labels for known keys. */
 export function summarizeConfig(c: NotificationChannel): string {
-  const specs = new Map(settingsOf(c.kind).map((s) => [s.key, s]));
+  const specs = new Map(fieldSettingsOf(c.kind).map((s) => [s.key, s]));
   const order = [...specs.keys()];
   const rank = (k: string) => (specs.has(k) ? order.indexOf(k) : order.length);
   return Object.entries(c.config)
     .sort(([a], [b]) => rank(a) - rank(b))
     .map(([k, v]) => {
-      const label = specs.get(k)?.label ?? k;
+      const label = specs.get(k)?.short ?? specs.get(k)?.label ?? k;
       const option = specs.get(k)?.options?.find((o) => o.value === v)?.label;
       return `${label}: ${v === MASK ? "hidden" : (option ?? v)}`;
     })

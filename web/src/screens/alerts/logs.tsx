@@ -6,8 +6,9 @@ import { Link } from "../../app/router";
 import { paths } from "../../app/routes";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { Loading } from "../../components/Loading";
-import { StateBadge } from "../../components/StateBadge";
+import { StateBadge, ToneBadge } from "../../components/StateBadge";
 import { Card, CardTitle, Empty, cx } from "../../components/ui";
+import { EVENT_TONES, eventLabel } from "../../lib/events";
 import { formatDateTime, formatSpan, formatUs } from "../../lib/format";
 
 export function IncidentsCard({ names, now }: { names: Map<string, string>; now: number }) {
@@ -87,7 +88,9 @@ export function DeliveriesCard({ names, channels }: { names: Map<string, string>
                 <tr key={String(d.id)} className="border-b border-line last:border-0">
                   <td className="py-1.5 pr-2 whitespace-nowrap tabular-nums">{formatDateTime(d.attemptedAtUnixMs)}</td>
                   <td className="px-2">{channels.get(d.channelId) ?? String(d.channelId)}</td>
-                  <td className="px-2">{d.event}</td>
+                  <td className="px-2 whitespace-nowrap" data-event={d.event}>
+                    <EventLabel event={d.event} />
+                  </td>
                   <td className="px-2">{d.monitorId ? (names.get(d.monitorId) ?? d.monitorId) : "—"}</td>
                   <td className={cx("px-2 whitespace-nowrap", d.success ? "text-up" : "text-down")}>
                     {d.success ? "delivered" : "failed"} · try {d.attempt} · {formatUs(d.latencyUs)}
@@ -103,4 +106,10 @@ export function DeliveriesCard({ names, channels }: { names: Map<string, string>
       )}
     </Card>
   );
+}
+
+/** An event in words, with its state's icon and colour where it has one. */
+function EventLabel({ event }: { event: string }) {
+  const tone = EVENT_TONES[event];
+  return tone ? <ToneBadge tone={tone} label={eventLabel(event)} /> : <span>{eventLabel(event)}</span>;
 }

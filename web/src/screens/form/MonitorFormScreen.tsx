@@ -291,6 +291,16 @@ function MonitorForm({ id, initial }: { id: string | undefined; initial: Monitor
           hint="1 to 100"
           onChange={(e) => set("recoveryThreshold", e.target.value)}
         />
+        <TextField
+          field="cert_expiry.days"
+          label="Warn before the certificate expires (days)"
+          inputMode="numeric"
+          placeholder="never"
+          value={values.certExpiryDays}
+          error={err("cert_expiry.days")}
+          hint="Days before the TLS certificate expires to warn, once each, e.g. 14, 7, 1 (up to 10, each 1 to 365); empty for never."
+          onChange={(e) => set("certExpiryDays", e.target.value)}
+        />
       </Section>
 
       <Section title="Labels">

@@ -1,5 +1,7 @@
 // The latest results, newest first, with their errors; choosing one shows its waterfall.
+// Checks run in a maintenance window carry a small wrench.
 import type { CheckResult } from "../../gen/pulsar/v1/check_pb";
+import { MaintenanceMark } from "../../components/MaintenanceMark";
 import { OutcomeBadge } from "../../components/StateBadge";
 import { Empty, cx } from "../../components/ui";
 import { formatDateTime, formatUs } from "../../lib/format";
@@ -45,6 +47,7 @@ export function ResultsTable({
                     {formatDateTime(r.startedAtUnixMs)}
                   </button>
                   {r.manual && <span className="ml-1 rounded bg-surface-2 px-1 text-xs">manual</span>}
+                  {r.maintenance && <MaintenanceMark className="ml-1" />}
                 </td>
                 <td className="px-2">
                   <OutcomeBadge outcome={r.outcome} />

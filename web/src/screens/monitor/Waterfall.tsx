@@ -2,6 +2,7 @@
 // milliseconds. The numbers are also listed as text under each bar (screen readers, and
 // phases too short to label inside their bar).
 import { Outcome, type CheckResult } from "../../gen/pulsar/v1/check_pb";
+import { MaintenanceMark } from "../../components/MaintenanceMark";
 import { OutcomeBadge } from "../../components/StateBadge";
 import { cx } from "../../components/ui";
 import { formatDateTime, formatUs, formatMs } from "../../lib/format";
@@ -34,6 +35,7 @@ export function Waterfall({ result }: { result: CheckResult }) {
         {result.remoteAddr && <span className="text-muted">{result.remoteAddr}</span>}
         <span className="font-semibold tabular-nums">total {formatUs(result.phases?.totalUs)}</span>
         {result.manual && <span className="rounded bg-surface-2 px-1.5 text-xs">manual</span>}
+        {result.maintenance && <MaintenanceMark />}
         {result.worker && <span className="text-xs text-muted">by {result.worker}{result.region && ` (${result.region})`}</span>}
       </div>
       {result.schedulingDelayUs > SCHEDULING_NOTE_US && (

@@ -103,7 +103,8 @@ export type Delivery = Message<"pulsar.v1.Delivery"> & {
   incidentId: bigint;
 
   /**
-   * What was announced: "down", "degraded", "up", "reminder", "test" ...
+   * What was announced: "down", "degraded", "recovered", "reminder",
+   * "certificate_expiring" or "test".
    *
    * @generated from field: string event = 5;
    */
@@ -162,7 +163,7 @@ export type Notification = Message<"pulsar.v1.Notification"> & {
   key: string;
 
   /**
-   * "down", "degraded", "recovered" or "test".
+   * "down", "degraded", "recovered", "reminder", "certificate_expiring" or "test".
    *
    * @generated from field: string event = 2;
    */

@@ -2,7 +2,7 @@
 //! channels) does to the stored set. Objects are matched by name; a declared object equal
 //! to its stored twin is left alone, so applying the same file twice writes nothing.
 
-use crate::{Monitor, NotificationChannel};
+use crate::{MaintenanceWindow, Monitor, NotificationChannel};
 
 /// The writes that make the stored set match the declared one.
 #[derive(Debug, PartialEq, Eq)]
@@ -72,6 +72,17 @@ impl NotificationChannel {
             && self.kind == other.kind
             && self.config == other.config
             && self.enabled == other.enabled
+    }
+}
+
+impl MaintenanceWindow {
+    /// Whether `other` defines the same window: name, schedule and monitors.
+    pub fn same_definition(&self, other: &MaintenanceWindow) -> bool {
+        self.name == other.name
+            && self.schedule == other.schedule
+            && self.all_monitors == other.all_monitors
+            && self.labels == other.labels
+            && self.monitor_ids == other.monitor_ids
     }
 }
 

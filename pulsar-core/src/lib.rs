@@ -98,5 +98,7 @@ pub use series::{
 pub use stats::{PhasePercentiles, percentile};
 pub use summary::{PhaseLatency, SUMMARY_WINDOWS, Summary, uptime_pct};
 pub use text::printable;
-pub use time::{from_unix_ms, human_duration, parse_duration, rfc3339, unix_ms};
+pub use time::{
+    from_unix_ms, human_duration, parse_duration, parse_rfc3339, parse_utc_offset, rfc3339, unix_ms,
+};
 pub use validate::limits;

@@ -43,6 +43,85 @@ pub fn rfc3339(at: SystemTime) -> String {
     format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
 }
 
+/// The instant written `2026-12-01T02:00:00Z` or `2026-12-01T03:00+01:00` (RFC 3339; seconds
+/// and their fraction optional, `Z` or an offset required), the inverse of [`rfc3339`].
+pub fn parse_rfc3339(text: &str) -> Result<SystemTime, String> {
+    let bad =
+        || format!("{text:?} is not a time like 2026-12-01T02:00:00Z or 2026-12-01T03:00+01:00");
+    let text = text.trim();
+    let (date, rest) = text.split_once(['T', 't', ' ']).ok_or_else(bad)?;
+    let number = |s: &str| s.parse::<i64>().map_err(|_| bad());
+    let mut ymd = date.split('-');
+    let (year, month, day) = match (ymd.next(), ymd.next(), ymd.next(), ymd.next()) {
+        (Some(y), Some(m), Some(d), None) if y.len() == 4 => (number(y)?, number(m)?, number(d)?),
+        _ => return Err(bad()),
+    };
+    let (clock, offset_minutes) = if let Some(clock) = rest.strip_suffix(['Z', 'z']) {
+        (clock, 0)
+    } else {
+        let at = rest.rfind(['+', '-']).ok_or_else(bad)?;
+        let (clock, offset) = rest.split_at(at);
+        (clock, parse_utc_offset(offset).map_err(|_| bad())?)
+    };
+    let mut hms = clock.split(':');
+    let (hour, minute, second) = match (hms.next(), hms.next(), hms.next(), hms.next()) {
+        (Some(h), Some(m), None, None) => (number(h)?, number(m)?, 0.0),
+        (Some(h), Some(m), Some(s), None) => {
+            (number(h)?, number(m)?, s.parse::<f64>().map_err(|_| bad())?)
+        }
+        _ => return Err(bad()),
+    };
+    let days_in_month = match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1..=12).contains(&month)
+        || !(1..=days_in_month).contains(&day)
+        || !(0..24).contains(&hour)
+        || !(0..60).contains(&minute)
+        || !(0.0..60.0).contains(&second)
+    {
+        return Err(bad());
+    }
+    // Howard Hinnant's days-from-civil, the inverse of `rfc3339`'s arithmetic.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let minutes = days * 1440 + hour * 60 + minute - i64::from(offset_minutes);
+    let ms = minutes * 60_000 + (second * 1000.0).round() as i64;
+    Ok(from_unix_ms(ms))
+}
+
+/// A UTC offset written `+01:00`, `-05:30`, `+0100` or `Z`, in minutes east of UTC.
+pub fn parse_utc_offset(text: &str) -> Result<i32, String> {
+    let bad = || format!("{text:?} is not a UTC offset like +01:00 or -05:30");
+    let text = text.trim();
+    if text == "Z" || text == "z" {
+        return Ok(0);
+    }
+    let (sign, rest) = match text.split_at_checked(1) {
+        Some(("+", rest)) => (1, rest),
+        Some(("-", rest)) => (-1, rest),
+        _ => return Err(bad()),
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let hours: i32 = digits[..2].parse().map_err(|_| bad())?;
+    let minutes: i32 = digits[2..].parse().map_err(|_| bad())?;
+    if hours > 14 || minutes > 59 {
+        return Err(bad());
+    }
+    Ok(sign * (hours * 60 + minutes))
+}
+
 /// A duration the way a person reads it in a message: `850 µs`, `12 ms`, `2.1 s`, `3 min`,
 /// `2 h 5 min`, `3 d 4 h`.
 pub fn human_duration(duration: Duration) -> String {
@@ -96,6 +175,30 @@ mod tests {
         assert_eq!(rfc3339(at(0)), "1970-01-01T00:00:00.000Z");
         assert_eq!(rfc3339(at(951_782_400_123)), "2000-02-29T00:00:00.123Z");
         assert_eq!(rfc3339(at(1_767_225_599_999)), "2025-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn rfc3339_reads_back_what_it_writes_and_offsets_count() {
+        for ms in [0, 951_782_400_123, 1_767_225_599_999, 1_795_996_800_000] {
+            assert_eq!(
+                parse_rfc3339(&rfc3339(from_unix_ms(ms))),
+                Ok(from_unix_ms(ms))
+            );
+        }
+        assert_eq!(
+            parse_rfc3339("2026-11-30T03:00+01:00"),
+            parse_rfc3339("2026-11-30T02:00:00Z")
+        );
+        assert_eq!(parse_utc_offset("-05:30"), Ok(-330));
+        assert_eq!(parse_utc_offset("+0100"), Ok(60));
+        for bad in [
+            "2026-02-30T00:00Z",
+            "2026-11-30T02:00",
+            "yesterday",
+            "2026-11-30T25:00Z",
+        ] {
+            assert!(parse_rfc3339(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

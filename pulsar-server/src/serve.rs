@@ -98,7 +98,7 @@ pub async fn worker(
 /// Applies the monitors and channels the config file declares, if it declares any.
 async fn apply_declared(backends: &Backends, settings: &Settings) -> anyhow::Result<()> {
     let declared = &settings.declared;
-    if declared.monitors.is_none() && declared.channels.is_none() {
+    if declared.monitors.is_none() && declared.channels.is_none() && declared.windows.is_none() {
         return Ok(());
     }
     let applied = apply(

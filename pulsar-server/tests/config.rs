@@ -185,3 +185,83 @@ fn the_cli_refuses_a_bad_file_and_an_open_public_listener_in_one_line() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--allow-unauthenticated"), "{stderr}");
 }
+
+const WINDOWS: &str = r#"
+[[monitors]]
+name = "db"
+url = "https://db.example.com/health"
+
+[[maintenance]]
+name = "nightly backups"
+weekly = { days = ["mon", "Tuesday"], start = "02:00", duration = "30m", utc_offset = "+01:00" }
+monitors = ["db"]
+
+[[maintenance]]
+name = "move"
+once = { start = "2026-12-01T02:00:00Z", end = "2026-12-01T05:00+01:00" }
+all_monitors = true
+"#;
+
+#[tokio::test]
+async fn maintenance_windows_apply_by_name_with_their_monitors() {
+    let store = SqliteStore::open_with(SqliteOptions::in_memory())
+        .await
+        .unwrap();
+    let store: Arc<dyn Store> = Arc::new(store);
+    let now = SystemTime::now();
+    let file = parse(WINDOWS);
+    let first = apply(store.as_ref(), &file.declared, false, now)
+        .await
+        .unwrap();
+    assert_eq!(first.created, 3);
+    let windows = store.list_windows().await.unwrap();
+    let db = store
+        .list_monitors(&MonitorFilter::default(), &PageRequest::first(1))
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let nightly = &windows[1];
+    assert_eq!(nightly.name, "nightly backups");
+    assert_eq!(
+        nightly.schedule,
+        pulsar_core::WindowSchedule::Weekly {
+            days: [0, 1].into(),
+            start_minute: 120,
+            duration_minutes: 30,
+            utc_offset_minutes: 60,
+        }
+    );
+    assert_eq!(nightly.monitor_ids.iter().collect::<Vec<_>>(), [&db.id]);
+    let pulsar_core::WindowSchedule::Once { start, end } = windows[0].schedule else {
+        panic!("a one-off window");
+    };
+    assert_eq!(end.duration_since(start).unwrap().as_secs(), 2 * 3600);
+
+    let again = apply(store.as_ref(), &file.declared, true, now)
+        .await
+        .unwrap();
+    assert_eq!((again.unchanged, again.created, again.updated), (3, 0, 0));
+    let fewer = parse(&WINDOWS[..WINDOWS.find("[[maintenance]]\nname = \"move\"").unwrap()]);
+    let pruned = apply(store.as_ref(), &fewer.declared, true, now)
+        .await
+        .unwrap();
+    assert_eq!(pruned.deleted, 1);
+    assert_eq!(store.list_windows().await.unwrap().len(), 1);
+
+    // A bad window is refused with its line, before anything is written.
+    let bad = WINDOWS.replace("\"02:00\"", "\"26:00\"");
+    let env = |_: &str| None;
+    let error = ConfigFile::parse(Path::new("pulsar.toml"), &bad, env).unwrap_err();
+    assert_eq!(error.line, Some(6), "{error}");
+    assert!(
+        error
+            .message
+            .contains("maintenance[0] \"nightly backups\": weekly.start"),
+        "{error}"
+    );
+    let unknown = WINDOWS.replace("monitors = [\"db\"]", "monitors = [\"nope\"]");
+    let refused = apply(store.as_ref(), &parse(&unknown).declared, false, now).await;
+    let message = refused.unwrap_err().to_string();
+    assert!(message.contains("no monitor named \"nope\""), "{message}");
+}

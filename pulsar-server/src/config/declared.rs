@@ -1,5 +1,5 @@
-//! Config as code: monitors and notification channels declared in the config file, and
-//! applying them to a store. Applying is idempotent (upsert by name, nothing written for
+//! Config as code: monitors, notification channels and maintenance windows declared in the
+//! config file, and applying them to a store. Applying is idempotent (upsert by name, nothing written for
 //! what is unchanged); with `prune`, a kind the file declares is owned by the file, and what
 //! is stored of it and not declared is deleted. The file is checked whole before the first
 //! write, so a bad file changes nothing.
@@ -10,7 +10,9 @@ use std::time::SystemTime;
 
 use pulsar_core::declared::plan;
 use pulsar_core::proto::v1;
-use pulsar_core::{ChannelRouting, Monitor, NotificationChannel};
+use pulsar_core::{
+    ChannelRouting, MaintenanceWindow, Monitor, NotificationChannel, WindowSchedule,
+};
 use pulsar_store::{MAX_PAGE_LIMIT, MonitorFilter, PageRequest, Store};
 use serde::Deserialize;
 
@@ -74,6 +76,109 @@ pub struct DeclaredChannel {
     /// Alert for these monitors, by name.
     #[serde(default)]
     pub monitors: Vec<String>,
+}
+
+/// A maintenance window as the file declares it (`[[maintenance]]`): `once` or `weekly`,
+/// and the monitors it covers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredWindow {
+    pub name: String,
+    pub once: Option<DeclaredOnce>,
+    pub weekly: Option<DeclaredWeekly>,
+    #[serde(default)]
+    pub all_monitors: bool,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// By name.
+    #[serde(default)]
+    pub monitors: Vec<String>,
+}
+
+/// `once = { start = "2026-12-01T02:00:00Z", end = "2026-12-01T04:00:00Z" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredOnce {
+    pub start: String,
+    pub end: String,
+}
+
+/// `weekly = { days = ["mon", "wed"], start = "02:00", duration = "1h", utc_offset = "+01:00" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredWeekly {
+    pub days: Vec<String>,
+    pub start: String,
+    pub duration: String,
+    pub utc_offset: Option<String>,
+}
+
+const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+impl DeclaredWindow {
+    /// The window it declares, its monitors named by `ids` (names to ids; a name missing
+    /// there is an error), validated as the API validates a new one.
+    pub fn to_window(
+        &self,
+        ids: &BTreeMap<&str, pulsar_core::MonitorId>,
+    ) -> Result<MaintenanceWindow, String> {
+        let schedule = match (&self.once, &self.weekly) {
+            (Some(once), None) => WindowSchedule::Once {
+                start: pulsar_core::parse_rfc3339(&once.start)
+                    .map_err(|e| format!("once.start: {e}"))?,
+                end: pulsar_core::parse_rfc3339(&once.end).map_err(|e| format!("once.end: {e}"))?,
+            },
+            (None, Some(weekly)) => weekly.schedule()?,
+            _ => return Err("give exactly one of once = { … } and weekly = { … }".into()),
+        };
+        let mut window = MaintenanceWindow::new(&self.name, schedule);
+        window.all_monitors = self.all_monitors;
+        window.labels = self.labels.clone();
+        for name in &self.monitors {
+            let id = ids
+                .get(name.as_str())
+                .ok_or_else(|| format!("no monitor named {name:?}"))?;
+            window.monitor_ids.insert(*id);
+        }
+        window.validate().map_err(|e| e.to_string())?;
+        Ok(window)
+    }
+}
+
+impl DeclaredWeekly {
+    fn schedule(&self) -> Result<WindowSchedule, String> {
+        let days = self
+            .days
+            .iter()
+            .map(|day| {
+                let day = day.to_ascii_lowercase();
+                DAY_NAMES
+                    .iter()
+                    .position(|d| day.starts_with(d))
+                    .map(|i| i as u8)
+                    .ok_or_else(|| format!("weekly.days: {day:?} is not a day (mon … sun)"))
+            })
+            .collect::<Result<_, _>>()?;
+        let (hour, minute) = self
+            .start
+            .split_once(':')
+            .and_then(|(h, m)| Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?)))
+            .filter(|(h, m)| *h < 24 && *m < 60)
+            .ok_or_else(|| format!("weekly.start: {:?} is not a time like 02:30", self.start))?;
+        let duration = pulsar_core::parse_duration(&self.duration)
+            .map_err(|e| format!("weekly.duration: {e}"))?;
+        let utc_offset_minutes = match &self.utc_offset {
+            Some(offset) => pulsar_core::parse_utc_offset(offset)
+                .map_err(|e| format!("weekly.utc_offset: {e}"))?,
+            None => 0,
+        };
+        Ok(WindowSchedule::Weekly {
+            days,
+            start_minute: hour * 60 + minute,
+            duration_minutes: u32::try_from(duration.as_secs() / 60).unwrap_or(u32::MAX),
+            utc_offset_minutes,
+        })
+    }
 }
 
 fn millis(field: &str, text: &Option<String>) -> Result<u32, String> {
@@ -203,6 +308,8 @@ pub struct Applied {
 pub struct Declared {
     pub monitors: Option<Vec<Monitor>>,
     pub channels: Option<Vec<(NotificationChannel, DeclaredChannel)>>,
+    /// Checked but for their monitors' names, which are resolved as they are applied.
+    pub windows: Option<Vec<DeclaredWindow>>,
 }
 
 /// Applies `declared` to `store` at `now`: monitors first, so channels can route to them by
@@ -215,20 +322,32 @@ pub async fn apply(
 ) -> anyhow::Result<Applied> {
     let mut applied = Applied::default();
     let stored_monitors = all_monitors(store).await?;
-    // Routing names a monitor of the file or one already stored; check before writing.
-    if let Some(channels) = &declared.channels {
-        for (_, spec) in channels {
-            for name in &spec.monitors {
-                let declared_here = declared
-                    .monitors
-                    .as_ref()
-                    .is_some_and(|m| m.iter().any(|m| &m.name == name));
-                let stored = stored_monitors.iter().any(|m| &m.name == name);
-                let pruned = prune && declared.monitors.is_some() && !declared_here;
-                if !(declared_here || stored) || pruned {
-                    anyhow::bail!("channel {:?}: no monitor named {name:?}", spec.name);
-                }
-            }
+    // Routing and windows name a monitor of the file or one already stored; check before
+    // writing.
+    let known = |name: &String| {
+        let declared_here = declared
+            .monitors
+            .as_ref()
+            .is_some_and(|m| m.iter().any(|m| &m.name == name));
+        let stored = stored_monitors.iter().any(|m| &m.name == name);
+        let pruned = prune && declared.monitors.is_some() && !declared_here;
+        (declared_here || stored) && !pruned
+    };
+    let named = declared
+        .channels
+        .iter()
+        .flatten()
+        .map(|(_, spec)| ("channel", &spec.name, &spec.monitors));
+    let named = named.chain(
+        declared
+            .windows
+            .iter()
+            .flatten()
+            .map(|spec| ("maintenance window", &spec.name, &spec.monitors)),
+    );
+    for (kind, owner, monitors) in named {
+        if let Some(name) = monitors.iter().find(|name| !known(name)) {
+            anyhow::bail!("{kind} {owner:?}: no monitor named {name:?}");
         }
     }
     if let Some(monitors) = &declared.monitors {
@@ -259,7 +378,53 @@ pub async fn apply(
     if let Some(channels) = &declared.channels {
         applied = add(applied, apply_channels(store, channels, prune, now).await?);
     }
+    if let Some(windows) = &declared.windows {
+        applied = add(applied, apply_windows(store, windows, prune, now).await?);
+    }
     Ok(applied)
+}
+
+async fn apply_windows(
+    store: &dyn Store,
+    windows: &[DeclaredWindow],
+    prune: bool,
+    now: SystemTime,
+) -> anyhow::Result<Applied> {
+    let monitors = all_monitors(store).await?;
+    let ids: BTreeMap<&str, _> = monitors.iter().map(|m| (m.name.as_str(), m.id)).collect();
+    let wanted = windows
+        .iter()
+        .map(|spec| {
+            spec.to_window(&ids)
+                .map_err(|e| anyhow::anyhow!("maintenance window {:?}: {e}", spec.name))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let stored = store.list_windows().await?;
+    let plan = plan(
+        &stored,
+        &wanted,
+        |w| &w.name,
+        |w| &w.name,
+        MaintenanceWindow::same_definition,
+        prune,
+    );
+    for window in &plan.create {
+        store.create_window(window, now).await?;
+    }
+    for (current, wanted) in &plan.update {
+        let mut window = (*wanted).clone();
+        window.id = current.id;
+        store.update_window(&window, now).await?;
+    }
+    for gone in &plan.delete {
+        store.delete_window(gone.id).await?;
+    }
+    Ok(Applied {
+        created: plan.create.len(),
+        updated: plan.update.len(),
+        unchanged: plan.unchanged,
+        deleted: plan.delete.len(),
+    })
 }
 
 async fn apply_channels(

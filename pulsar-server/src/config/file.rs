@@ -1,4 +1,5 @@
-//! The config file (TOML): `[server]` settings, `[[monitors]]` and `[[channels]]`. It is
+//! The config file (TOML): `[server]` settings, `[[monitors]]`, `[[channels]]` and
+//! `[[maintenance]]` windows. It is
 //! read whole and checked before anything is applied: a bad file is refused with its line
 //! and field.
 
@@ -11,7 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::Layer;
-use super::declared::{Declared, DeclaredChannel, DeclaredMonitor};
+use super::declared::{Declared, DeclaredChannel, DeclaredMonitor, DeclaredWindow};
 
 /// The config file as written.
 #[derive(Debug, Default, Deserialize)]
@@ -21,6 +22,7 @@ struct Raw {
     server: Layer,
     monitors: Option<Vec<Spanned<DeclaredMonitor>>>,
     channels: Option<Vec<Spanned<DeclaredChannel>>>,
+    maintenance: Option<Vec<Spanned<DeclaredWindow>>>,
 }
 
 /// A checked config file: its settings layer and the objects it declares.
@@ -79,40 +81,85 @@ impl ConfigFile {
             let line = e.span().map(line_at);
             refuse(line, e.message().trim().to_owned())
         })?;
+        let checked = |kind: &str,
+                       i: usize,
+                       span: Range<usize>,
+                       name: &str,
+                       names: &mut BTreeSet<String>,
+                       outcome: Result<(), String>| {
+            let line = Some(line_at(span));
+            outcome.map_err(|message| refuse(line, format!("{kind}[{i}] {name:?}: {message}")))?;
+            if !names.insert(name.to_owned()) {
+                return Err(refuse(
+                    line,
+                    format!("{kind}[{i}]: the name {name:?} is taken"),
+                ));
+            }
+            Ok(())
+        };
         let mut declared = Declared::default();
         if let Some(monitors) = raw.monitors {
             let mut names = BTreeSet::new();
-            let mut checked = Vec::with_capacity(monitors.len());
+            let mut kept = Vec::with_capacity(monitors.len());
             for (i, spanned) in monitors.iter().enumerate() {
-                let line = Some(line_at(spanned.span()));
-                let monitor = spanned.get_ref();
-                let monitor = monitor.to_monitor().map_err(|message| {
-                    refuse(line, format!("monitors[{i}] {:?}: {message}", monitor.name))
-                })?;
-                if !names.insert(monitor.name.clone()) {
-                    let message = format!("monitors[{i}]: the name {:?} is taken", monitor.name);
-                    return Err(refuse(line, message));
-                }
-                checked.push(monitor);
+                let spec = spanned.get_ref();
+                let monitor = spec.to_monitor();
+                let outcome = monitor.as_ref().map(|_| ()).map_err(Clone::clone);
+                checked(
+                    "monitors",
+                    i,
+                    spanned.span(),
+                    &spec.name,
+                    &mut names,
+                    outcome,
+                )?;
+                kept.extend(monitor.ok());
             }
-            declared.monitors = Some(checked);
+            declared.monitors = Some(kept);
         }
         if let Some(channels) = raw.channels {
             let mut names = BTreeSet::new();
-            let mut checked = Vec::with_capacity(channels.len());
-            for (i, spanned) in channels.into_iter().enumerate() {
-                let line = Some(line_at(spanned.span()));
-                let spec = spanned.into_inner();
-                let channel = spec.to_channel().map_err(|message| {
-                    refuse(line, format!("channels[{i}] {:?}: {message}", spec.name))
-                })?;
-                if !names.insert(channel.name.clone()) {
-                    let message = format!("channels[{i}]: the name {:?} is taken", channel.name);
-                    return Err(refuse(line, message));
-                }
-                checked.push((channel, spec));
+            let mut kept = Vec::with_capacity(channels.len());
+            for (i, spanned) in channels.iter().enumerate() {
+                let spec = spanned.get_ref();
+                let channel = spec.to_channel();
+                let outcome = channel.as_ref().map(|_| ()).map_err(Clone::clone);
+                checked(
+                    "channels",
+                    i,
+                    spanned.span(),
+                    &spec.name,
+                    &mut names,
+                    outcome,
+                )?;
+                kept.extend(channel.ok().map(|c| (c, spec.clone())));
             }
-            declared.channels = Some(checked);
+            declared.channels = Some(kept);
+        }
+        if let Some(windows) = raw.maintenance {
+            let mut names = BTreeSet::new();
+            let mut kept = Vec::with_capacity(windows.len());
+            for (i, spanned) in windows.iter().enumerate() {
+                let spec = spanned.get_ref();
+                // Monitor names are resolved when applied; here every one stands for some
+                // monitor, so the rest of the window is checked now.
+                let placeholders = spec
+                    .monitors
+                    .iter()
+                    .map(|name| (name.as_str(), pulsar_core::MonitorId::new()))
+                    .collect();
+                let outcome = spec.to_window(&placeholders).map(|_| ());
+                checked(
+                    "maintenance",
+                    i,
+                    spanned.span(),
+                    &spec.name,
+                    &mut names,
+                    outcome,
+                )?;
+                kept.push(spec.clone());
+            }
+            declared.windows = Some(kept);
         }
         Ok(Self {
             server: raw.server,

@@ -131,7 +131,11 @@ pub(crate) async fn a_window_mutes_alerts_and_the_state_after_it_is_announced(
         4,
         "states change as ever: {recorded:?}"
     );
-    assert_eq!(recorded.maintenance.len(), 8, "a's 3 and b's 5 checks are told as marked");
+    assert_eq!(
+        recorded.maintenance.len(),
+        8,
+        "a's 3 and b's 5 checks are told as marked"
+    );
     let later = at(slot(10));
     let told = store
         .claim_notifications("n", later, LEASE, 10)

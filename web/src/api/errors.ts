@@ -53,3 +53,21 @@ export function readableError(error: unknown): ReadableError {
 export function violationsOf(error: unknown): Violation[] {
   return error ? readableError(error).violations : [];
 }
+
+/**
+ * Server violations keyed as a form keys its fields: the request's `root` ("monitor.") left
+ * off, `rename` applied, the first message of each field kept. One about the whole object
+ * comes under `root`.
+ */
+export function violationErrors(
+  violations: Violation[],
+  root: string,
+  rename: (field: string) => string = (field) => field,
+): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const v of violations) {
+    const field = v.field.startsWith(`${root}.`) ? v.field.slice(root.length + 1) : v.field;
+    errors[rename(field) || root] ??= v.description;
+  }
+  return errors;
+}

@@ -4,6 +4,7 @@
 // same inputs as client ones.
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { BodyAssertionKind, MonitorSchema, type Monitor } from "../gen/pulsar/v1/monitor_pb";
+import { violationErrors } from "../api/errors";
 
 export const LIMITS = {
   nameChars: 200,
@@ -302,12 +303,7 @@ export function validateForm(v: MonitorFormValues): FieldErrors {
 
 /** Server violations ("monitor.headers[1].name") keyed as the form keys them. */
 export function formErrorsFromViolations(violations: { field: string; description: string }[]): FieldErrors {
-  const errors: FieldErrors = {};
-  for (const v of violations) {
-    const field = v.field.replace(/^monitor\./, "") || "monitor";
-    errors[field] ??= v.description;
-  }
-  return errors;
+  return violationErrors(violations, "monitor");
 }
 
 /** The first error of a range list, for the one input that holds all ranges. */

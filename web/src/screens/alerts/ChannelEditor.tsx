@@ -2,17 +2,14 @@
 // then that kind's settings as labelled fields. Secrets come back masked ("********");
 // sending the mask back keeps the stored secret, so an edit need not retype them. Settings
 // the form does not know (from an older or hand-made channel) are kept as they are.
-import { useEffect, useRef, useState, type FormEvent } from "react";
-import { useMutation } from "@connectrpc/connect-query";
 import { X } from "lucide-react";
 import { AlertService } from "../../gen/pulsar/v1/api_pb";
 import type { NotificationChannel } from "../../gen/pulsar/v1/notification_pb";
-import { violationsOf } from "../../api/errors";
-import { Dialog } from "../../components/Dialog";
-import { ErrorNotice } from "../../components/ErrorNotice";
 import { Button } from "../../components/ui";
 import type { FieldErrors } from "../../lib/monitorForm";
 import { CheckField, SelectField, TextField, fieldId } from "../form/fields";
+import { useEditor } from "../form/useEditor";
+import { EditorDialog } from "./EditorDialog";
 import {
   CHANNEL_KINDS,
   COMMON_SETTINGS,
@@ -42,54 +39,20 @@ export function ChannelEditor({
   onClose: () => void;
   onSaved: () => void;
 }) {
-  const [values, setValues] = useState(() => channelForm(channel));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  // Set when errors were just found: focus then moves to the first field that has one.
-  const [focusError, setFocusError] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
-  const done = () => {
-    onSaved();
-    onClose();
-  };
-  const create = useMutation(AlertService.method.createChannel, { onSuccess: done });
-  const update = useMutation(AlertService.method.updateChannel, { onSuccess: done });
-  const mutation = channel ? update : create;
-  const { reset: resetCreate } = create;
-  const { reset: resetUpdate } = update;
-  useEffect(() => {
-    if (open) {
-      setValues(channelForm(channel));
-      setErrors({});
-      // An error of an earlier opening is not this one's.
-      resetCreate();
-      resetUpdate();
-    }
-  }, [open, channel, resetCreate, resetUpdate]);
-  useEffect(() => {
-    const v = violationsOf(mutation.error);
-    if (v.length) {
-      setErrors(channelErrors(v));
-      setFocusError(true);
-    }
-  }, [mutation.error]);
-  useEffect(() => {
-    if (!focusError) return;
-    formRef.current?.querySelector<HTMLElement>("[aria-invalid=true], [data-invalid]")?.focus();
-    setFocusError(false);
-  }, [focusError]);
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    const found = validateChannel(values);
-    setErrors(found);
-    if (Object.keys(found).length) {
-      setFocusError(true);
-      return;
-    }
-    const c = channelFromForm(values);
-    if (channel) update.mutate({ channel: c });
-    else create.mutate({ channel: c });
-  };
+  const { values, setValues, set, bind, errors, setErrors, formRef, submit, mutation, unhandledError } = useEditor({
+    existing: channel,
+    formOf: channelForm,
+    open,
+    create: AlertService.method.createChannel,
+    update: AlertService.method.updateChannel,
+    validate: validateChannel,
+    request: (v) => ({ channel: channelFromForm(v) }),
+    violationErrors: channelErrors,
+    onSaved: () => {
+      onSaved();
+      onClose();
+    },
+  });
 
   const setSetting = (key: string, value: string) => setValues((v) => ({ ...v, settings: { ...v.settings, [key]: value } }));
   const dropKept = (key: string) =>
@@ -104,127 +67,111 @@ export function ChannelEditor({
   // Errors no field on screen shows (a setting of another kind, the map's size): listed on top.
   const placed = new Set(["name", "kind", ...[...specs, ...COMMON_SETTINGS].map((s) => `config.${s.key}`), ...kept.map((p) => `config.${p.key}`)]);
   const unplaced = Object.entries(errors).filter(([field]) => !placed.has(field));
-  const violations = violationsOf(mutation.error);
 
   return (
-    <Dialog open={open} onClose={onClose} wide title={channel ? `Edit “${channel.name}”` : "Add a channel"}>
-      <form ref={formRef} onSubmit={submit} noValidate className="space-y-3" aria-label={channel ? "Edit channel" : "New channel"}>
-        {unplaced.length > 0 && (
-          <div role="alert" className="rounded-lg border border-down/40 bg-down/10 px-3 py-2 text-sm" data-testid="channel-errors">
-            <ul className="list-disc pl-5">
-              {unplaced.map(([field, message]) => (
-                <li key={field}>
-                  <code>{field}</code>: {message}
+    <EditorDialog
+      open={open}
+      onClose={onClose}
+      title={channel ? `Edit “${channel.name}”` : "Add a channel"}
+      label={channel ? "Edit channel" : "New channel"}
+      formRef={formRef}
+      onSubmit={submit}
+      unplaced={unplaced}
+      errorsTestId="channel-errors"
+      error={unhandledError}
+      pending={mutation.isPending}
+      submitLabel={channel ? "Save" : "Add channel"}
+    >
+      <TextField label="Name" autoFocus={!channel} {...bind("name", "name")} />
+      <SelectField
+        field="kind"
+        label="Kind"
+        value={values.kind}
+        error={errors.kind}
+        hint="Where the alerts go; each kind has its own settings below."
+        onChange={(e) => {
+          set("kind", e.target.value);
+          // The other kind's settings and their errors are no longer on screen.
+          setErrors((found): FieldErrors => (found.name ? { name: found.name } : {}));
+        }}
+      >
+        {CHANNEL_KINDS.map((k) => (
+          <option key={k} value={k}>
+            {KIND_LABELS[k]}
+          </option>
+        ))}
+        {!isChannelKind(values.kind) && <option value={values.kind}>{values.kind || "(none)"} (not supported)</option>}
+      </SelectField>
+
+      {specs.length > 0 && (
+        <fieldset className="rounded-xl border border-line p-3 sm:p-4" data-testid="channel-settings">
+          <legend className="px-1 text-sm font-semibold">{kindLabel(values.kind)} settings</legend>
+          <div className="grid gap-3 sm:grid-cols-2">
+            {specs.map((spec) => (
+              <SettingField
+                key={`${values.kind}:${spec.key}`}
+                spec={spec}
+                values={values}
+                error={errors[`config.${spec.key}`]}
+                onChange={(value) => setSetting(spec.key, value)}
+              />
+            ))}
+          </div>
+        </fieldset>
+      )}
+
+      {/* Settings of every kind: when to tell the channel again. */}
+      <div className="space-y-3" data-testid="common-settings">
+        {COMMON_SETTINGS.map((spec) => (
+          <SettingField
+            key={spec.key}
+            spec={spec}
+            values={values}
+            error={errors[`config.${spec.key}`]}
+            onChange={(value) => setSetting(spec.key, value)}
+          />
+        ))}
+      </div>
+
+      {kept.length > 0 && (
+        <div role="group" aria-labelledby="kept-settings-title" className="rounded-xl border border-line p-3 text-sm" data-testid="kept-settings">
+          <p id="kept-settings-title" className="font-semibold">
+            Other settings
+          </p>
+          <p className="text-xs text-muted">Not used by {isChannelKind(values.kind) ? kindLabel(values.kind) : "this kind"}; kept as they are unless removed.</p>
+          <ul className="mt-2 space-y-1">
+            {kept.map((p) => {
+              const error = errors[`config.${p.key}`];
+              return (
+                <li key={p.key}>
+                  <div className="flex items-center gap-2">
+                    <code className="min-w-0 flex-1 truncate">
+                      {p.key} = {p.value}
+                    </code>
+                    <Button
+                      variant="ghost"
+                      aria-label={`Remove setting ${p.key}`}
+                      aria-describedby={error ? `${fieldId(`kept.${p.key}`)}-error` : undefined}
+                      data-invalid={error ? "" : undefined}
+                      onClick={() => dropKept(p.key)}
+                    >
+                      <X aria-hidden="true" className="size-4" />
+                    </Button>
+                  </div>
+                  {error && (
+                    <p id={`${fieldId(`kept.${p.key}`)}-error`} className="text-down">
+                      {error}
+                    </p>
+                  )}
                 </li>
-              ))}
-            </ul>
-          </div>
-        )}
-        <TextField
-          field="name"
-          label="Name"
-          value={values.name}
-          error={errors.name}
-          autoFocus={!channel}
-          onChange={(e) => setValues({ ...values, name: e.target.value })}
-        />
-        <SelectField
-          field="kind"
-          label="Kind"
-          value={values.kind}
-          error={errors.kind}
-          hint="Where the alerts go; each kind has its own settings below."
-          onChange={(e) => {
-            setValues({ ...values, kind: e.target.value });
-            // The other kind's settings and their errors are no longer on screen.
-            setErrors((found): FieldErrors => (found.name ? { name: found.name } : {}));
-          }}
-        >
-          {CHANNEL_KINDS.map((k) => (
-            <option key={k} value={k}>
-              {KIND_LABELS[k]}
-            </option>
-          ))}
-          {!isChannelKind(values.kind) && <option value={values.kind}>{values.kind || "(none)"} (not supported)</option>}
-        </SelectField>
-
-        {specs.length > 0 && (
-          <fieldset className="rounded-xl border border-line p-3 sm:p-4" data-testid="channel-settings">
-            <legend className="px-1 text-sm font-semibold">{kindLabel(values.kind)} settings</legend>
-            <div className="grid gap-3 sm:grid-cols-2">
-              {specs.map((spec) => (
-                <SettingField
-                  key={`${values.kind}:${spec.key}`}
-                  spec={spec}
-                  values={values}
-                  error={errors[`config.${spec.key}`]}
-                  onChange={(value) => setSetting(spec.key, value)}
-                />
-              ))}
-            </div>
-          </fieldset>
-        )}
-
-        {/* Settings of every kind: when to tell the channel again. */}
-        <div className="space-y-3" data-testid="common-settings">
-          {COMMON_SETTINGS.map((spec) => (
-            <SettingField
-              key={spec.key}
-              spec={spec}
-              values={values}
-              error={errors[`config.${spec.key}`]}
-              onChange={(value) => setSetting(spec.key, value)}
-            />
-          ))}
+              );
+            })}
+          </ul>
         </div>
+      )}
 
-        {kept.length > 0 && (
-          <div role="group" aria-labelledby="kept-settings-title" className="rounded-xl border border-line p-3 text-sm" data-testid="kept-settings">
-            <p id="kept-settings-title" className="font-semibold">
-              Other settings
-            </p>
-            <p className="text-xs text-muted">Not used by {isChannelKind(values.kind) ? kindLabel(values.kind) : "this kind"}; kept as they are unless removed.</p>
-            <ul className="mt-2 space-y-1">
-              {kept.map((p) => {
-                const error = errors[`config.${p.key}`];
-                return (
-                  <li key={p.key}>
-                    <div className="flex items-center gap-2">
-                      <code className="min-w-0 flex-1 truncate">
-                        {p.key} = {p.value}
-                      </code>
-                      <Button
-                        variant="ghost"
-                        aria-label={`Remove setting ${p.key}`}
-                        aria-describedby={error ? `${fieldId(`kept.${p.key}`)}-error` : undefined}
-                        data-invalid={error ? "" : undefined}
-                        onClick={() => dropKept(p.key)}
-                      >
-                        <X aria-hidden="true" className="size-4" />
-                      </Button>
-                    </div>
-                    {error && (
-                      <p id={`${fieldId(`kept.${p.key}`)}-error`} className="text-down">
-                        {error}
-                      </p>
-                    )}
-                  </li>
-                );
-              })}
-            </ul>
-          </div>
-        )}
-
-        <CheckField field="enabled" label="Enabled" checked={values.enabled} onChange={(enabled) => setValues({ ...values, enabled })} />
-        {mutation.error && violations.length === 0 && <ErrorNotice error={mutation.error} />}
-        <div className="flex justify-end gap-2 pt-2">
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" disabled={mutation.isPending}>
-            {mutation.isPending ? "Saving…" : channel ? "Save" : "Add channel"}
-          </Button>
-        </div>
-      </form>
-    </Dialog>
+      <CheckField field="enabled" label="Enabled" checked={values.enabled} onChange={(enabled) => set("enabled", enabled)} />
+    </EditorDialog>
   );
 }
 

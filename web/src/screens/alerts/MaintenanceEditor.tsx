@@ -1,19 +1,16 @@
 // Add or edit a maintenance window: a name, a one-off or weekly schedule, and the monitors
 // it covers (all, by labels, listed; the three add up). The server's rules run as you save;
 // what it still refuses lands beside the field it names.
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
-import { useMutation } from "@connectrpc/connect-query";
-import { Code, ConnectError } from "@connectrpc/connect";
+import type { ReactNode } from "react";
 import { AlertService } from "../../gen/pulsar/v1/api_pb";
 import type { MaintenanceWindow } from "../../gen/pulsar/v1/maintenance_pb";
-import { violationsOf } from "../../api/errors";
-import { Dialog } from "../../components/Dialog";
-import { ErrorNotice } from "../../components/ErrorNotice";
-import { Button, cx } from "../../components/ui";
+import { cx } from "../../components/ui";
 import type { FieldErrors } from "../../lib/monitorForm";
 import type { OverviewRow } from "../../live/overview";
 import { CheckField, SelectField, TextField, fieldId, inputClass } from "../form/fields";
-import { PairsEditor } from "../form/PairsEditor";
+import { LabelsEditor } from "../form/PairsEditor";
+import { firstInvalid, useEditor } from "../form/useEditor";
+import { EditorDialog } from "./EditorDialog";
 import { MonitorPicker } from "./MonitorPicker";
 import {
   DAY_FULL_NAMES,
@@ -28,7 +25,6 @@ import {
   windowFromForm,
   type DurationUnit,
   type ScheduleKind,
-  type WindowFormValues,
 } from "./maintenanceForm";
 
 /** An input that shares its row: the field's look without its full width. */
@@ -47,6 +43,11 @@ const PLACED = new Set([
   "labels",
 ]);
 
+/** Nothing covered: the first box to tick is the place to go. */
+function focusTarget(form: HTMLFormElement, errors: FieldErrors) {
+  return firstInvalid(form) ?? (errors.monitor_ids ? form.querySelector<HTMLElement>(`#${fieldId("window-all")}`) : undefined);
+}
+
 export function MaintenanceEditor({
   open,
   window: existing,
@@ -60,194 +61,110 @@ export function MaintenanceEditor({
   onClose: () => void;
   onSaved: () => void;
 }) {
-  const [values, setValues] = useState(() => windowForm(existing));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [focusError, setFocusError] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
-  const done = () => {
-    onSaved();
-    onClose();
-  };
-  const create = useMutation(AlertService.method.createMaintenanceWindow, { onSuccess: done });
-  const update = useMutation(AlertService.method.updateMaintenanceWindow, { onSuccess: done });
-  const mutation = existing ? update : create;
-  const { reset: resetCreate } = create;
-  const { reset: resetUpdate } = update;
-  useEffect(() => {
-    if (open) {
-      setValues(windowForm(existing));
-      setErrors({});
-      resetCreate();
-      resetUpdate();
-    }
-  }, [open, existing, resetCreate, resetUpdate]);
-  useEffect(() => {
-    const error = mutation.error;
-    if (!error) return;
-    const v = violationsOf(error);
+  const { values, set, bind, errors, formRef, submit, mutation, unhandledError } = useEditor({
+    existing,
+    formOf: windowForm,
+    open,
+    create: AlertService.method.createMaintenanceWindow,
+    update: AlertService.method.updateMaintenanceWindow,
+    validate: validateWindow,
+    request: (v) => ({ window: windowFromForm(v) }),
+    violationErrors: windowErrors,
     // The name is unique: the store says so without naming a field.
-    const taken = ConnectError.from(error).code === Code.AlreadyExists;
-    if (v.length || taken) {
-      setErrors(v.length ? windowErrors(v) : { name: "another window already has this name" });
-      setFocusError(true);
-    }
-  }, [mutation.error]);
-  useEffect(() => {
-    if (!focusError) return;
-    // Nothing covered: the first box to tick is the place to go.
-    const target =
-      formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]") ??
-      (errors.monitor_ids ? formRef.current?.querySelector<HTMLElement>(`#${fieldId("window-all")}`) : undefined);
-    target?.focus();
-    setFocusError(false);
-  }, [focusError, errors]);
-
-  const set = <K extends keyof WindowFormValues>(key: K, value: WindowFormValues[K]) => setValues((v) => ({ ...v, [key]: value }));
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    const found = validateWindow(values);
-    setErrors(found);
-    if (Object.keys(found).length) {
-      setFocusError(true);
-      return;
-    }
-    const w = windowFromForm(values);
-    if (existing) update.mutate({ window: w });
-    else create.mutate({ window: w });
-  };
+    nameTaken: "another window already has this name",
+    onSaved: () => {
+      onSaved();
+      onClose();
+    },
+    focusTarget,
+  });
 
   const unplaced = Object.entries(errors).filter(([field]) => !PLACED.has(field) && !field.startsWith("labels."));
-  const handled = violationsOf(mutation.error).length > 0 || (mutation.error !== null && ConnectError.from(mutation.error).code === Code.AlreadyExists);
   const here = browserOffset();
   const offsets = offsetChoices();
   const toggleDay = (day: number) => set("days", values.days.includes(day) ? values.days.filter((d) => d !== day) : [...values.days, day].sort((a, b) => a - b));
 
   return (
-    <Dialog open={open} onClose={onClose} wide title={existing ? `Edit “${existing.name}”` : "Add a maintenance window"}>
-      <form ref={formRef} onSubmit={submit} noValidate className="space-y-3" aria-label={existing ? "Edit maintenance window" : "New maintenance window"}>
-        {unplaced.length > 0 && (
-          <div role="alert" className="rounded-lg border border-down/40 bg-down/10 px-3 py-2 text-sm" data-testid="window-errors">
-            <ul className="list-disc pl-5">
-              {unplaced.map(([field, message]) => (
-                <li key={field}>
-                  <code>{field}</code>: {message}
-                </li>
+    <EditorDialog
+      open={open}
+      onClose={onClose}
+      title={existing ? `Edit “${existing.name}”` : "Add a maintenance window"}
+      label={existing ? "Edit maintenance window" : "New maintenance window"}
+      formRef={formRef}
+      onSubmit={submit}
+      unplaced={unplaced}
+      errorsTestId="window-errors"
+      error={unhandledError}
+      pending={mutation.isPending}
+      submitLabel={existing ? "Save" : "Add window"}
+    >
+      <TextField label="Name" autoFocus={!existing} placeholder="Database upgrade" {...bind("name", "name")} />
+
+      <fieldset className="rounded-xl border border-line p-3 sm:p-4" data-testid="window-schedule">
+        <legend className="px-1 text-sm font-semibold">When</legend>
+        <ScheduleToggle value={values.kind} onChange={(kind) => set("kind", kind)} />
+        {values.kind === "once" ? (
+          <div className="mt-3 grid gap-3 sm:grid-cols-2">
+            <TextField label="Starts" type="datetime-local" {...bind("once.start", "start")} />
+            <TextField label="Ends" type="datetime-local" {...bind("once.end", "end")} />
+            <p className="-mt-1 text-xs text-muted sm:col-span-2">In this browser’s time ({offsetLabel(here)}). Alerts are muted from the start until the end.</p>
+          </div>
+        ) : (
+          <div className="mt-3 grid gap-3 sm:grid-cols-2">
+            <DayPicker days={values.days} error={errors["weekly.days"]} onToggle={toggleDay} />
+            <TextField label="From" type="time" {...bind("weekly.start_minute", "time")} />
+            <DurationField
+              value={values.duration}
+              unit={values.durationUnit}
+              error={errors["weekly.duration_minutes"]}
+              onValue={(duration) => set("duration", duration)}
+              onUnit={(unit) => set("durationUnit", unit)}
+            />
+            <SelectField
+              field="weekly.utc_offset_minutes"
+              label="Time zone"
+              className="sm:col-span-2"
+              value={values.utcOffsetMinutes}
+              error={errors["weekly.utc_offset_minutes"]}
+              hint="A fixed offset: the window does not follow summer time."
+              onChange={(e) => set("utcOffsetMinutes", Number(e.target.value))}
+            >
+              {offsets.map((m) => (
+                <option key={m} value={m}>
+                  {offsetLabel(m)}
+                  {m === here ? " (this browser now)" : ""}
+                </option>
               ))}
-            </ul>
+              {!offsets.includes(values.utcOffsetMinutes) && <option value={values.utcOffsetMinutes}>{offsetLabel(values.utcOffsetMinutes)}</option>}
+            </SelectField>
           </div>
         )}
-        <TextField
-          field="name"
-          label="Name"
-          value={values.name}
-          error={errors.name}
-          autoFocus={!existing}
-          placeholder="Database upgrade"
-          onChange={(e) => set("name", e.target.value)}
+      </fieldset>
+
+      <fieldset className="space-y-3 rounded-xl border border-line p-3 sm:p-4" data-testid="window-coverage">
+        <legend className="px-1 text-sm font-semibold">Monitors</legend>
+        {errors.monitor_ids && (
+          <p id={`${fieldId("monitor_ids")}-error`} className="text-sm text-down" data-testid="error-monitor_ids">
+            {errors.monitor_ids}
+          </p>
+        )}
+        <CheckField
+          field="window-all"
+          label="Every monitor"
+          hint="Mutes all alerts while the window is open."
+          checked={values.allMonitors}
+          onChange={(allMonitors) => set("allMonitors", allMonitors)}
         />
-
-        <fieldset className="rounded-xl border border-line p-3 sm:p-4" data-testid="window-schedule">
-          <legend className="px-1 text-sm font-semibold">When</legend>
-          <ScheduleToggle value={values.kind} onChange={(kind) => set("kind", kind)} />
-          {values.kind === "once" ? (
-            <div className="mt-3 grid gap-3 sm:grid-cols-2">
-              <TextField
-                field="once.start"
-                label="Starts"
-                type="datetime-local"
-                value={values.start}
-                error={errors["once.start"]}
-                onChange={(e) => set("start", e.target.value)}
-              />
-              <TextField
-                field="once.end"
-                label="Ends"
-                type="datetime-local"
-                value={values.end}
-                error={errors["once.end"]}
-                onChange={(e) => set("end", e.target.value)}
-              />
-              <p className="-mt-1 text-xs text-muted sm:col-span-2">In this browser’s time ({offsetLabel(here)}). Alerts are muted from the start until the end.</p>
-            </div>
-          ) : (
-            <div className="mt-3 grid gap-3 sm:grid-cols-2">
-              <DayPicker days={values.days} error={errors["weekly.days"]} onToggle={toggleDay} />
-              <TextField
-                field="weekly.start_minute"
-                label="From"
-                type="time"
-                value={values.time}
-                error={errors["weekly.start_minute"]}
-                onChange={(e) => set("time", e.target.value)}
-              />
-              <DurationField
-                value={values.duration}
-                unit={values.durationUnit}
-                error={errors["weekly.duration_minutes"]}
-                onValue={(duration) => set("duration", duration)}
-                onUnit={(unit) => set("durationUnit", unit)}
-              />
-              <SelectField
-                field="weekly.utc_offset_minutes"
-                label="Time zone"
-                className="sm:col-span-2"
-                value={values.utcOffsetMinutes}
-                error={errors["weekly.utc_offset_minutes"]}
-                hint="A fixed offset: the window does not follow summer time."
-                onChange={(e) => set("utcOffsetMinutes", Number(e.target.value))}
-              >
-                {offsets.map((m) => (
-                  <option key={m} value={m}>
-                    {offsetLabel(m)}
-                    {m === here ? " (this browser now)" : ""}
-                  </option>
-                ))}
-                {!offsets.includes(values.utcOffsetMinutes) && <option value={values.utcOffsetMinutes}>{offsetLabel(values.utcOffsetMinutes)}</option>}
-              </SelectField>
-            </div>
-          )}
-        </fieldset>
-
-        <fieldset className="space-y-3 rounded-xl border border-line p-3 sm:p-4" data-testid="window-coverage">
-          <legend className="px-1 text-sm font-semibold">Monitors</legend>
-          {errors.monitor_ids && (
-            <p id={`${fieldId("monitor_ids")}-error`} className="text-sm text-down" data-testid="error-monitor_ids">
-              {errors.monitor_ids}
-            </p>
-          )}
-          <CheckField
-            field="window-all"
-            label="Every monitor"
-            hint="Mutes all alerts while the window is open."
-            checked={values.allMonitors}
-            onChange={(allMonitors) => set("allMonitors", allMonitors)}
-          />
-          <PairsEditor
-            field="window-labels"
-            legend="Monitors carrying all of these labels"
-            keyLabel="Key"
-            valueLabel="Value"
-            addLabel="Add label"
-            pairs={values.labels}
-            onChange={(labels) => set("labels", labels)}
-            errorFor={(i, p) => errors[`labels.${p.key.trim()}`] ?? (i === 0 ? errors.labels : undefined)}
-          />
-          <MonitorPicker
-            monitors={monitors}
-            picked={new Set(values.monitorIds)}
-            onChange={(picked) => set("monitorIds", [...picked])}
-          />
-        </fieldset>
-
-        {mutation.error && !handled && <ErrorNotice error={mutation.error} />}
-        <div className="flex justify-end gap-2 pt-2">
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" disabled={mutation.isPending}>
-            {mutation.isPending ? "Saving…" : existing ? "Save" : "Add window"}
-          </Button>
-        </div>
-      </form>
-    </Dialog>
+        <LabelsEditor
+          field="window-labels"
+          legend="Monitors carrying all of these labels"
+          pairs={values.labels}
+          onChange={(labels) => set("labels", labels)}
+          errors={errors}
+        />
+        <MonitorPicker monitors={monitors} picked={new Set(values.monitorIds)} onChange={(picked) => set("monitorIds", [...picked])} />
+      </fieldset>
+    </EditorDialog>
   );
 }
 

@@ -10,7 +10,7 @@ import { violationsOf } from "../../api/errors";
 import type { Pair } from "../../lib/monitorForm";
 import type { OverviewRow } from "../../live/overview";
 import { CheckField } from "../form/fields";
-import { PairsEditor } from "../form/PairsEditor";
+import { LabelsEditor } from "../form/PairsEditor";
 import { MonitorPicker } from "./MonitorPicker";
 
 export function RoutingEditor({ channelId, monitors }: { channelId: bigint; monitors: OverviewRow[] }) {
@@ -36,16 +36,7 @@ export function RoutingEditor({ channelId, monitors }: { channelId: bigint; moni
   return (
     <div className="space-y-3 rounded-lg bg-surface-2 p-3">
       <CheckField field={`all-${channelId}`} label="Every monitor" hint="A default channel: alerts for all monitors." checked={all} onChange={setAll} />
-      <PairsEditor
-        field={`routing-labels-${channelId}`}
-        legend="Monitors carrying all of these labels"
-        keyLabel="Key"
-        valueLabel="Value"
-        addLabel="Add label"
-        pairs={labels}
-        onChange={setLabels}
-        errorFor={(i, p) => errors[`labels.${p.key.trim()}`] ?? (i === 0 ? errors.labels : undefined)}
-      />
+      <LabelsEditor field={`routing-labels-${channelId}`} legend="Monitors carrying all of these labels" pairs={labels} onChange={setLabels} errors={errors} />
       <MonitorPicker monitors={monitors} picked={picked} onChange={setPicked} error={errors.monitor_ids} />
       {save.error && violationsOf(save.error).length === 0 && <ErrorNotice error={save.error} />}
       <div className="flex items-center justify-end gap-2">

@@ -4,6 +4,7 @@
 // lands beside the same input as the client's check of it.
 import { create } from "@bufbuild/protobuf";
 import { NotificationChannelSchema, type Delivery, type NotificationChannel } from "../../gen/pulsar/v1/notification_pb";
+import { violationErrors } from "../../api/errors";
 import type { FieldErrors, Pair } from "../../lib/monitorForm";
 import { formatUs } from "../../lib/format";
 
@@ -407,9 +408,7 @@ export function validateChannel(v: ChannelFormValues): FieldErrors {
 
 /** Server violations ("channel.config.url") keyed as the form keys them ("config.url"). */
 export function channelErrors(violations: { field: string; description: string }[]): FieldErrors {
-  const errors: FieldErrors = {};
-  for (const v of violations) errors[v.field.replace(/^channel\./, "") || "channel"] ??= v.description;
-  return errors;
+  return violationErrors(violations, "channel");
 }
 
 /** A test delivery in words: whether it arrived, what the receiver said, how long it took. */

@@ -7,6 +7,7 @@
 // keep their own fixed UTC offset, as the server does.
 import { create } from "@bufbuild/protobuf";
 import { MaintenanceWindowSchema, type MaintenanceWindow } from "../../gen/pulsar/v1/maintenance_pb";
+import { violationErrors } from "../../api/errors";
 import type { FieldErrors, Pair } from "../../lib/monitorForm";
 
 export const WINDOW_LIMITS = {
@@ -253,12 +254,7 @@ export function validateWindow(v: WindowFormValues): FieldErrors {
 
 /** Server violations ("window.weekly.days", "window.monitor_ids[2]") keyed as the form keys them. */
 export function windowErrors(violations: { field: string; description: string }[]): FieldErrors {
-  const errors: FieldErrors = {};
-  for (const v of violations) {
-    const field = v.field.replace(/^window\.?/, "").replace(/^monitor_ids\[\d+\]$/, "monitor_ids") || "window";
-    errors[field] ??= v.description;
-  }
-  return errors;
+  return violationErrors(violations, "window", (field) => field.replace(/^monitor_ids\[\d+\]$/, "monitor_ids"));
 }
 
 /** Whether the window is open at `ms` (pulsar-core `active_at`; [start, end) for a one-off). */

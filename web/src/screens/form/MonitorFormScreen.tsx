@@ -1,17 +1,14 @@
 // Create or edit a monitor with every option. The same rules as the server run as you
 // submit; what the server still refuses comes back as field violations shown beside the
 // fields they name.
-import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import { createConnectQueryKey, skipToken, useMutation, useQuery, useTransport } from "@connectrpc/connect-query";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { createConnectQueryKey, skipToken, useQuery, useTransport } from "@connectrpc/connect-query";
 import { ArrowLeft } from "lucide-react";
 import { MonitorService, type GetMonitorResponse } from "../../gen/pulsar/v1/api_pb";
 import { BodyAssertionKind, type Monitor } from "../../gen/pulsar/v1/monitor_pb";
 import { noteMonitorChanged } from "../../live/overviewQuery";
 import { Link, navigate } from "../../app/router";
 import { paths } from "../../app/routes";
-import { violationsOf } from "../../api/errors";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { Loading } from "../../components/Loading";
 import { Button, PageHeader } from "../../components/ui";
@@ -27,7 +24,8 @@ import {
   type Pair,
 } from "../../lib/monitorForm";
 import { CheckField, Section, SelectField, TextArea, TextField, fieldId } from "./fields";
-import { PairsEditor } from "./PairsEditor";
+import { LabelsEditor, PairsEditor } from "./PairsEditor";
+import { firstInvalid, useEditor } from "./useEditor";
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
@@ -47,14 +45,16 @@ function rowError(errors: FieldErrors, prefix: string, pairs: Pair[], index: num
   return errors[`${prefix}[${sent}].name`] ?? errors[`${prefix}[${sent}].value`];
 }
 
+/** After a failed submit, the first field that needs fixing (the status ranges share one input). */
+function focusTarget(form: HTMLFormElement, errors: FieldErrors) {
+  const first = Object.keys(errors)[0];
+  if (!first) return undefined;
+  return form.querySelector<HTMLElement>(`#${CSS.escape(fieldId(first.startsWith("expected_status") ? "expected_status" : first))}`) ?? firstInvalid(form);
+}
+
 function MonitorForm({ id, initial }: { id: string | undefined; initial: MonitorFormValues }) {
   const client = useQueryClient();
   const transport = useTransport();
-  const [values, setValues] = useState(initial);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [submitted, setSubmitted] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
-
   const onSaved = (monitor: Monitor | undefined) => {
     if (!monitor) return;
     noteMonitorChanged(client, monitor);
@@ -64,46 +64,18 @@ function MonitorForm({ id, initial }: { id: string | undefined; initial: Monitor
     );
     navigate(paths.monitor(monitor.id));
   };
-  const create = useMutation(MonitorService.method.createMonitor, { onSuccess: (r) => onSaved(r.monitor) });
-  const update = useMutation(MonitorService.method.updateMonitor, { onSuccess: (r) => onSaved(r.monitor) });
-  const mutation = id ? update : create;
+  const { values, set, bind, errors, formRef, submit, mutation, unhandledError } = useEditor({
+    existing: id,
+    formOf: () => initial,
+    create: MonitorService.method.createMonitor,
+    update: MonitorService.method.updateMonitor,
+    validate: validateForm,
+    request: (v) => ({ monitor: monitorFromForm(v, id ?? "") }),
+    violationErrors: formErrorsFromViolations,
+    onSaved: (r) => onSaved(r.monitor),
+    focusTarget,
+  });
 
-  // Server violations replace the client's view of the fields they name.
-  useEffect(() => {
-    const violations = violationsOf(mutation.error);
-    if (violations.length > 0) setErrors(formErrorsFromViolations(violations));
-  }, [mutation.error]);
-
-  // After a failed submit, move focus to the first field that needs fixing.
-  useEffect(() => {
-    if (!submitted) return;
-    const first = Object.keys(errors)[0];
-    if (!first) return;
-    const target =
-      formRef.current?.querySelector<HTMLElement>(`#${CSS.escape(fieldId(first.startsWith("expected_status") ? "expected_status" : first))}`) ??
-      formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]");
-    target?.focus();
-    setSubmitted(false);
-  }, [errors, submitted]);
-
-  const set = <K extends keyof MonitorFormValues>(key: K, value: MonitorFormValues[K]) => {
-    setValues((v) => ({ ...v, [key]: value }));
-  };
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    const found = validateForm(values);
-    setErrors(found);
-    setSubmitted(true);
-    if (Object.keys(found).length > 0) return;
-    const monitor = monitorFromForm(values, id ?? "");
-    if (id) update.mutate({ monitor });
-    else create.mutate({ monitor });
-  };
-
-  const err = (field: string) => errors[field];
-  const serverError = mutation.error;
-  const fieldsNamed = serverError instanceof ConnectError && serverError.code === Code.InvalidArgument && violationsOf(serverError).length > 0;
   const errorCount = Object.keys(errors).length;
 
   return (
@@ -118,29 +90,12 @@ function MonitorForm({ id, initial }: { id: string | undefined; initial: Monitor
           {errorCount === 1 ? "One field needs fixing" : `${errorCount} fields need fixing`}; each says what is wrong.
         </p>
       )}
-      {serverError && !fieldsNamed && <ErrorNotice error={serverError} />}
+      {unhandledError && <ErrorNotice error={unhandledError} />}
 
       <Section title="What to check">
-        <TextField field="name" label="Name" required value={values.name} error={err("name")} onChange={(e) => set("name", e.target.value)} autoFocus={!id} />
-        <TextField
-          field="url"
-          label="URL"
-          required
-          type="url"
-          inputMode="url"
-          value={values.url}
-          error={err("url")}
-          hint="http:// or https:// only"
-          onChange={(e) => set("url", e.target.value)}
-        />
-        <TextField
-          field="method"
-          label="Method"
-          list="http-methods"
-          value={values.method}
-          error={err("method")}
-          onChange={(e) => set("method", e.target.value)}
-        />
+        <TextField label="Name" required autoFocus={!id} {...bind("name", "name")} />
+        <TextField label="URL" required type="url" inputMode="url" hint="http:// or https:// only" {...bind("url", "url")} />
+        <TextField label="Method" list="http-methods" {...bind("method", "method")} />
         <datalist id="http-methods">
           {METHODS.map((m) => (
             <option key={m} value={m} />
@@ -152,24 +107,8 @@ function MonitorForm({ id, initial }: { id: string | undefined; initial: Monitor
       </Section>
 
       <Section title="Schedule">
-        <TextField
-          field="interval_seconds"
-          label="Interval (seconds)"
-          inputMode="numeric"
-          value={values.intervalSeconds}
-          error={err("interval_seconds")}
-          hint="1 second to 24 hours"
-          onChange={(e) => set("intervalSeconds", e.target.value)}
-        />
-        <TextField
-          field="timeout_ms"
-          label="Timeout (ms)"
-          inputMode="numeric"
-          value={values.timeoutMs}
-          error={err("timeout_ms")}
-          hint="At least 100 ms, and below the interval"
-          onChange={(e) => set("timeoutMs", e.target.value)}
-        />
+        <TextField label="Interval (seconds)" inputMode="numeric" hint="1 second to 24 hours" {...bind("interval_seconds", "intervalSeconds")} />
+        <TextField label="Timeout (ms)" inputMode="numeric" hint="At least 100 ms, and below the interval" {...bind("timeout_ms", "timeoutMs")} />
       </Section>
 
       <Section title="Request">
@@ -183,16 +122,7 @@ function MonitorForm({ id, initial }: { id: string | undefined; initial: Monitor
           onChange={(p) => set("headers", p)}
           errorFor={(i) => rowError(errors, "headers", values.headers, i) ?? (i === 0 ? errors.headers : undefined)}
         />
-        <TextArea
-          field="body"
-          label="Body"
-          rows={3}
-          className="sm:col-span-2"
-          value={values.body}
-          error={err("body")}
-          hint="Sent as is (UTF-8); set a Content-Type header to match."
-          onChange={(e) => set("body", e.target.value)}
-        />
+        <TextArea label="Body" rows={3} className="sm:col-span-2" hint="Sent as is (UTF-8); set a Content-Type header to match." {...bind("body", "body")} />
       </Section>
 
       <Section title="What counts as up">
@@ -205,14 +135,11 @@ function MonitorForm({ id, initial }: { id: string | undefined; initial: Monitor
           onChange={(e) => set("expectedStatus", e.target.value)}
         />
         <TextField
-          field="degraded_above_ms"
           label="Degraded above (ms)"
           inputMode="numeric"
           placeholder="off"
-          value={values.degradedAboveMs}
-          error={err("degraded_above_ms")}
           hint="A successful check slower than this is degraded; empty turns it off."
-          onChange={(e) => set("degradedAboveMs", e.target.value)}
+          {...bind("degraded_above_ms", "degradedAboveMs")}
         />
         <SelectField
           field="body_assertion.kind"
@@ -226,13 +153,10 @@ function MonitorForm({ id, initial }: { id: string | undefined; initial: Monitor
           <option value={BodyAssertionKind.REGEX}>match the regular expression</option>
         </SelectField>
         <TextField
-          field="body_assertion.pattern"
           label="Pattern"
           disabled={values.assertionKind === BodyAssertionKind.UNSPECIFIED}
-          value={values.assertionPattern}
-          error={err("body_assertion.pattern")}
           hint={values.assertionKind === BodyAssertionKind.REGEX ? "Rust regex syntax, checked by the server" : "Case-sensitive"}
-          onChange={(e) => set("assertionPattern", e.target.value)}
+          {...bind("body_assertion.pattern", "assertionPattern")}
         />
       </Section>
 
@@ -241,14 +165,11 @@ function MonitorForm({ id, initial }: { id: string | undefined; initial: Monitor
           <CheckField field="follow_redirects" label="Follow redirects" checked={values.followRedirects} onChange={(v) => set("followRedirects", v)} />
         </div>
         <TextField
-          field="max_redirects"
           label="At most this many redirects"
           inputMode="numeric"
           disabled={!values.followRedirects}
-          value={values.maxRedirects}
-          error={err("max_redirects")}
           hint="0 to 30"
-          onChange={(e) => set("maxRedirects", e.target.value)}
+          {...bind("max_redirects", "maxRedirects")}
         />
         <div className="sm:col-span-2">
           <CheckField
@@ -260,60 +181,34 @@ function MonitorForm({ id, initial }: { id: string | undefined; initial: Monitor
           />
         </div>
         <TextArea
-          field="tls_ca_pem"
           label="Extra CA certificates (PEM)"
           rows={3}
           className="sm:col-span-2"
           placeholder="-----BEGIN CERTIFICATE-----"
-          value={values.tlsCaPem}
-          error={err("tls_ca_pem")}
           hint="Trusted besides the public roots, for services with an internal CA."
-          onChange={(e) => set("tlsCaPem", e.target.value)}
+          {...bind("tls_ca_pem", "tlsCaPem")}
         />
       </Section>
 
       <Section title="Alert rule">
         <TextField
-          field="failure_threshold"
           label="Down after this many failures in a row"
           inputMode="numeric"
-          value={values.failureThreshold}
-          error={err("failure_threshold")}
           hint="1 to 100; avoids alerts on a single blip"
-          onChange={(e) => set("failureThreshold", e.target.value)}
+          {...bind("failure_threshold", "failureThreshold")}
         />
+        <TextField label="Up again after this many successes" inputMode="numeric" hint="1 to 100" {...bind("recovery_threshold", "recoveryThreshold")} />
         <TextField
-          field="recovery_threshold"
-          label="Up again after this many successes"
-          inputMode="numeric"
-          value={values.recoveryThreshold}
-          error={err("recovery_threshold")}
-          hint="1 to 100"
-          onChange={(e) => set("recoveryThreshold", e.target.value)}
-        />
-        <TextField
-          field="cert_expiry.days"
           label="Warn before the certificate expires (days)"
           inputMode="numeric"
           placeholder="never"
-          value={values.certExpiryDays}
-          error={err("cert_expiry.days")}
           hint="Days before the TLS certificate expires to warn, once each, e.g. 14, 7, 1 (up to 10, each 1 to 365); empty for never."
-          onChange={(e) => set("certExpiryDays", e.target.value)}
+          {...bind("cert_expiry.days", "certExpiryDays")}
         />
       </Section>
 
       <Section title="Labels">
-        <PairsEditor
-          field="labels"
-          legend="Labels, for filtering and alert routing"
-          keyLabel="Key"
-          valueLabel="Value"
-          addLabel="Add label"
-          pairs={values.labels}
-          onChange={(p) => set("labels", p)}
-          errorFor={(i, pair) => errors[`labels.${pair.key.trim()}`] ?? (i === 0 ? errors.labels : undefined)}
-        />
+        <LabelsEditor field="labels" legend="Labels, for filtering and alert routing" pairs={values.labels} onChange={(p) => set("labels", p)} errors={errors} />
       </Section>
 
       <div className="sticky bottom-0 -mx-3 flex justify-end gap-2 border-t border-line bg-canvas/95 px-3 py-3 backdrop-blur sm:mx-0 sm:px-0">

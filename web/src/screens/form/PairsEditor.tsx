@@ -1,7 +1,7 @@
 // Editable name/value rows: request headers and labels. Errors are shown per row, keyed
 // the way the server names them (headers[1].name, labels.env).
 import { Plus, X } from "lucide-react";
-import type { Pair } from "../../lib/monitorForm";
+import type { FieldErrors, Pair } from "../../lib/monitorForm";
 import { Button } from "../../components/ui";
 import { fieldId, inputClass } from "./fields";
 
@@ -74,5 +74,33 @@ export function PairsEditor({
         <Plus aria-hidden="true" className="size-4" /> {addLabel}
       </Button>
     </div>
+  );
+}
+
+/** Labels (key = value): an error comes under its key ("labels.env"), or under "labels" for the whole set (shown on the first row). */
+export function LabelsEditor({
+  field,
+  legend,
+  pairs,
+  onChange,
+  errors,
+}: {
+  field: string;
+  legend: string;
+  pairs: Pair[];
+  onChange: (pairs: Pair[]) => void;
+  errors: FieldErrors;
+}) {
+  return (
+    <PairsEditor
+      field={field}
+      legend={legend}
+      keyLabel="Key"
+      valueLabel="Value"
+      addLabel="Add label"
+      pairs={pairs}
+      onChange={onChange}
+      errorFor={(i, p) => errors[`labels.${p.key.trim()}`] ?? (i === 0 ? errors.labels : undefined)}
+    />
   );
 }

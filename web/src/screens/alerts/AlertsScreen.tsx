@@ -26,10 +26,9 @@ export default function AlertsScreen() {
       <div className="space-y-4">
         <ChannelsCard monitors={rows} />
         <MaintenanceCard monitors={rows} names={names} />
-        <div className="grid gap-4 xl:grid-cols-2">
-          <IncidentsCard names={names} now={now} />
-          <DeliveriesCard names={names} channels={channels} />
-        </div>
+        <IncidentsCard names={names} now={now} />
+        {/* Full width: the log's six columns, the detail above all, need the room. */}
+        <DeliveriesCard names={names} channels={channels} />
       </div>
     </>
   );

@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use pulsar_core::DEFAULT_RETRY;
-use pulsar_host::HostCollector;
 use pulsar_probe::Prober;
 use pulsar_queue::{BusBuilder, EventBus, QueueBuilder, TaskQueue};
 use pulsar_store::{PgOptions, PgStore, SqliteStore, Store};
@@ -169,7 +168,7 @@ pub async fn run(
         let sampler = Sampler {
             store: Arc::clone(&backends.store),
             bus: Arc::clone(&backends.bus),
-            collector: HostCollector::builder().build(),
+            collector: settings.host.collector(),
             interval: settings.host_interval,
         };
         background.push(tokio::spawn(sampler.run(until_stopped())));

@@ -89,6 +89,18 @@ pub(crate) struct SettingsArgs {
     /// to the monitor's page under it [default: no link].
     #[arg(long, env = "PULSAR_PUBLIC_URL")]
     public_url: Option<String>,
+    /// The name this host's samples are stored under [default: the kernel's hostname].
+    #[arg(long, env = "PULSAR_HOST_NAME")]
+    host_name: Option<String>,
+    /// Where the host's procfs is mounted, e.g. /host/proc in a container [default: /proc].
+    #[arg(long, env = "PULSAR_HOST_PROC")]
+    host_proc: Option<PathBuf>,
+    /// Where the host's sysfs is mounted [default: /sys].
+    #[arg(long, env = "PULSAR_HOST_SYS")]
+    host_sys: Option<PathBuf>,
+    /// Where the host's root filesystem is mounted, for its mounts' sizes [default: /].
+    #[arg(long, env = "PULSAR_HOST_ROOT_FS")]
+    host_root_fs: Option<PathBuf>,
     /// Do not schedule checks in this API process (another process does).
     #[arg(long, env = "PULSAR_NO_SCHEDULER", num_args = 0..=1, default_missing_value = "true")]
     no_scheduler: Option<bool>,
@@ -129,6 +141,10 @@ impl SettingsArgs {
             max_scheduling_delay: self.max_scheduling_delay,
             metrics_listen: self.metrics_listen,
             public_url: self.public_url,
+            host_name: self.host_name,
+            host_proc: self.host_proc,
+            host_sys: self.host_sys,
+            host_root_fs: self.host_root_fs,
             retention: RetentionLayer {
                 results: self.retain_results,
                 minute_rollups: self.retain_minute_rollups,

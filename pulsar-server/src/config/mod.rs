@@ -53,6 +53,10 @@ pub struct Layer {
     pub max_scheduling_delay: Option<Duration>,
     pub metrics_listen: Option<SocketAddr>,
     pub public_url: Option<String>,
+    pub host_name: Option<String>,
+    pub host_proc: Option<PathBuf>,
+    pub host_sys: Option<PathBuf>,
+    pub host_root_fs: Option<PathBuf>,
     #[serde(default)]
     pub retention: RetentionLayer,
 }
@@ -122,6 +126,10 @@ impl Layer {
             max_scheduling_delay: self.max_scheduling_delay.or(lower.max_scheduling_delay),
             metrics_listen: self.metrics_listen.or(lower.metrics_listen),
             public_url: self.public_url.or(lower.public_url),
+            host_name: self.host_name.or(lower.host_name),
+            host_proc: self.host_proc.or(lower.host_proc),
+            host_sys: self.host_sys.or(lower.host_sys),
+            host_root_fs: self.host_root_fs.or(lower.host_root_fs),
             retention: RetentionLayer {
                 results: self.retention.results.or(lower.retention.results),
                 minute_rollups: self
@@ -182,6 +190,12 @@ impl Layer {
                 .public_url
                 .map(|url| url.trim_end_matches('/').to_owned())
                 .filter(|url| !url.is_empty()),
+            host: HostSource {
+                name: self.host_name.filter(|name| !name.is_empty()),
+                proc_root: self.host_proc,
+                sys_root: self.host_sys,
+                root_fs: self.host_root_fs,
+            },
             declared: declared::Declared::default(),
             prune: false,
         }
@@ -230,10 +244,45 @@ pub struct Settings {
     /// Where people reach the dashboard (`https://pulsar.example.com`): notifications link
     /// to the monitor's page under it. None: messages carry no link.
     pub public_url: Option<String>,
+    /// Which host the sampler reports, and under what name.
+    pub host: HostSource,
     /// Monitors and channels the config file declares, applied at start by `serve` and `api`.
     pub declared: declared::Declared,
     /// Applying deletes what a declared kind has and the file does not.
     pub prune: bool,
+}
+
+/// Where the sampler reads its host from. In a container, mount the host's `/proc`, `/sys`
+/// and `/` read-only (say at `/host/proc`, `/host/sys` and `/host/root`) and point these at
+/// them, so the numbers are the host's and not the container's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostSource {
+    /// The identity samples are stored under; none: the kernel's hostname.
+    pub name: Option<String>,
+    pub proc_root: Option<PathBuf>,
+    pub sys_root: Option<PathBuf>,
+    /// The root of the mounts measured.
+    pub root_fs: Option<PathBuf>,
+}
+
+impl HostSource {
+    /// A collector of this host.
+    pub fn collector(&self) -> pulsar_host::HostCollector {
+        let mut builder = pulsar_host::HostCollector::builder();
+        if let Some(name) = &self.name {
+            builder = builder.host(name);
+        }
+        if let Some(path) = &self.proc_root {
+            builder = builder.proc_root(path);
+        }
+        if let Some(path) = &self.sys_root {
+            builder = builder.sys_root(path);
+        }
+        if let Some(path) = &self.root_fs {
+            builder = builder.root_fs(path);
+        }
+        builder.build()
+    }
 }
 
 impl Default for Settings {

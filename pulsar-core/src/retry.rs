@@ -1,7 +1,7 @@
 //! When a notification that did not go through is tried again: what a receiver's answer
 //! means, and the backoff between attempts (honouring `429` and `Retry-After`).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// What one delivery attempt came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,11 +27,30 @@ impl AttemptVerdict {
     }
 }
 
-/// A `Retry-After` header's delay: whole or decimal seconds (what Discord and Slack send).
-/// An HTTP date, or nonsense, gives `None`, and the backoff applies instead.
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    let seconds: f64 = value.trim().parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(1e6)))
+/// A `Retry-After` header's delay at `now`: whole or decimal seconds (what Discord and Slack
+/// send), or an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`; one already past is no delay).
+/// Nonsense gives `None`, and the backoff applies instead.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0)
+            .then(|| Duration::from_secs_f64(seconds.min(1e6)));
+    }
+    let at = http_date(value)?;
+    Some(at.duration_since(now).unwrap_or_default())
+}
+
+/// An IMF-fixdate, the one HTTP date form servers send today.
+fn http_date(value: &str) -> Option<SystemTime> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let parts: Vec<&str> = value.split_whitespace().collect();
+    let [_weekday, day, month, year, clock, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let month = MONTHS.iter().position(|m| m == month)? + 1;
+    crate::time::parse_rfc3339(&format!("{year}-{month:02}-{day:0>2}T{clock}Z")).ok()
 }
 
 /// How often and how far apart a failing notification is tried.
@@ -115,10 +134,23 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_reads_seconds() {
-        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
-        assert_eq!(parse_retry_after(" 0.5 "), Some(Duration::from_millis(500)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
-        assert_eq!(parse_retry_after("-1"), None);
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = crate::time::parse_rfc3339("2015-10-21T07:27:00Z").unwrap();
+        assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
+        assert_eq!(
+            parse_retry_after(" 0.5 ", now),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:20:00 GMT", now),
+            Some(Duration::ZERO),
+            "a date already past"
+        );
+        assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(parse_retry_after("soon", now), None);
     }
 }

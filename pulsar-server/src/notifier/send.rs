@@ -104,7 +104,10 @@ pub(super) async fn send(
         };
     }
     let status = report.status();
-    let retry_after = answer.retry_after.as_deref().and_then(parse_retry_after);
+    let retry_after = answer
+        .retry_after
+        .as_deref()
+        .and_then(|value| parse_retry_after(value, SystemTime::now()));
     // One line: the log shows a reply beside its status, not as a page.
     let one_line = answer
         .excerpt

@@ -242,8 +242,11 @@ pub struct HostRuleMemory {
     pub firing: bool,
 }
 
-/// The memory after one more judged sample, and whether the condition started (`Some(true)`)
-/// or stopped (`Some(false)`) firing with it.
+/// The memory after one more judged sample, and what to tell with it: `Some(true)` at the
+/// sample where a breaching run reaches `fire_after` (the condition fires), `Some(false)`
+/// where a good run reaches `resolve_after` (it resolves). Telling twice is harmless (the
+/// store keeps whether it fires), so a process that restarts and forgot its runs still
+/// resolves what an earlier run of it opened.
 pub fn host_rule_step(
     memory: HostRuleMemory,
     breached: bool,
@@ -263,10 +266,10 @@ pub fn host_rule_step(
         },
         firing: memory.firing,
     };
-    let change = if !memory.firing && next.breached >= fire_after.max(1) {
+    let change = if next.breached == fire_after.max(1) {
         next.firing = true;
         Some(true)
-    } else if memory.firing && next.good >= resolve_after.max(1) {
+    } else if next.good == resolve_after.max(1) {
         next.firing = false;
         Some(false)
     } else {
@@ -405,9 +408,10 @@ mod tests {
     fn a_condition_fires_after_a_run_and_resolves_after_another() {
         let mut memory = HostRuleMemory::default();
         let mut changes = Vec::new();
-        // breach, good, breach ×3 (fires), good ×2, breach, good ×3 (resolves)
+        // breach, good, breach ×3 (fires), good ×2, breach, good ×3 (resolves), good: told
+        // once each way.
         let samples = [
-            true, false, true, true, true, false, false, true, false, false, false,
+            true, false, true, true, true, false, false, true, false, false, false, false,
         ];
         for breached in samples {
             let (next, change) = host_rule_step(memory, breached, 3, 3);

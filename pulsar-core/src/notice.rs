@@ -24,17 +24,23 @@ pub enum NoticeEvent {
     Reminder,
     /// The TLS certificate expires within one of the monitor's warning thresholds.
     CertificateExpiring,
+    /// A host's condition (CPU, memory, a mount, zombies ...) started firing.
+    HostAlert,
+    /// A host's condition stopped firing.
+    HostResolved,
     /// A message sent on request to try a channel.
     Test,
 }
 
 impl NoticeEvent {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::Down,
         Self::Degraded,
         Self::Recovered,
         Self::Reminder,
         Self::CertificateExpiring,
+        Self::HostAlert,
+        Self::HostResolved,
         Self::Test,
     ];
 
@@ -45,6 +51,8 @@ impl NoticeEvent {
             Self::Recovered => "recovered",
             Self::Reminder => "reminder",
             Self::CertificateExpiring => "certificate_expiring",
+            Self::HostAlert => "host_alert",
+            Self::HostResolved => "host_resolved",
             Self::Test => "test",
         }
     }
@@ -109,6 +117,9 @@ pub struct Notice {
     pub status: Option<u16>,
     /// Recovered: how long the incident lasted.
     pub down_for: Option<Duration>,
+    /// Host alerts: the host and the condition's key; empty otherwise.
+    pub host: String,
+    pub condition: String,
 }
 
 impl Notice {
@@ -151,6 +162,8 @@ impl Notice {
             phases,
             status: result.and_then(|r| r.status),
             down_for,
+            host: String::new(),
+            condition: String::new(),
         })
     }
 
@@ -216,6 +229,35 @@ impl Notice {
             phases: Phases::default(),
             status: None,
             down_for: None,
+            host: String::new(),
+            condition: String::new(),
+        }
+    }
+
+    /// A host condition that started (`firing`) or stopped firing at `at`; `since` is when
+    /// it started, for a resolved one.
+    pub fn host_change(
+        host: &str,
+        condition: &crate::host_rules::HostCondition,
+        firing: bool,
+        since: Option<SystemTime>,
+        at: SystemTime,
+    ) -> Self {
+        Self {
+            event: if firing {
+                NoticeEvent::HostAlert
+            } else {
+                NoticeEvent::HostResolved
+            },
+            monitor_name: host.to_owned(),
+            cause: condition.detail.clone(),
+            since,
+            down_for: since
+                .filter(|_| !firing)
+                .and_then(|s| at.duration_since(s).ok()),
+            host: host.to_owned(),
+            condition: condition.key(),
+            ..Self::test("", at)
         }
     }
 
@@ -228,6 +270,8 @@ impl Notice {
             NoticeEvent::Recovered => "[RECOVERED]",
             NoticeEvent::Reminder => "[STILL DOWN]",
             NoticeEvent::CertificateExpiring => "[CERTIFICATE]",
+            NoticeEvent::HostAlert => "[HOST]",
+            NoticeEvent::HostResolved => "[HOST OK]",
         };
         match (self.event, &self.failure, &self.phase) {
             (NoticeEvent::Down, Some(f), _) => {
@@ -244,8 +288,11 @@ impl Notice {
                 Some(d) => format!("{tag} {} for {}", self.monitor_name, human_duration(d)),
                 None => format!("{tag} {}", self.monitor_name),
             },
-            (NoticeEvent::CertificateExpiring, _, _) => {
+            (NoticeEvent::CertificateExpiring | NoticeEvent::HostAlert, _, _) => {
                 format!("{tag} {}: {}", self.monitor_name, self.cause)
+            }
+            (NoticeEvent::HostResolved, _, _) => {
+                format!("{tag} {}: {} resolved", self.monitor_name, self.condition)
             }
             (NoticeEvent::Recovered, _, _) => match self.down_for {
                 Some(d) => format!(
@@ -270,10 +317,14 @@ impl Notice {
     /// dashboard, when a public URL is configured.
     pub fn facts(&self, link: Option<&str>) -> Vec<(&'static str, String)> {
         let mut facts = Vec::new();
+        if !self.host.is_empty() {
+            facts.push(("Host", self.host.clone()));
+            facts.push(("Condition", self.condition.clone()));
+        }
         if !self.url.is_empty() {
             facts.push(("URL", self.url.clone()));
         }
-        if self.event != NoticeEvent::Test {
+        if self.event != NoticeEvent::Test && self.host.is_empty() {
             let state = self.state.as_str().to_uppercase();
             facts.push(("State", state));
         }
@@ -419,6 +470,8 @@ impl From<&Notice> for v1::Notification {
             down_for_ms: n
                 .down_for
                 .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            host: n.host.clone(),
+            condition: n.condition.clone(),
         }
     }
 }
@@ -468,6 +521,8 @@ impl TryFrom<v1::Notification> for Notice {
             phases,
             status: u16::try_from(w.status_code).ok().filter(|s| *s != 0),
             down_for: (w.down_for_ms != 0).then(|| Duration::from_millis(w.down_for_ms)),
+            host: w.host,
+            condition: w.condition,
         })
     }
 }

@@ -15,7 +15,8 @@ pub fn event_colour(event: NoticeEvent) -> u32 {
         NoticeEvent::Degraded => 0xF5_A5_24,
         NoticeEvent::Recovered => 0x30_A4_6C,
         NoticeEvent::Reminder => 0xE5_48_4D,
-        NoticeEvent::CertificateExpiring => 0xF5_A5_24,
+        NoticeEvent::CertificateExpiring | NoticeEvent::HostAlert => 0xF5_A5_24,
+        NoticeEvent::HostResolved => 0x30_A4_6C,
         NoticeEvent::Test => 0x3E_63_DD,
     }
 }
@@ -112,6 +113,8 @@ pub fn ntfy(notice: &Notice, link: Option<&str>, topic: &str, priority: Option<u
         NoticeEvent::Recovered => (3, "white_check_mark"),
         NoticeEvent::Reminder => (4, "rotating_light"),
         NoticeEvent::CertificateExpiring => (4, "lock"),
+        NoticeEvent::HostAlert => (4, "computer"),
+        NoticeEvent::HostResolved => (3, "white_check_mark"),
         NoticeEvent::Test => (3, "test_tube"),
     };
     let mut message = json!({
@@ -166,6 +169,8 @@ pub fn webhook(notice: &Notice, link: Option<&str>) -> Value {
         "status_code": notice.status,
         "down_for_ms": notice.down_for.map(|d| d.as_millis() as u64),
         "dashboard_url": link,
+        "host": (!notice.host.is_empty()).then_some(&notice.host),
+        "condition": (!notice.condition.is_empty()).then_some(&notice.condition),
     })
 }
 

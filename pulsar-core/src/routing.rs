@@ -21,6 +21,8 @@ pub struct ChannelRouting {
     /// Empty: no monitor is routed by labels (not "every monitor").
     pub labels: BTreeMap<String, String>,
     pub monitor_ids: BTreeSet<MonitorId>,
+    /// The channel also alerts for hosts (their rules firing and resolving).
+    pub hosts: bool,
 }
 
 impl ChannelRouting {
@@ -31,6 +33,7 @@ impl ChannelRouting {
             all_monitors: false,
             labels: BTreeMap::new(),
             monitor_ids: BTreeSet::new(),
+            hosts: false,
         }
     }
 
@@ -91,6 +94,7 @@ impl From<ChannelRouting> for v1::ChannelRouting {
             all_monitors: r.all_monitors,
             labels: r.labels.into_iter().collect(),
             monitor_ids: r.monitor_ids.iter().map(ToString::to_string).collect(),
+            hosts: r.hosts,
         }
     }
 }
@@ -113,6 +117,7 @@ impl TryFrom<v1::ChannelRouting> for ChannelRouting {
             all_monitors: r.all_monitors,
             labels: r.labels.into_iter().collect(),
             monitor_ids,
+            hosts: r.hosts,
         })
     }
 }

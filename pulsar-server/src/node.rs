@@ -170,6 +170,8 @@ pub async fn run(
             bus: Arc::clone(&backends.bus),
             collector: settings.host.collector(),
             interval: settings.host_interval,
+            rules: settings.host_rules.clone(),
+            memory: std::collections::HashMap::new(),
         };
         background.push(tokio::spawn(sampler.run(until_stopped())));
     }
@@ -192,6 +194,8 @@ pub async fn run(
             retry: DEFAULT_RETRY,
             poll: crate::notifier::POLL_INTERVAL,
             reminder_sweep: pulsar_store::REMINDER_SWEEP,
+            host_rules: settings.host_rules.clone(),
+            host_interval: settings.host_interval,
             metrics: metrics.clone(),
         };
         background.push(tokio::spawn(notifier.run(until_stopped())));

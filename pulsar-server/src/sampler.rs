@@ -1,11 +1,16 @@
 //! The host sampler: every process that checks sites also reports the host it runs on. Each
-//! interval it takes a snapshot, stores it under its host identity and publishes it.
+//! interval it takes a snapshot, stores it under its host identity and publishes it, and
+//! judges it on the host's alert rules.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use pulsar_core::proto::v1;
+use pulsar_core::{
+    HostCondition, HostRuleMemory, HostRules, host_conditions, host_rule_step, samples_to_fire,
+};
 use pulsar_host::HostCollector;
 use pulsar_queue::EventBus;
 use pulsar_store::Store;
@@ -16,6 +21,10 @@ pub struct Sampler {
     pub bus: Arc<dyn EventBus>,
     pub collector: HostCollector,
     pub interval: Duration,
+    /// This host's alert rules, judged on every sample.
+    pub rules: HostRules,
+    /// Each condition's runs, by its key.
+    pub memory: HashMap<String, HostRuleMemory>,
 }
 
 impl Sampler {
@@ -54,12 +63,41 @@ impl Sampler {
         } else {
             snapshot.host.clone()
         };
+        self.judge(&host, &snapshot).await;
         if let Err(error) = self
             .bus
             .publish_event(&v1::Event::host_sampled(host, snapshot))
             .await
         {
             tracing::warn!(%error, "could not publish a host sample");
+        }
+    }
+
+    /// Judges the sample on this host's rules, and tells the store of each condition that
+    /// starts or stops firing with it.
+    async fn judge(&mut self, host: &str, snapshot: &v1::HostSnapshot) {
+        for condition in host_conditions(&self.rules, snapshot) {
+            let memory = self.memory.entry(condition.key()).or_default();
+            let fire_after = samples_to_fire(&self.rules, condition.rule);
+            let (next, told) = host_rule_step(
+                *memory,
+                condition.breached,
+                fire_after,
+                self.rules.resolve_after,
+            );
+            *memory = next;
+            let Some(firing) = told else { continue };
+            let condition = HostCondition {
+                breached: firing,
+                ..condition
+            };
+            if let Err(error) = self
+                .store
+                .set_host_condition(host, &condition, SystemTime::now())
+                .await
+            {
+                tracing::warn!(%error, condition = condition.key(), "could not record a host alert");
+            }
         }
     }
 }

@@ -36,6 +36,7 @@ struct Running {
 async fn start(data_dir: &Path) -> Running {
     start_with(Settings {
         data_dir: data_dir.to_owned(),
+        host_interval: Duration::from_secs(60),
         ..Settings::default()
     })
     .await
@@ -47,7 +48,6 @@ async fn start_with(settings: Settings) -> Running {
     let (stop, stopped) = oneshot::channel::<()>();
     let settings = Settings {
         name: "notify-test".into(),
-        host_interval: Duration::from_secs(60),
         public_url: Some("https://pulsar.example".into()),
         ..settings
     };
@@ -525,6 +525,8 @@ fn notifier(store: Arc<dyn Store>, holder: &str) -> Notifier {
         retry: FAST,
         poll: Duration::from_millis(50),
         reminder_sweep: Duration::from_millis(200),
+        host_rules: pulsar_core::HostRules::default(),
+        host_interval: Duration::from_secs(5),
         metrics: pulsar_server::metrics::Metrics::default(),
     }
 }
@@ -661,4 +663,77 @@ async fn a_receiver_down_across_a_restart_gets_the_notification_after_it() {
     assert!(log.last().unwrap().1, "{log:?}");
     stop.send(()).unwrap();
     second.await.unwrap();
+}
+
+/// Zombie processes on this machine now (state `Z` in `/proc/<pid>/stat`).
+fn zombies() -> u64 {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| {
+            let stat = std::fs::read_to_string(entry.ok()?.path().join("stat")).ok()?;
+            let state = stat.rsplit_once(')')?.1.trim_start().chars().next()?;
+            (state == 'Z').then_some(())
+        })
+        .count() as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_zombie_fires_the_host_rule_and_reaping_it_resolves_it() {
+    let receiver = Receiver::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let baseline = zombies();
+    let rules = pulsar_core::HostRules {
+        zombies: baseline,
+        fire_after: 1,
+        resolve_after: 1,
+        ..pulsar_core::HostRules::default()
+    };
+    let server = start_with(Settings {
+        data_dir: data.path().to_owned(),
+        host_interval: Duration::from_millis(200),
+        host_rules: rules,
+        host: pulsar_server::config::HostSource {
+            name: Some("zombie-host".into()),
+            ..Default::default()
+        },
+        ..Settings::default()
+    })
+    .await;
+    let hook = server
+        .channel("hosts", "webhook", json!({"url": receiver.url("/hook")}))
+        .await;
+    server
+        .alerts(
+            "SetChannelRouting",
+            json!({"routing": {"channelId": hook.to_string(), "hosts": true}}),
+        )
+        .await;
+    let zombie_notices = |event: &'static str| {
+        receiver
+            .received("/hook")
+            .into_iter()
+            .map(|r| r.json())
+            .filter(|body| body["condition"] == "zombies" && body["event"] == event)
+            .collect::<Vec<_>>()
+    };
+
+    // A child that exits and is not waited for stays a zombie of this test.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let fired = eventually(10, "a zombie alert", || async {
+        zombie_notices("host_alert").into_iter().next()
+    })
+    .await;
+    assert_eq!(fired["host"], "zombie-host");
+    let title = fired["title"].as_str().unwrap();
+    assert!(title.starts_with("[HOST] zombie-host: "), "{title}");
+    assert!(title.contains("zombie processes"), "{title}");
+
+    child.wait().unwrap();
+    let resolved = eventually(10, "the zombie alert resolved", || async {
+        zombie_notices("host_resolved").into_iter().next()
+    })
+    .await;
+    assert_eq!(resolved["condition"], "zombies");
+    assert_eq!(zombie_notices("host_alert").len(), 1, "fired once");
+    server.stop().await;
 }

@@ -6,6 +6,7 @@ mod backend;
 mod dialect;
 mod error;
 mod fold;
+mod host_alerts;
 mod hosts;
 mod leases;
 mod maintenance;

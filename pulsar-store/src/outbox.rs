@@ -126,7 +126,12 @@ pub(crate) async fn remind<B: Backend>(tx: &mut B::Conn, now: SystemTime) -> Res
     Ok(written)
 }
 
-async fn insert<C: Conn>(conn: &mut C, channel: ChannelId, notice: &Notice) -> Result<u64> {
+/// Writes `notice` to the outbox for `channel`, due at once.
+pub(crate) async fn insert<C: Conn>(
+    conn: &mut C,
+    channel: ChannelId,
+    notice: &Notice,
+) -> Result<u64> {
     let payload = v1::Notification::from(notice).encode_to_vec();
     let now = unix_ms(notice.occurred_at);
     let statement = Statement::new(

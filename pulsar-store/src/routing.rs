@@ -29,11 +29,13 @@ pub(crate) async fn set<B: Backend>(
     routing.validate()?;
     let labels = labels_json(&routing.labels)?;
     let update = Statement::new(
-        "UPDATE notification_channels SET route_all = $2, route_labels = $3 WHERE id = $1",
+        "UPDATE notification_channels SET route_all = $2, route_labels = $3, route_hosts = $4 \
+         WHERE id = $1",
     )
     .bind(routing.channel_id.0)
     .bind(routing.all_monitors)
-    .bind(&labels);
+    .bind(&labels)
+    .bind(routing.hosts);
     if tx.execute(update).await? == 0 {
         return Err(StoreError::not_found(
             "notification channel",
@@ -79,10 +81,11 @@ pub(crate) async fn set<B: Backend>(
 }
 
 pub(crate) async fn get<C: Conn>(conn: &mut C, channel_id: ChannelId) -> Result<ChannelRouting> {
-    let row =
-        Statement::new("SELECT route_all, route_labels FROM notification_channels WHERE id = $1")
-            .bind(channel_id.0);
-    let (all_monitors, labels): (bool, String) = conn
+    let row = Statement::new(
+        "SELECT route_all, route_labels, route_hosts FROM notification_channels WHERE id = $1",
+    )
+    .bind(channel_id.0);
+    let (all_monitors, labels, hosts): (bool, String, bool) = conn
         .fetch_optional(row)
         .await?
         .ok_or_else(|| StoreError::not_found("notification channel", channel_id))?;
@@ -94,7 +97,24 @@ pub(crate) async fn get<C: Conn>(conn: &mut C, channel_id: ChannelId) -> Result<
         all_monitors,
         labels: labels_from_json(&labels)?,
         monitor_ids: listed.into_iter().map(|(id,)| MonitorId(id)).collect(),
+        hosts,
     })
+}
+
+/// The enabled channels that alert for hosts, by name.
+pub(crate) async fn channels_for_hosts<C: Conn>(conn: &mut C) -> Result<Vec<NotificationChannel>> {
+    let ids = Statement::new("SELECT id FROM notification_channels WHERE route_hosts");
+    let ids: BTreeSet<i64> = conn
+        .fetch_all::<(i64,)>(ids)
+        .await?
+        .into_iter()
+        .map(|(id,)| id)
+        .collect();
+    let channels = notify::list_channels(conn).await?;
+    Ok(channels
+        .into_iter()
+        .filter(|c| c.enabled && ids.contains(&c.id.0))
+        .collect())
 }
 
 /// The enabled channels that alert for a monitor, by name, in four queries whatever the
@@ -131,6 +151,7 @@ pub(crate) async fn channels_for<C: Conn>(
             } else {
                 BTreeSet::new()
             },
+            hosts: false,
         };
         if routing.routes(monitor_id, &labels) {
             routed.insert(id);

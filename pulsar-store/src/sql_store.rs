@@ -6,9 +6,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{
-    BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostSeries, Incident, IncidentId,
-    MaintenanceWindow, Monitor, MonitorId, MonitorState, NewMonitor, NotificationChannel,
-    PhaseSeries, Rollup, SeriesPlan, Summary, WindowId, from_unix_ms,
+    BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostCondition, HostSeries,
+    Incident, IncidentId, MaintenanceWindow, Monitor, MonitorId, MonitorState, NewMonitor,
+    NotificationChannel, PhaseSeries, Rollup, SeriesPlan, Summary, WindowId, from_unix_ms,
 };
 use sqlx::Pool;
 
@@ -27,8 +27,8 @@ use crate::rows::ResultColumns;
 use crate::store::Store;
 use crate::summary_cache::SummaryCache;
 use crate::{
-    alerts, fold, hosts, leases, maintenance, monitors, notify, overview, prune, results, routing,
-    summaries,
+    alerts, fold, host_alerts, hosts, leases, maintenance, monitors, notify, overview, prune,
+    results, routing, summaries,
 };
 
 /// The [`Store`] on a SQL database: [`PgStore`](crate::PgStore) or
@@ -497,6 +497,18 @@ impl<B: Backend> Store for SqlStore<B> {
         let written = outbox::remind::<B>(&mut tx, now).await?;
         tx.commit().await?;
         Ok(written)
+    }
+
+    async fn set_host_condition(
+        &self,
+        host: &str,
+        condition: &HostCondition,
+        at: SystemTime,
+    ) -> Result<bool> {
+        let mut tx = begin_write::<B>(&self.pool).await?;
+        let changed = host_alerts::set(&mut *tx, host, condition, at).await?;
+        tx.commit().await?;
+        Ok(changed)
     }
 
     async fn pending_notifications(&self) -> Result<u64> {

@@ -5,9 +5,9 @@ use std::time::{Duration, SystemTime};
 
 use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{
-    BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostSeries, Incident, IncidentId,
-    MaintenanceWindow, Monitor, MonitorId, MonitorState, NotificationChannel, PhaseSeries, Rollup,
-    Summary, WindowId,
+    BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostCondition, HostSeries,
+    Incident, IncidentId, MaintenanceWindow, Monitor, MonitorId, MonitorState, NotificationChannel,
+    PhaseSeries, Rollup, Summary, WindowId,
 };
 
 use crate::error::Result;
@@ -305,6 +305,18 @@ pub trait Store: Send + Sync + 'static {
     /// number of processes at once; returns how many reminders were written. Notifiers call
     /// it every [`REMINDER_SWEEP`](crate::REMINDER_SWEEP) or so.
     async fn enqueue_reminders(&self, now: SystemTime) -> Result<u64>;
+
+    /// Records that a host's condition fires (`condition.breached`) or stopped firing at
+    /// `at`: the first time it fires a host incident opens and each enabled channel routed to
+    /// hosts ([`ChannelRouting::hosts`](pulsar_core::ChannelRouting)) gets a `host_alert`;
+    /// when it stops, the incident closes and they get a `host_resolved`. Telling it again
+    /// changes nothing; returns whether this call did.
+    async fn set_host_condition(
+        &self,
+        host: &str,
+        condition: &HostCondition,
+        at: SystemTime,
+    ) -> Result<bool>;
 
     /// How many notifications wait to be delivered.
     async fn pending_notifications(&self) -> Result<u64>;

@@ -145,6 +145,7 @@ impl SettingsArgs {
             host_proc: self.host_proc,
             host_sys: self.host_sys,
             host_root_fs: self.host_root_fs,
+            host_rules: Default::default(),
             retention: RetentionLayer {
                 results: self.retain_results,
                 minute_rollups: self.retain_minute_rollups,

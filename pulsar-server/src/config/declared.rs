@@ -76,6 +76,9 @@ pub struct DeclaredChannel {
     /// Alert for these monitors, by name.
     #[serde(default)]
     pub monitors: Vec<String>,
+    /// Alert for hosts too (their rules firing and resolving).
+    #[serde(default)]
+    pub hosts: bool,
 }
 
 /// A maintenance window as the file declares it (`[[maintenance]]`): `once` or `weekly`,
@@ -471,6 +474,7 @@ async fn apply_channels(
                 .iter()
                 .filter_map(|name| by_name.get(name.as_str()).copied())
                 .collect(),
+            hosts: spec.hosts,
         };
         if store.get_channel_routing(channel.id).await? != wanted {
             store.set_channel_routing(&wanted).await?;

@@ -178,6 +178,21 @@ mod tests {
     }
 
     #[test]
+    fn host_rules_override_their_defaults_and_refuse_unknown_keys() {
+        let file =
+            parse("[server.host_rules]\nzombies = 0\ndisk_used_pct = 80\nload_per_core = 1.5\n")
+                .unwrap();
+        let rules = file.server.resolve().host_rules;
+        assert_eq!((rules.zombies, rules.disk_used_pct), (0, 80.0));
+        assert_eq!(
+            rules.cpu_busy_pct,
+            pulsar_core::HostRules::default().cpu_busy_pct
+        );
+        let error = parse("[server.host_rules]\nzombie = 1\n").unwrap_err();
+        assert_eq!(error.line, Some(2), "{error}");
+    }
+
+    #[test]
     fn settings_monitors_and_channels_are_read() {
         let file = parse(
             r#"

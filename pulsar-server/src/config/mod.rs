@@ -59,6 +59,59 @@ pub struct Layer {
     pub host_root_fs: Option<PathBuf>,
     #[serde(default)]
     pub retention: RetentionLayer,
+    /// This host's alert rules (`[server.host_rules]`); unset ones keep their defaults.
+    #[serde(default)]
+    pub host_rules: HostRulesLayer,
+}
+
+/// Overrides of the host alert rules' defaults ([`pulsar_core::HostRules`]).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostRulesLayer {
+    pub cpu_busy_pct: Option<f64>,
+    pub memory_available_pct: Option<f64>,
+    pub disk_used_pct: Option<f64>,
+    pub zombies: Option<u64>,
+    pub threads_pct: Option<f64>,
+    pub load_per_core: Option<f64>,
+    pub silent_intervals: Option<u32>,
+    pub fire_after: Option<u32>,
+    pub cpu_fire_after: Option<u32>,
+    pub resolve_after: Option<u32>,
+}
+
+impl HostRulesLayer {
+    fn or(self, lower: Self) -> Self {
+        Self {
+            cpu_busy_pct: self.cpu_busy_pct.or(lower.cpu_busy_pct),
+            memory_available_pct: self.memory_available_pct.or(lower.memory_available_pct),
+            disk_used_pct: self.disk_used_pct.or(lower.disk_used_pct),
+            zombies: self.zombies.or(lower.zombies),
+            threads_pct: self.threads_pct.or(lower.threads_pct),
+            load_per_core: self.load_per_core.or(lower.load_per_core),
+            silent_intervals: self.silent_intervals.or(lower.silent_intervals),
+            fire_after: self.fire_after.or(lower.fire_after),
+            cpu_fire_after: self.cpu_fire_after.or(lower.cpu_fire_after),
+            resolve_after: self.resolve_after.or(lower.resolve_after),
+        }
+    }
+
+    /// The rules, with a default for everything left unset.
+    pub fn resolve(self) -> pulsar_core::HostRules {
+        let d = pulsar_core::HostRules::default();
+        pulsar_core::HostRules {
+            cpu_busy_pct: self.cpu_busy_pct.unwrap_or(d.cpu_busy_pct),
+            memory_available_pct: self.memory_available_pct.unwrap_or(d.memory_available_pct),
+            disk_used_pct: self.disk_used_pct.unwrap_or(d.disk_used_pct),
+            zombies: self.zombies.unwrap_or(d.zombies),
+            threads_pct: self.threads_pct.unwrap_or(d.threads_pct),
+            load_per_core: self.load_per_core.unwrap_or(d.load_per_core),
+            silent_intervals: self.silent_intervals.unwrap_or(d.silent_intervals),
+            fire_after: self.fire_after.unwrap_or(d.fire_after),
+            cpu_fire_after: self.cpu_fire_after.unwrap_or(d.cpu_fire_after),
+            resolve_after: self.resolve_after.unwrap_or(d.resolve_after),
+        }
+    }
 }
 
 /// How long each kind of data is kept (`[server.retention]`).
@@ -130,6 +183,7 @@ impl Layer {
             host_proc: self.host_proc.or(lower.host_proc),
             host_sys: self.host_sys.or(lower.host_sys),
             host_root_fs: self.host_root_fs.or(lower.host_root_fs),
+            host_rules: self.host_rules.or(lower.host_rules),
             retention: RetentionLayer {
                 results: self.retention.results.or(lower.retention.results),
                 minute_rollups: self
@@ -196,6 +250,7 @@ impl Layer {
                 sys_root: self.host_sys,
                 root_fs: self.host_root_fs,
             },
+            host_rules: self.host_rules.resolve(),
             declared: declared::Declared::default(),
             prune: false,
         }
@@ -246,6 +301,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Which host the sampler reports, and under what name.
     pub host: HostSource,
+    /// When this host's alerts fire; the notifier also judges silence by them.
+    pub host_rules: pulsar_core::HostRules,
     /// Monitors and channels the config file declares, applied at start by `serve` and `api`.
     pub declared: declared::Declared,
     /// Applying deletes what a declared kind has and the file does not.

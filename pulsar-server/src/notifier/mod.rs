@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use pulsar_core::{
-    Delivery, DeliveryId, Notice, NotificationChannel, RetryPolicy, TOPIC_MONITOR_STATES,
+    Delivery, DeliveryId, Notice, NotificationChannel, RetryPolicy, TOPIC_MONITOR_STATES, silence,
 };
 use pulsar_probe::Prober;
 use pulsar_queue::EventBus;
@@ -48,8 +48,12 @@ pub struct Notifier {
     pub public_url: Option<String>,
     pub retry: RetryPolicy,
     pub poll: Duration,
-    /// How often to ask the store for reminders of monitors that stay down.
+    /// How often to ask the store for reminders of monitors that stay down, and to judge
+    /// hosts' silence.
     pub reminder_sweep: Duration,
+    /// Silence is `host_rules.silent_intervals` of `host_interval` without a sample.
+    pub host_rules: pulsar_core::HostRules,
+    pub host_interval: Duration,
     pub metrics: Metrics,
 }
 
@@ -72,6 +76,7 @@ impl Notifier {
                 if let Err(error) = this.store.enqueue_reminders(SystemTime::now()).await {
                     tracing::warn!(%error, "could not write reminders");
                 }
+                this.judge_silence().await;
             }
             let room = IN_FLIGHT.saturating_sub(sending.len());
             if room > 0 {
@@ -98,6 +103,25 @@ impl Notifier {
             tracing::warn!(
                 "notifications still sending at shutdown; they go out after their lease"
             );
+        }
+    }
+
+    /// Tells the store which hosts went silent, and which speak again.
+    async fn judge_silence(&self) {
+        let hosts = match self.store.list_hosts().await {
+            Ok(hosts) => hosts,
+            Err(error) => return tracing::warn!(%error, "could not list hosts"),
+        };
+        let now = SystemTime::now();
+        for host in hosts {
+            let quiet = silence(&self.host_rules, host.last_seen, self.host_interval, now);
+            if let Err(error) = self
+                .store
+                .set_host_condition(&host.hostname, &quiet, now)
+                .await
+            {
+                tracing::warn!(%error, host = host.hostname, "could not record a silent host");
+            }
         }
     }
 

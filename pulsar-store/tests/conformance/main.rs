@@ -67,6 +67,7 @@ conformance! {
     outbox::a_state_change_notifies_each_routed_channel_once,
     outbox::channels_that_ask_are_reminded_while_a_monitor_stays_down,
     outbox::each_certificate_threshold_is_announced_once,
+    outbox::a_host_condition_notifies_host_channels_once_each_way,
     maintenance::windows_are_stored_by_name_and_checked,
     maintenance::a_window_mutes_alerts_and_the_state_after_it_is_announced,
     outbox::a_lapsed_lease_hands_the_notification_to_another_notifier,

@@ -369,3 +369,78 @@ pub(crate) async fn each_certificate_threshold_is_announced_once(store: Arc<dyn 
         "a renewed one starts over"
     );
 }
+
+pub(crate) async fn a_host_condition_notifies_host_channels_once_each_way(store: Arc<dyn Store>) {
+    let hosts = store
+        .create_channel(&channel("hosts", "webhook"), now())
+        .await
+        .unwrap();
+    let sites = store
+        .create_channel(&channel("sites", "slack"), now())
+        .await
+        .unwrap();
+    let mut routing = ChannelRouting::none(hosts.id);
+    routing.hosts = true;
+    store.set_channel_routing(&routing).await.unwrap();
+    assert!(store.get_channel_routing(hosts.id).await.unwrap().hosts);
+    let mut routing = ChannelRouting::none(sites.id);
+    routing.all_monitors = true;
+    store.set_channel_routing(&routing).await.unwrap();
+
+    let mut zombies = pulsar_core::HostCondition {
+        rule: pulsar_core::HostRule::Zombies,
+        subject: String::new(),
+        breached: true,
+        value: 7.0,
+        limit: 5.0,
+        detail: "7 zombie processes (limit 5)".into(),
+    };
+    assert!(
+        store
+            .set_host_condition("web-1", &zombies, now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_host_condition("web-1", &zombies, now())
+            .await
+            .unwrap(),
+        "once"
+    );
+    zombies.breached = false;
+    let later = at(NOW_MS + 5 * MINUTE_MS);
+    assert!(
+        store
+            .set_host_condition("web-1", &zombies, later)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_host_condition("web-1", &zombies, later)
+            .await
+            .unwrap()
+    );
+    let told = store
+        .claim_notifications("n", later, LEASE, 10)
+        .await
+        .unwrap();
+    let events: Vec<_> = told
+        .iter()
+        .map(|o| (o.channel.name.as_str(), o.notice.event))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("hosts", NoticeEvent::HostAlert),
+            ("hosts", NoticeEvent::HostResolved)
+        ]
+    );
+    assert_eq!(
+        told[0].notice.title(),
+        "[HOST] web-1: 7 zombie processes (limit 5)"
+    );
+    assert_eq!(told[1].notice.down_for, Some(Duration::from_secs(300)));
+    assert_eq!(told[1].notice.condition, "zombies");
+}

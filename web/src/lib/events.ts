@@ -8,6 +8,8 @@ export const EVENT_LABELS: Record<string, string> = {
   recovered: "Recovered",
   reminder: "Still down (reminder)",
   certificate_expiring: "Certificate expiring",
+  host_alert: "Host alert",
+  host_resolved: "Host resolved",
   test: "Test",
 };
 
@@ -18,6 +20,8 @@ export const EVENT_TONES: Record<string, Tone | undefined> = {
   recovered: "up",
   reminder: "down",
   certificate_expiring: "degraded",
+  host_alert: "degraded",
+  host_resolved: "up",
 };
 
 /** "certificate_expiring" as "Certificate expiring"; an event this page does not know, in words. */

@@ -1,5 +1,5 @@
 // Which monitors a channel alerts for: all of them, those carrying some labels, and/or a
-// list picked by name. The three add up.
+// list picked by name. The three add up. Separately, whether it alerts for hosts.
 import { useEffect, useState } from "react";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { AlertService } from "../../gen/pulsar/v1/api_pb";
@@ -17,6 +17,7 @@ export function RoutingEditor({ channelId, monitors }: { channelId: bigint; moni
   const routingQ = useQuery(AlertService.method.getChannelRouting, { channelId });
   const save = useMutation(AlertService.method.setChannelRouting, { onSuccess: () => void routingQ.refetch() });
   const [all, setAll] = useState(false);
+  const [hosts, setHosts] = useState(false);
   const [labels, setLabels] = useState<Pair[]>([]);
   const [picked, setPicked] = useState<Set<string>>(new Set());
 
@@ -24,6 +25,7 @@ export function RoutingEditor({ channelId, monitors }: { channelId: bigint; moni
   useEffect(() => {
     if (!routing) return;
     setAll(routing.allMonitors);
+    setHosts(routing.hosts);
     setLabels(Object.entries(routing.labels).map(([key, value]) => ({ key, value })));
     setPicked(new Set(routing.monitorIds));
   }, [routing]);
@@ -38,6 +40,13 @@ export function RoutingEditor({ channelId, monitors }: { channelId: bigint; moni
       <CheckField field={`all-${channelId}`} label="Every monitor" hint="A default channel: alerts for all monitors." checked={all} onChange={setAll} />
       <LabelsEditor field={`routing-labels-${channelId}`} legend="Monitors carrying all of these labels" pairs={labels} onChange={setLabels} errors={errors} />
       <MonitorPicker monitors={monitors} picked={picked} onChange={setPicked} error={errors.monitor_ids} />
+      <CheckField
+        field={`hosts-${channelId}`}
+        label="Host alerts"
+        hint="Also when a host's rule fires or resolves: CPU, memory, a full disk, zombies, threads, load, or a host gone silent."
+        checked={hosts}
+        onChange={setHosts}
+      />
       {save.error && violationsOf(save.error).length === 0 && <ErrorNotice error={save.error} />}
       <div className="flex items-center justify-end gap-2">
         {save.isSuccess && <span className="text-sm text-up">Saved</span>}
@@ -51,6 +60,7 @@ export function RoutingEditor({ channelId, monitors }: { channelId: bigint; moni
                 allMonitors: all,
                 labels: Object.fromEntries(labels.filter((l) => l.key).map((l) => [l.key.trim(), l.value])),
                 monitorIds: [...picked],
+                hosts,
               },
             })
           }

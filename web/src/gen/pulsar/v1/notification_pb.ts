@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pulsar/v1/notification.proto.
  */
 export const file_pulsar_v1_notification: GenFile = /*@__PURE__*/
-  fileDesc("ChxwdWxzYXIvdjEvbm90aWZpY2F0aW9uLnByb3RvEglwdWxzYXIudjEi8QEKE05vdGlmaWNhdGlvbkNoYW5uZWwSCgoCaWQYASABKAMSDAoEbmFtZRgCIAEoCRIMCgRraW5kGAMgASgJEjoKBmNvbmZpZxgEIAMoCzIqLnB1bHNhci52MS5Ob3RpZmljYXRpb25DaGFubmVsLkNvbmZpZ0VudHJ5Eg8KB2VuYWJsZWQYBSABKAgSGgoSY3JlYXRlZF9hdF91bml4X21zGAYgASgDEhoKEnVwZGF0ZWRfYXRfdW5peF9tcxgHIAEoAxotCgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsYBCghEZWxpdmVyeRIKCgJpZBgBIAEoAxISCgpjaGFubmVsX2lkGAIgASgDEhIKCm1vbml0b3JfaWQYAyABKAkSEwoLaW5jaWRlbnRfaWQYBCABKAMSDQoFZXZlbnQYBSABKAkSHAoUYXR0ZW1wdGVkX2F0X3VuaXhfbXMYBiABKAMSDwoHYXR0ZW1wdBgHIAEoDRIPCgdzdWNjZXNzGAggASgIEg4KBmRldGFpbBgJIAEoCRISCgpsYXRlbmN5X3VzGAogASgEItgECgxOb3RpZmljYXRpb24SCwoDa2V5GAEgASgJEg0KBWV2ZW50GAIgASgJEhsKE29jY3VycmVkX2F0X3VuaXhfbXMYAyABKAMSEgoKbW9uaXRvcl9pZBgEIAEoCRIUCgxtb25pdG9yX25hbWUYBSABKAkSCwoDdXJsGAYgASgJEiYKBXN0YXRlGAcgASgOMhcucHVsc2FyLnYxLk1vbml0b3JTdGF0ZRIvCg5wcmV2aW91c19zdGF0ZRgIIAEoDjIXLnB1bHNhci52MS5Nb25pdG9yU3RhdGUSDQoFY2F1c2UYCSABKAkSFQoNc2luY2VfdW5peF9tcxgKIAEoAxITCgtpbmNpZGVudF9pZBgLIAEoAxIsCgxmYWlsdXJlX2tpbmQYDCABKA4yFi5wdWxzYXIudjEuRmFpbHVyZUtpbmQSFwoPZmFpbHVyZV9tZXNzYWdlGA0gASgJEg0KBXBoYXNlGA4gASgJEhAKCHBoYXNlX3VzGA8gASgEEhMKBmRuc191cxgQIAEoBEgAiAEBEhcKCmNvbm5lY3RfdXMYESABKARIAYgBARITCgZ0bHNfdXMYEiABKARIAogBARIUCgd0dGZiX3VzGBMgASgESAOIAQESGAoLZG93bmxvYWRfdXMYFCABKARIBIgBARITCgtzdGF0dXNfY29kZRgVIAEoDRITCgtkb3duX2Zvcl9tcxgWIAEoBEIJCgdfZG5zX3VzQg0KC19jb25uZWN0X3VzQgkKB190bHNfdXNCCgoIX3R0ZmJfdXNCDgoMX2Rvd25sb2FkX3VzYgZwcm90bzM", [file_pulsar_v1_check, file_pulsar_v1_monitor]);
+  fileDesc("ChxwdWxzYXIvdjEvbm90aWZpY2F0aW9uLnByb3RvEglwdWxzYXIudjEi8QEKE05vdGlmaWNhdGlvbkNoYW5uZWwSCgoCaWQYASABKAMSDAoEbmFtZRgCIAEoCRIMCgRraW5kGAMgASgJEjoKBmNvbmZpZxgEIAMoCzIqLnB1bHNhci52MS5Ob3RpZmljYXRpb25DaGFubmVsLkNvbmZpZ0VudHJ5Eg8KB2VuYWJsZWQYBSABKAgSGgoSY3JlYXRlZF9hdF91bml4X21zGAYgASgDEhoKEnVwZGF0ZWRfYXRfdW5peF9tcxgHIAEoAxotCgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsYBCghEZWxpdmVyeRIKCgJpZBgBIAEoAxISCgpjaGFubmVsX2lkGAIgASgDEhIKCm1vbml0b3JfaWQYAyABKAkSEwoLaW5jaWRlbnRfaWQYBCABKAMSDQoFZXZlbnQYBSABKAkSHAoUYXR0ZW1wdGVkX2F0X3VuaXhfbXMYBiABKAMSDwoHYXR0ZW1wdBgHIAEoDRIPCgdzdWNjZXNzGAggASgIEg4KBmRldGFpbBgJIAEoCRISCgpsYXRlbmN5X3VzGAogASgEIvkECgxOb3RpZmljYXRpb24SCwoDa2V5GAEgASgJEg0KBWV2ZW50GAIgASgJEhsKE29jY3VycmVkX2F0X3VuaXhfbXMYAyABKAMSEgoKbW9uaXRvcl9pZBgEIAEoCRIUCgxtb25pdG9yX25hbWUYBSABKAkSCwoDdXJsGAYgASgJEiYKBXN0YXRlGAcgASgOMhcucHVsc2FyLnYxLk1vbml0b3JTdGF0ZRIvCg5wcmV2aW91c19zdGF0ZRgIIAEoDjIXLnB1bHNhci52MS5Nb25pdG9yU3RhdGUSDQoFY2F1c2UYCSABKAkSFQoNc2luY2VfdW5peF9tcxgKIAEoAxITCgtpbmNpZGVudF9pZBgLIAEoAxIsCgxmYWlsdXJlX2tpbmQYDCABKA4yFi5wdWxzYXIudjEuRmFpbHVyZUtpbmQSFwoPZmFpbHVyZV9tZXNzYWdlGA0gASgJEg0KBXBoYXNlGA4gASgJEhAKCHBoYXNlX3VzGA8gASgEEhMKBmRuc191cxgQIAEoBEgAiAEBEhcKCmNvbm5lY3RfdXMYESABKARIAYgBARITCgZ0bHNfdXMYEiABKARIAogBARIUCgd0dGZiX3VzGBMgASgESAOIAQESGAoLZG93bmxvYWRfdXMYFCABKARIBIgBARITCgtzdGF0dXNfY29kZRgVIAEoDRITCgtkb3duX2Zvcl9tcxgWIAEoBBIMCgRob3N0GBcgASgJEhEKCWNvbmRpdGlvbhgYIAEoCUIJCgdfZG5zX3VzQg0KC19jb25uZWN0X3VzQgkKB190bHNfdXNCCgoIX3R0ZmJfdXNCDgoMX2Rvd25sb2FkX3VzYgZwcm90bzM", [file_pulsar_v1_check, file_pulsar_v1_monitor]);
 
 /**
  * Where alerts go: a webhook, a chat service, e-mail ... The notifier knows the kinds.
@@ -163,7 +163,8 @@ export type Notification = Message<"pulsar.v1.Notification"> & {
   key: string;
 
   /**
-   * "down", "degraded", "recovered", "reminder", "certificate_expiring" or "test".
+   * "down", "degraded", "recovered", "reminder", "certificate_expiring", "host_alert",
+   * "host_resolved" or "test".
    *
    * @generated from field: string event = 2;
    */
@@ -287,6 +288,18 @@ export type Notification = Message<"pulsar.v1.Notification"> & {
    * @generated from field: uint64 down_for_ms = 22;
    */
   downForMs: bigint;
+
+  /**
+   * Host alerts: the host, and the condition (`zombies`, `disk_full:/var` ...).
+   *
+   * @generated from field: string host = 23;
+   */
+  host: string;
+
+  /**
+   * @generated from field: string condition = 24;
+   */
+  condition: string;
 };
 
 /**

@@ -677,13 +677,34 @@ fn zombies() -> u64 {
         .count() as u64
 }
 
+/// The machine's zombies once their number has held for 2 s (at most 30 s of waiting).
+async fn settled_zombies() -> u64 {
+    let mut last = zombies();
+    let mut steady = 0;
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = zombies();
+        steady = if now == last { steady + 1 } else { 0 };
+        last = now;
+        if steady >= 4 {
+            break;
+        }
+    }
+    last
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_zombie_fires_the_host_rule_and_reaping_it_resolves_it() {
     let receiver = Receiver::start().await;
     let data = tempfile::tempdir().unwrap();
-    let baseline = zombies();
+    // A margin over the zombies the machine has once their number holds still (orphans of
+    // earlier tests are reaped by init at its own pace), so one that comes or goes elsewhere
+    // meanwhile neither fires the rule early nor keeps it from firing.
+    let baseline = settled_zombies().await;
+    const MARGIN: u64 = 2;
+    const SPAWNED: usize = 5;
     let rules = pulsar_core::HostRules {
-        zombies: baseline,
+        zombies: baseline + MARGIN,
         fire_after: 1,
         resolve_after: 1,
         ..pulsar_core::HostRules::default()
@@ -717,8 +738,10 @@ async fn a_real_zombie_fires_the_host_rule_and_reaping_it_resolves_it() {
             .collect::<Vec<_>>()
     };
 
-    // A child that exits and is not waited for stays a zombie of this test.
-    let mut child = std::process::Command::new("true").spawn().unwrap();
+    // Children that exit and are not waited for stay zombies of this test.
+    let mut children: Vec<_> = (0..SPAWNED)
+        .map(|_| std::process::Command::new("true").spawn().unwrap())
+        .collect();
     let fired = eventually(10, "a zombie alert", || async {
         zombie_notices("host_alert").into_iter().next()
     })
@@ -728,7 +751,9 @@ async fn a_real_zombie_fires_the_host_rule_and_reaping_it_resolves_it() {
     assert!(title.starts_with("[HOST] zombie-host: "), "{title}");
     assert!(title.contains("zombie processes"), "{title}");
 
-    child.wait().unwrap();
+    for child in &mut children {
+        child.wait().unwrap();
+    }
     let resolved = eventually(10, "the zombie alert resolved", || async {
         zombie_notices("host_resolved").into_iter().next()
     })

@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::error::{CoreError, FieldError};
 use crate::monitor::MonitorId;
 use crate::proto::v1;
-use crate::routing::selects;
+use crate::routing::{parse_monitor_ids, selects};
 use crate::time::{from_unix_ms, unix_ms};
 use crate::validate::limits;
 
@@ -248,16 +248,7 @@ impl TryFrom<v1::MaintenanceWindow> for MaintenanceWindow {
                 ));
             }
         };
-        let monitor_ids = w
-            .monitor_ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                id.parse().map_err(|_| {
-                    CoreError::invalid(format!("monitor_ids[{i}]"), "not a monitor id")
-                })
-            })
-            .collect::<Result<_, _>>()?;
+        let monitor_ids = parse_monitor_ids(&w.monitor_ids)?;
         Ok(Self {
             id: WindowId(w.id),
             name: w.name,

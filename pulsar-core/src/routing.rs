@@ -99,19 +99,21 @@ impl From<ChannelRouting> for v1::ChannelRouting {
     }
 }
 
+/// The `monitor_ids` of a selection on the wire, each error naming its index.
+pub(crate) fn parse_monitor_ids(ids: &[String]) -> Result<BTreeSet<MonitorId>, CoreError> {
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| {
+            id.parse()
+                .map_err(|_| CoreError::invalid(format!("monitor_ids[{i}]"), "not a monitor id"))
+        })
+        .collect()
+}
+
 impl TryFrom<v1::ChannelRouting> for ChannelRouting {
     type Error = CoreError;
     fn try_from(r: v1::ChannelRouting) -> Result<Self, CoreError> {
-        let monitor_ids = r
-            .monitor_ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                id.parse().map_err(|_| {
-                    CoreError::invalid(format!("monitor_ids[{i}]"), "not a monitor id")
-                })
-            })
-            .collect::<Result<_, _>>()?;
+        let monitor_ids = parse_monitor_ids(&r.monitor_ids)?;
         Ok(Self {
             channel_id: ChannelId(r.channel_id),
             all_monitors: r.all_monitors,

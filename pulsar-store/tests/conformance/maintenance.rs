@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use pulsar_core::{
-    ChannelRouting, CheckResult, MaintenanceWindow, MonitorId, NoticeEvent, Outcome, WindowSchedule,
+    CheckResult, MaintenanceWindow, MonitorId, NoticeEvent, Outcome, WindowSchedule,
 };
 use pulsar_store::{PageRequest, ResultFilter, Store, StoreError};
 
@@ -106,9 +106,7 @@ pub(crate) async fn a_window_mutes_alerts_and_the_state_after_it_is_announced(
         .create_channel(&channel("ops", "webhook"), now())
         .await
         .unwrap();
-    let mut routing = ChannelRouting::none(hook.id);
-    routing.all_monitors = true;
-    store.set_channel_routing(&routing).await.unwrap();
+    route_all(store.as_ref(), hook.id).await;
     let mut muted = window("upgrade");
     muted.labels.insert("env".into(), "prod".into());
     muted.monitor_ids.insert(b.id);

@@ -195,9 +195,7 @@ pub(crate) async fn a_lapsed_lease_hands_the_notification_to_another_notifier(
         .create_channel(&channel("ops", "webhook"), now())
         .await
         .unwrap();
-    let mut routing = ChannelRouting::none(hook.id);
-    routing.all_monitors = true;
-    store.set_channel_routing(&routing).await.unwrap();
+    route_all(store.as_ref(), hook.id).await;
     store
         .record_results(&[down(m.id, 0), down(m.id, 1), down(m.id, 2)])
         .await
@@ -244,9 +242,7 @@ pub(crate) async fn channels_that_ask_are_reminded_while_a_monitor_stays_down(
         .await
         .unwrap();
     for id in [nagging.id, quiet.id] {
-        let mut routing = ChannelRouting::none(id);
-        routing.all_monitors = true;
-        store.set_channel_routing(&routing).await.unwrap();
+        route_all(store.as_ref(), id).await;
     }
     store
         .record_results(&[down(m.id, 0), down(m.id, 1), down(m.id, 2)])
@@ -323,9 +319,7 @@ pub(crate) async fn each_certificate_threshold_is_announced_once(store: Arc<dyn 
         .create_channel(&channel("ops", "webhook"), now())
         .await
         .unwrap();
-    let mut routing = ChannelRouting::none(hook.id);
-    routing.all_monitors = true;
-    store.set_channel_routing(&routing).await.unwrap();
+    route_all(store.as_ref(), hook.id).await;
     const DAY_MS: i64 = 86_400_000;
     // Expiries `days` (and an hour) after the check of slot `k`.
     let expiry = |k: i64, days: i64| NOW_MS + k * MINUTE_MS + days * DAY_MS + 3_600_000;
@@ -383,9 +377,7 @@ pub(crate) async fn a_host_condition_notifies_host_channels_once_each_way(store:
     routing.hosts = true;
     store.set_channel_routing(&routing).await.unwrap();
     assert!(store.get_channel_routing(hosts.id).await.unwrap().hosts);
-    let mut routing = ChannelRouting::none(sites.id);
-    routing.all_monitors = true;
-    store.set_channel_routing(&routing).await.unwrap();
+    route_all(store.as_ref(), sites.id).await;
 
     let mut zombies = pulsar_core::HostCondition {
         rule: pulsar_core::HostRule::Zombies,

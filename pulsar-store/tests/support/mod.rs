@@ -272,3 +272,10 @@ pub fn channel(name: &str, kind: &str) -> pulsar_core::NotificationChannel {
     }
     channel
 }
+
+/// Routes every monitor to the channel `id`.
+pub async fn route_all(store: &dyn Store, id: pulsar_core::ChannelId) {
+    let mut routing = pulsar_core::ChannelRouting::none(id);
+    routing.all_monitors = true;
+    store.set_channel_routing(&routing).await.unwrap();
+}

@@ -127,7 +127,7 @@ impl Sampler {
         let config = Arc::clone(&self.config);
         let buf = &mut self.text;
         let mut snapshot = HostSnapshot {
-            hostname: sysinfo::System::host_name().unwrap_or_default(),
+            hostname: host_name(&config.root_fs),
             host: config.host.clone().unwrap_or_default(),
             taken_at_unix_ms,
             rate_interval_ms: elapsed
@@ -214,5 +214,19 @@ impl Sampler {
         }
         snapshot.unavailable = missing;
         snapshot
+    }
+}
+
+/// The host's name: the kernel's, or, when the measured root is mounted elsewhere (a
+/// container reading its host), that root's `/etc/hostname`, since the kernel's name there
+/// is the container's.
+fn host_name(root_fs: &std::path::Path) -> String {
+    let own = || sysinfo::System::host_name().unwrap_or_default();
+    if root_fs == std::path::Path::new(crate::config::DEFAULT_ROOT_FS) {
+        return own();
+    }
+    match std::fs::read_to_string(root_fs.join("etc/hostname")) {
+        Ok(name) if !name.trim().is_empty() => name.trim().to_owned(),
+        _ => own(),
     }
 }

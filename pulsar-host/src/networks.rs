@@ -1,4 +1,8 @@
 //! Networks section: `/proc/net/dev`, with loopback told apart through sysfs.
+//!
+//! `/proc/net` follows the reading process's network namespace, so a container reading
+//! its host's procfs (mounted elsewhere than `/proc`) would see its own interfaces; there
+//! the host's init (`<proc root>/1/net/dev`) is read instead.
 
 use std::path::Path;
 use std::time::Duration;
@@ -35,7 +39,9 @@ impl NetworkSampler {
         buf: &mut Vec<u8>,
         elapsed: Option<Duration>,
     ) -> Result<Vec<NetworkStats>, String> {
-        let text = match read_text(&proc_root.join("net/dev"), buf) {
+        let own = proc_root == Path::new(crate::config::DEFAULT_PROC_ROOT);
+        let path = proc_root.join(if own { "net/dev" } else { "1/net/dev" });
+        let text = match read_text(&path, buf) {
             Ok(text) => text,
             Err(reason) => {
                 self.counters.forget();

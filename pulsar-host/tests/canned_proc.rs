@@ -46,7 +46,7 @@ fn canned_host() -> FakeHost {
              Cached: 300 kB\nSReclaimable: 20 kB\nSwapTotal: 500 kB\nSwapFree: 400 kB\n",
         )
         .proc("diskstats", diskstats(1000))
-        .proc("net/dev", net_dev(1000, 5000))
+        .proc("1/net/dev", net_dev(1000, 5000))
         .proc(
             "self/mountinfo",
             "22 27 0:21 / /proc rw - proc proc rw\n27 1 254:0 / / rw - ext4 /dev/vda rw\n",
@@ -180,7 +180,7 @@ fn first_sample_has_no_rates_and_second_sample_has_them() {
     std::thread::sleep(Duration::from_millis(100));
     // 200 more ticks: user +60, system +20, idle +100, iowait +10, steal +10.
     host.proc("stat", proc_stat(160, 120, 900, 10, 10, 3000))
-        .proc("net/dev", net_dev(11_000, 5000))
+        .proc("1/net/dev", net_dev(11_000, 5000))
         .proc("diskstats", diskstats(3000))
         .process(
             100,
@@ -449,7 +449,7 @@ fn odd_content_everywhere_never_panics() {
         "uptime",
         "meminfo",
         "diskstats",
-        "net/dev",
+        "1/net/dev",
         "self/mountinfo",
         "sys/kernel/pid_max",
         "1/stat",
@@ -478,4 +478,37 @@ fn snapshots_report_under_the_host_identity_the_caller_sets() {
         .host("worker-eu-1")
         .build();
     assert_eq!(named.collect().host, "worker-eu-1");
+}
+
+#[test]
+fn a_host_read_from_a_container_is_named_by_its_own_etc_hostname() {
+    let host = canned_host();
+    host.dir("rootfs/etc");
+    std::fs::write(host.root().join("rootfs/etc/hostname"), "edge-9\n").unwrap();
+    let snapshot = HostCollector::builder()
+        .proc_root(host.proc_root())
+        .root_fs(host.root().join("rootfs"))
+        .sections([Section::Info])
+        .build()
+        .collect();
+    assert_eq!(snapshot.hostname, "edge-9");
+}
+
+#[test]
+fn a_mounted_procfs_counts_the_network_of_its_init_not_the_reader_s() {
+    let host = canned_host();
+    // What `/host/proc/net/dev` shows a container: its own namespace's interfaces.
+    host.proc("net/dev", net_dev(7, 7));
+    let snapshot = HostCollector::builder()
+        .proc_root(host.proc_root())
+        .sys_root(host.sys_root())
+        .sections([Section::Networks])
+        .build()
+        .collect();
+    let lo = snapshot
+        .networks
+        .iter()
+        .find(|n| n.interface == "lo")
+        .unwrap();
+    assert_eq!(lo.rx_bytes_total, 1000);
 }

@@ -44,8 +44,17 @@ pub(crate) struct DialectSql {
     pub(crate) prune: PruneStatements,
 }
 
-static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
-static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+// Migrations only add to the schema, and a newer version's are ignored rather than refused:
+// during a rolling upgrade the schema is migrated first, and processes of the version before
+// keep starting against it.
+static POSTGRES_MIGRATOR: Migrator = Migrator {
+    ignore_missing: true,
+    ..sqlx::migrate!("./migrations/postgres")
+};
+static SQLITE_MIGRATOR: Migrator = Migrator {
+    ignore_missing: true,
+    ..sqlx::migrate!("./migrations/sqlite")
+};
 
 /// PostgreSQL: many processes share the database, so writers lock the rows they change.
 pub(crate) const POSTGRES: DialectSql = DialectSql {

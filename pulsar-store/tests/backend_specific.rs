@@ -42,6 +42,33 @@ async fn a_sqlite_file_reopens_with_its_data() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_migrated_by_a_newer_version_still_opens() {
+    // A rolling upgrade migrates first; the old version's processes restart against a
+    // schema with migrations they do not know, which only add to it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("pulsar.db");
+    let store = SqliteStore::open(&path).await.expect("open");
+    let m = store.create_monitor(&monitor("kept"), now()).await.unwrap();
+    store.close().await;
+    let url = format!("sqlite://{}", path.display());
+    let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (99991231000000, 'from a newer version', 1, x'00', 0)",
+    )
+    .execute(&mut db)
+    .await
+    .unwrap();
+    db.close().await.unwrap();
+
+    let store = SqliteStore::open(&path)
+        .await
+        .expect("opens despite the newer migration");
+    assert_eq!(store.get_monitor(m.id).await.unwrap(), m);
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_claims_skip_monitors_locked_elsewhere() {
     let Some(schema) = support::postgres::TestSchema::create().await else {
         return;

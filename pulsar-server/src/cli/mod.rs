@@ -1,5 +1,6 @@
 //! Command-line parsing and dispatch; each subcommand lives in its own module.
 
+mod healthcheck;
 mod host;
 mod migrate;
 mod probe;
@@ -35,6 +36,9 @@ enum Command {
     /// Apply the database schema (PostgreSQL with --database-url, else the embedded
     /// database) and exit.
     Migrate(migrate::MigrateArgs),
+    /// Ask the Pulsar process beside this one for /healthz (a container's HEALTHCHECK);
+    /// exit 0 when healthy, 1 when not.
+    Healthcheck(healthcheck::HealthcheckArgs),
 }
 
 /// Runs the chosen subcommand; `Ok` carries the exit status for expected outcomes
@@ -47,5 +51,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Api(args) => serve::run(serve::Mode::Api, args),
         Command::Worker(args) => serve::run(serve::Mode::Worker, args),
         Command::Migrate(args) => migrate::run(args),
+        Command::Healthcheck(args) => healthcheck::run(args),
     }
 }

@@ -20,7 +20,8 @@ export const file_pulsar_v1_host: GenFile = /*@__PURE__*/
  */
 export type HostSnapshot = Message<"pulsar.v1.HostSnapshot"> & {
   /**
-   * The kernel's hostname (a container's own, and possibly empty).
+   * The host's name: the kernel's hostname, or, when the sampler reads a host whose root
+   * is mounted elsewhere (a container reading its host), that root's /etc/hostname.
    *
    * @generated from field: string hostname = 1;
    */

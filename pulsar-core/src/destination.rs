@@ -35,6 +35,9 @@ pub struct EmailSettings {
     pub password: String,
     pub from: String,
     pub to: Vec<String>,
+    /// Certificates (PEM) trusted besides the public roots, for a mail server whose
+    /// certificate a private CA signed; empty for none.
+    pub ca_pem: String,
 }
 
 /// A channel's settings, read and checked.
@@ -219,6 +222,20 @@ fn read_email(r: &mut Reader<'_>) -> EmailSettings {
     if username.is_empty() != password.is_empty() {
         r.fail("password", "username and password go together");
     }
+    let ca_pem = r.optional("ca_pem").unwrap_or_default();
+    if !ca_pem.is_empty() {
+        if ca_pem.len() > crate::validate::limits::TLS_CA_PEM_BYTES {
+            r.fail(
+                "ca_pem",
+                format!(
+                    "at most {} bytes",
+                    crate::validate::limits::TLS_CA_PEM_BYTES
+                ),
+            );
+        } else if let Err(problem) = crate::pem::count_certificates(&ca_pem) {
+            r.fail("ca_pem", problem);
+        }
+    }
     EmailSettings {
         host: r.required("smtp_host"),
         port,
@@ -227,6 +244,7 @@ fn read_email(r: &mut Reader<'_>) -> EmailSettings {
         password,
         from,
         to,
+        ca_pem,
     }
 }
 
@@ -301,5 +319,26 @@ mod tests {
         };
         assert_eq!((email.port, email.security), (465, SmtpSecurity::Tls));
         assert_eq!(email.to, ["a@example.com", "b@example.com"]);
+    }
+
+    #[test]
+    fn an_e_mail_channel_may_trust_a_private_ca() {
+        let with = |pem| {
+            [
+                ("smtp_host", "mail.internal"),
+                ("from", "pulsar@example.com"),
+                ("to", "ops@example.com"),
+                ("ca_pem", pem),
+            ]
+        };
+        let read = Destination::read("email", &config(&with(crate::pem::TEST_CA_PEM))).unwrap();
+        let Destination::Email(email) = read else {
+            panic!("an e-mail channel");
+        };
+        assert_eq!(email.ca_pem, crate::pem::TEST_CA_PEM.trim());
+        assert_eq!(
+            fields("email", &with("not a certificate")),
+            ["config.ca_pem"]
+        );
     }
 }

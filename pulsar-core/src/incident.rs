@@ -113,6 +113,39 @@ impl TryFrom<v1::Incident> for Incident {
     }
 }
 
+/// A period in which one condition of a host fired (host alerts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostIncident {
+    pub id: IncidentId,
+    /// The identity the host reports under.
+    pub host: String,
+    /// The condition's key ([`crate::HostCondition::key`]): `cpu_busy`, `disk_full:/data`, …
+    pub condition: String,
+    pub opened_at: SystemTime,
+    pub closed_at: Option<SystemTime>,
+    /// What the sample showed when it fired.
+    pub detail: String,
+}
+
+impl HostIncident {
+    pub fn is_open(&self) -> bool {
+        self.closed_at.is_none()
+    }
+}
+
+impl From<HostIncident> for v1::HostIncident {
+    fn from(i: HostIncident) -> Self {
+        Self {
+            id: i.id.0,
+            host: i.host,
+            condition: i.condition,
+            opened_at_unix_ms: unix_ms(i.opened_at),
+            closed_at_unix_ms: i.closed_at.map_or(0, unix_ms),
+            detail: i.detail,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +180,31 @@ mod tests {
         };
         let back = Incident::try_from(v1::Incident::from(incident.clone())).unwrap();
         assert_eq!(back, incident);
+    }
+
+    #[test]
+    fn a_host_incident_says_zero_while_it_fires() {
+        let open = HostIncident {
+            id: IncidentId(3),
+            host: "edge-1".into(),
+            condition: "disk_full:/data".into(),
+            opened_at: from_unix_ms(1_700_000_000_000),
+            closed_at: None,
+            detail: "mount /data 93.1 % full (limit 90 %)".into(),
+        };
+        assert!(open.is_open());
+        let wire = v1::HostIncident::from(open.clone());
+        assert_eq!(wire.closed_at_unix_ms, 0);
+        assert_eq!(wire.opened_at_unix_ms, 1_700_000_000_000);
+        assert_eq!(wire.condition, "disk_full:/data");
+        let closed = HostIncident {
+            closed_at: Some(from_unix_ms(1_700_000_060_000)),
+            ..open
+        };
+        assert!(!closed.is_open());
+        assert_eq!(
+            v1::HostIncident::from(closed).closed_at_unix_ms,
+            1_700_000_060_000
+        );
     }
 }

@@ -61,7 +61,9 @@ pub use host_series::{
     HostMetrics, HostPoint, HostSeries, NAMED_SERIES_PER_KIND, named_series, series_step,
 };
 pub use hub::{EventFilter, HUB_TOPICS};
-pub use incident::{Incident, IncidentAction, IncidentId, RESOLUTION_PAUSED, RESOLUTION_RECOVERED};
+pub use incident::{
+    HostIncident, Incident, IncidentAction, IncidentId, RESOLUTION_PAUSED, RESOLUTION_RECOVERED,
+};
 pub use lifecycle::{MonitorUpdate, NewMonitor, claimed_slot, state_change, truncate_to_ms};
 pub use maintenance::{MaintenanceWindow, WindowId, WindowSchedule, in_maintenance};
 pub use monitor::{

@@ -466,6 +466,38 @@ async fn channels_routing_incidents_and_deliveries() {
         incidents["incidents"][0]["cause"], "connection refused",
         "{incidents}"
     );
+    // Host incidents: a condition that fires is listed, for its host, while open.
+    let zombies = pulsar_core::HostCondition {
+        rule: pulsar_core::HostRule::Zombies,
+        subject: String::new(),
+        breached: true,
+        value: 9.0,
+        limit: 5.0,
+        detail: "9 zombie processes (limit 5)".into(),
+    };
+    state
+        .store
+        .set_host_condition("edge-1", &zombies, std::time::SystemTime::now())
+        .await
+        .unwrap();
+    let asked = json!({"host": "edge-1", "openOnly": true});
+    let (status, hosts) = alert_call(&state, "ListHostIncidents", asked).await;
+    assert_eq!(status, StatusCode::OK, "{hosts}");
+    assert_eq!(hosts["incidents"][0]["condition"], "zombies", "{hosts}");
+    assert_eq!(
+        hosts["incidents"][0]["detail"],
+        "9 zombie processes (limit 5)"
+    );
+    let (_, other) = alert_call(&state, "ListHostIncidents", json!({"host": "edge-2"})).await;
+    assert_eq!(other, json!({}), "no incidents of another host");
+    let (status, error) = alert_call(
+        &state,
+        "ListHostIncidents",
+        json!({"pageToken": "nonsense"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+
     let (status, deliveries) = alert_call(&state, "ListDeliveries", json!({"channelId": id})).await;
     assert_eq!(status, StatusCode::OK, "{deliveries}");
 

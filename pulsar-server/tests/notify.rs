@@ -1,7 +1,8 @@
 //! Notifications end to end, to receivers these tests start on loopback: each channel kind's
-//! format (the generic webhook's signature checked as a receiver would), a target that goes
-//! down and comes back announced exactly once per channel each way, and delivery that
-//! survives failing, rate-limiting and absent receivers.
+//! format (the generic webhook's signature checked as a receiver would, e-mail over STARTTLS
+//! and implicit TLS), a target that goes down and comes back announced exactly once per
+//! channel each way, host alerts (a real zombie, a silent host), and delivery that survives
+//! failing, rate-limiting and absent receivers.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -25,7 +26,7 @@ use tokio::task::JoinHandle;
 
 mod support;
 use support::eventually;
-use support::receiver::{Receiver, SmtpSink};
+use support::receiver::{Receiver, SinkTls, SmtpSink, acceptor};
 
 struct Running {
     addr: SocketAddr,
@@ -100,6 +101,46 @@ fn assert_signed(request: &support::receiver::Received, secret: &str) {
     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
     let signed = format!("{timestamp}.{}", request.body);
     ring::hmac::verify(&key, signed.as_bytes(), &tag).expect("a valid signature");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e_mail_goes_over_starttls_or_implicit_tls_trusting_the_channel_s_ca() {
+    let pki = pulsar_probe::testkit::TestPki::new().unwrap();
+    let tls = acceptor(&pki.identity(pulsar_probe::testkit::Leaf::Valid));
+    let starttls = SmtpSink::start_with(SinkTls::StartTls(tls.clone())).await;
+    let implicit = SmtpSink::start_with(SinkTls::Implicit(tls)).await;
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path()).await;
+    let config = |sink: &SmtpSink, security: &str, ca_pem: &str| {
+        json!({"smtp_host": "127.0.0.1", "smtp_port": sink.addr.port().to_string(),
+               "security": security, "from": "pulsar@example.com",
+               "to": "ops@example.com", "ca_pem": ca_pem})
+    };
+    for (security, sink) in [("starttls", &starttls), ("tls", &implicit)] {
+        let id = server
+            .channel(security, "email", config(sink, security, pki.ca_pem()))
+            .await;
+        let tested = server.alerts("TestChannel", json!({"id": id})).await;
+        assert_eq!(tested["delivery"]["success"], true, "{security}: {tested}");
+        let mail = sink.mail();
+        assert_eq!(mail.len(), 1, "{security}");
+        assert!(mail[0].data.contains("Subject: [TEST]"), "{}", mail[0].data);
+    }
+
+    // Without the channel's CA the server's certificate is refused: nothing is handed over.
+    let id = server
+        .channel("untrusted", "email", config(&starttls, "starttls", ""))
+        .await;
+    let tested = server.alerts("TestChannel", json!({"id": id})).await;
+    // (proto3 JSON leaves out a false `success`.)
+    assert_ne!(tested["delivery"]["success"], true, "{tested}");
+    let detail = tested["delivery"]["detail"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(detail.contains("certificate"), "{detail}");
+    assert_eq!(starttls.mail().len(), 1);
+    server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -762,4 +803,66 @@ async fn a_real_zombie_fires_the_host_rule_and_reaping_it_resolves_it() {
     assert_eq!(resolved["condition"], "zombies");
     // (That a condition told twice notifies once is the store's conformance test.)
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_that_stops_reporting_is_announced_and_its_next_sample_resolves_it() {
+    let receiver = Receiver::start().await;
+    let store = memory_store().await;
+    let mut channel = NotificationChannel::new("hosts", "webhook");
+    channel.config.insert("url".into(), receiver.url("/hook"));
+    let channel = store
+        .create_channel(&channel, SystemTime::now())
+        .await
+        .unwrap();
+    let mut routing = ChannelRouting::none(channel.id);
+    routing.hosts = true;
+    store.set_channel_routing(&routing).await.unwrap();
+    let report = |at: SystemTime| pulsar_core::proto::v1::HostSnapshot {
+        host: "edge-3".into(),
+        hostname: "edge-3".into(),
+        taken_at_unix_ms: pulsar_core::unix_ms(at),
+        ..Default::default()
+    };
+    store
+        .insert_host_samples(&[report(SystemTime::now())])
+        .await
+        .unwrap();
+
+    // Sampled every 100 ms, so silent after 3 intervals without a sample.
+    let mut notifier = notifier(Arc::clone(&store), "n1");
+    notifier.host_interval = Duration::from_millis(100);
+    notifier.reminder_sweep = Duration::from_millis(50);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let running = tokio::spawn(notifier.run(async {
+        let _ = stopped.await;
+    }));
+    let silent = |event: &'static str| {
+        receiver
+            .received("/hook")
+            .into_iter()
+            .map(|r| r.json())
+            .filter(|body| body["condition"] == "silent" && body["event"] == event)
+            .collect::<Vec<_>>()
+    };
+    let fired = eventually(10, "a silent-host alert", || async {
+        silent("host_alert").into_iter().next()
+    })
+    .await;
+    assert_eq!(fired["host"], "edge-3");
+    // Judged silent again on every sweep while it stays quiet: told once.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(silent("host_alert").len(), 1);
+
+    store
+        .insert_host_samples(&[report(SystemTime::now())])
+        .await
+        .unwrap();
+    eventually(10, "the silent-host alert resolved", || async {
+        silent("host_resolved").into_iter().next()
+    })
+    .await;
+    stop.send(()).unwrap();
+    running.await.unwrap();
+    assert_eq!(silent("host_resolved").len(), 1);
 }

@@ -5,11 +5,14 @@
 
 use std::time::SystemTime;
 
-use pulsar_core::{HostCondition, Notice, from_unix_ms, truncate_to_ms, unix_ms};
+use pulsar_core::{
+    HostCondition, HostIncident, IncidentId, Notice, from_unix_ms, truncate_to_ms, unix_ms,
+};
 use uuid::Uuid;
 
 use crate::error::Result;
 use crate::outbox;
+use crate::query::{HostIncidentFilter, Page, PageRequest};
 use crate::routing;
 use crate::sql::{Conn, Statement};
 
@@ -58,4 +61,41 @@ pub(crate) async fn set<C: Conn>(
         outbox::insert(conn, channel.id, &notice).await?;
     }
     Ok(true)
+}
+
+/// Host incidents newest first, by keyset pages on (opening time, id).
+pub(crate) async fn list<C: Conn>(
+    conn: &mut C,
+    filter: &HostIncidentFilter,
+    page: &PageRequest,
+) -> Result<Page<HostIncident>> {
+    let (before_ms, before_id) = page.cursor_pair()?.unwrap_or((i64::MAX, i64::MAX));
+    let statement = Statement::new(
+        "SELECT id, host, condition, opened_at_ms, closed_at_ms, detail FROM host_incidents \
+         WHERE ($1 IS NULL OR host = $1) AND (NOT $2 OR closed_at_ms IS NULL) \
+         AND (opened_at_ms, id) < ($3, $4) ORDER BY opened_at_ms DESC, id DESC LIMIT $5",
+    )
+    .bind(filter.host.as_deref())
+    .bind(filter.open_only)
+    .bind(before_ms)
+    .bind(before_id)
+    .bind(page.fetch_limit());
+    type Row = (i64, String, String, i64, Option<i64>, String);
+    let rows: Vec<Row> = conn.fetch_all(statement).await?;
+    let incidents = rows
+        .into_iter()
+        .map(
+            |(id, host, condition, opened_at_ms, closed_at_ms, detail)| HostIncident {
+                id: IncidentId(id),
+                host,
+                condition,
+                opened_at: from_unix_ms(opened_at_ms),
+                closed_at: closed_at_ms.map(from_unix_ms),
+                detail,
+            },
+        )
+        .collect();
+    Ok(Page::from_rows(incidents, page, |incident| {
+        format!("{}:{}", unix_ms(incident.opened_at), incident.id.0)
+    }))
 }

@@ -35,9 +35,9 @@ pub use leases::{FOLD_LEASE, Lease, RETENTION_LEASE};
 pub use outbox::{Attempt, AttemptOutcome, NotificationId, Outgoing, REMINDER_SWEEP};
 pub use postgres::{DEFAULT_PG_ACQUIRE_TIMEOUT, DEFAULT_PG_MAX_CONNECTIONS, PgOptions, PgStore};
 pub use query::{
-    DEFAULT_PAGE_LIMIT, DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MAX_PAGE_LIMIT,
-    MonitorFilter, MonitorWrite, Overview, Page, PageRequest, Recorded, ResultFilter, StateChange,
-    TimeRange,
+    DEFAULT_PAGE_LIMIT, DeliveryFilter, DueCheck, HostIncidentFilter, HostSummary, IncidentFilter,
+    MAX_PAGE_LIMIT, MonitorFilter, MonitorWrite, Overview, Page, PageRequest, Recorded,
+    ResultFilter, StateChange, TimeRange,
 };
 pub use retention::{
     DEFAULT_BATCH_ROWS, DEFAULT_DELIVERIES, DEFAULT_HOST_SAMPLES, DEFAULT_HOUR_ROLLUPS,

@@ -228,6 +228,14 @@ pub struct IncidentFilter {
     pub open_only: bool,
 }
 
+/// Which host incidents to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostIncidentFilter {
+    /// Only this host's; `None` for every host.
+    pub host: Option<String>,
+    pub open_only: bool,
+}
+
 /// Which of a monitor's results to list: slots in `range`, and where given, only those run
 /// by one worker or in one region.
 #[derive(Debug, Clone, PartialEq, Eq)]

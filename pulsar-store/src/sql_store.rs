@@ -6,9 +6,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{
-    BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostCondition, HostSeries,
-    Incident, IncidentId, MaintenanceWindow, Monitor, MonitorId, MonitorState, NewMonitor,
-    NotificationChannel, PhaseSeries, Rollup, SeriesPlan, Summary, WindowId, from_unix_ms,
+    BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostCondition, HostIncident,
+    HostSeries, Incident, IncidentId, MaintenanceWindow, Monitor, MonitorId, MonitorState,
+    NewMonitor, NotificationChannel, PhaseSeries, Rollup, SeriesPlan, Summary, WindowId,
+    from_unix_ms,
 };
 use sqlx::Pool;
 
@@ -19,8 +20,8 @@ use crate::fold::{FOLD_BATCH, Folder};
 use crate::leases::{FOLD_LEASE, Lease};
 use crate::outbox::{self, Attempt, Outgoing};
 use crate::query::{
-    DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, MonitorWrite, Overview,
-    Page, PageRequest, Recorded, ResultFilter, StateChange, TimeRange,
+    DeliveryFilter, DueCheck, HostIncidentFilter, HostSummary, IncidentFilter, MonitorFilter,
+    MonitorWrite, Overview, Page, PageRequest, Recorded, ResultFilter, StateChange, TimeRange,
 };
 use crate::retention::{PruneReport, Retention};
 use crate::rows::ResultColumns;
@@ -497,6 +498,14 @@ impl<B: Backend> Store for SqlStore<B> {
         let written = outbox::remind::<B>(&mut tx, now).await?;
         tx.commit().await?;
         Ok(written)
+    }
+
+    async fn list_host_incidents(
+        &self,
+        filter: &HostIncidentFilter,
+        page: &PageRequest,
+    ) -> Result<Page<HostIncident>> {
+        host_alerts::list(&mut *self.pool.acquire().await?, filter, page).await
     }
 
     async fn set_host_condition(

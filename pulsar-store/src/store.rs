@@ -5,17 +5,17 @@ use std::time::{Duration, SystemTime};
 
 use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{
-    BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostCondition, HostSeries,
-    Incident, IncidentId, MaintenanceWindow, Monitor, MonitorId, MonitorState, NotificationChannel,
-    PhaseSeries, Rollup, Summary, WindowId,
+    BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostCondition, HostIncident,
+    HostSeries, Incident, IncidentId, MaintenanceWindow, Monitor, MonitorId, MonitorState,
+    NotificationChannel, PhaseSeries, Rollup, Summary, WindowId,
 };
 
 use crate::error::Result;
 use crate::leases::Lease;
 use crate::outbox::{Attempt, Outgoing};
 use crate::query::{
-    DeliveryFilter, DueCheck, HostSummary, IncidentFilter, MonitorFilter, MonitorWrite, Overview,
-    Page, PageRequest, Recorded, ResultFilter, StateChange, TimeRange,
+    DeliveryFilter, DueCheck, HostIncidentFilter, HostSummary, IncidentFilter, MonitorFilter,
+    MonitorWrite, Overview, Page, PageRequest, Recorded, ResultFilter, StateChange, TimeRange,
 };
 use crate::retention::{PruneReport, Retention};
 
@@ -317,6 +317,14 @@ pub trait Store: Send + Sync + 'static {
         condition: &HostCondition,
         at: SystemTime,
     ) -> Result<bool>;
+
+    /// Host incidents newest first (by opening time): each a period in which one
+    /// condition of a host fired.
+    async fn list_host_incidents(
+        &self,
+        filter: &HostIncidentFilter,
+        page: &PageRequest,
+    ) -> Result<Page<HostIncident>>;
 
     /// How many notifications wait to be delivered.
     async fn pending_notifications(&self) -> Result<u64>;

@@ -1,6 +1,7 @@
 // The dashboard end to end, in headless chromium against a real `pulsar serve`:
 // create a monitor through the form (client and server validation on the way), see it come
-// up live, open its detail and waterfall, check now, pause, look at the hosts, add and edit
+// up live, open its detail and waterfall, check now, pause, look at the hosts and the host
+// alert the run's config makes fire (on the host and on the Alerts page), add and edit
 // maintenance windows (one open now, whose checks then read as in maintenance), edit and add
 // notification channels through their kind's fields and send tests (one delivered, one
 // not), restart the server and see the page reconnect, delete with the admin token asked
@@ -196,6 +197,28 @@ try {
     const tasks = (await card.getByTestId("task-states").textContent()) ?? "";
     expect(/Sleeping\s*\d+/.test(tasks), `no task counts: ${tasks}`);
     await card.getByTestId("host-charts").locator("svg").first().waitFor();
+  });
+
+  await step("the host card shows what fires on it, with since when", async () => {
+    // The run's config (support.mjs) makes memory_low fire on the first sample.
+    const firing = page.getByTestId("host-card").first().getByTestId("host-firing").locator('[data-condition="memory_low"]');
+    await firing.waitFor({ timeout: 15_000 });
+    const text = (await firing.textContent()) ?? "";
+    expect(/Memory low/.test(text) && /% of memory available/.test(text), `not described: ${text}`);
+    expect(/since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/.test(text), `no time it fired since: ${text}`);
+  });
+
+  await step("the Alerts page lists the host incident as firing", async () => {
+    await mainNav("Alerts").click();
+    const card = page.getByTestId("host-incidents-card");
+    const item = card.locator('[data-testid=host-incident][data-condition="memory_low"]').first();
+    await item.waitFor({ timeout: 15_000 });
+    expect((await item.getAttribute("data-firing")) === "true", "the memory_low incident is not firing");
+    const text = (await item.textContent()) ?? "";
+    expect(/Firing/.test(text) && /Memory low/.test(text) && /% of memory available/.test(text), `not described: ${text}`);
+    expect(/opened (just now|\d+ (s|min|h|d) ago)/.test(text), `no time it opened: ${text}`);
+    const absolute = (await item.locator("time").getAttribute("title")) ?? "";
+    expect(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(absolute), `no absolute time on hover: ${absolute}`);
   });
 
   await step("a maintenance window is checked, added through its dialog, and listed as open now", async () => {

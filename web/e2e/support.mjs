@@ -1,7 +1,7 @@
 // What the browser test runs against: a real `pulsar serve` on a free loopback port with a
 // temporary data directory, a local HTTP target for its checks, and Debian's chromium.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
@@ -94,18 +94,32 @@ export async function startTarget() {
 }
 
 /**
- * `pulsar serve` with the built dashboard; `restart` keeps the port and the data.
+ * The server's config file: available memory is always below 100 % of the total, so
+ * `memory_low` fires on the first sample and the dashboard has a real host incident to
+ * show. `fire_after` counts for every rule but CPU's, so a condition the machine really
+ * breaches (a nearly full disk, say) may fire at once too: steps look for memory_low only.
+ */
+export const CONFIG_TOML = `[server.host_rules]
+memory_available_pct = 100
+fire_after = 1
+`;
+
+/**
+ * `pulsar serve` with the built dashboard and CONFIG_TOML; `restart` keeps the port, the
+ * config and the data.
  * @param {{ adminToken?: string }} [options]
  */
 export async function startServer({ adminToken } = {}) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "pulsar-e2e-"));
   const baseUrl = `http://127.0.0.1:${port}`;
+  const configPath = join(dataDir, "pulsar-e2e.toml");
+  writeFileSync(configPath, CONFIG_TOML);
   let log = "";
   let child;
 
   async function launch(token) {
-    const args = ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--host-interval", "1s", "--web-dir", join(WEB_DIR, "dist")];
+    const args = ["serve", "--config", configPath, "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--host-interval", "1s", "--web-dir", join(WEB_DIR, "dist")];
     if (token) args.push("--admin-token", token);
     child = spawn(PULSAR_BIN, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
     child.stdout.on("data", (d) => (log += d));

@@ -7,7 +7,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use pulsar_core::proto::v1;
 use pulsar_core::{ChannelId, ChannelRouting, MaintenanceWindow, NotificationChannel, WindowId};
-use pulsar_store::{DeliveryFilter, IncidentFilter};
+use pulsar_store::{DeliveryFilter, HostIncidentFilter, IncidentFilter};
 
 use super::AppState;
 use super::connect::{Code, Codec, ConnectError, no_such_method, unary};
@@ -56,6 +56,7 @@ pub(crate) async fn call(state: &AppState, method: &str, codec: Codec, body: Byt
         }
         "SetChannelRouting" => unary(codec, body, |r| set_routing(s, r)).await,
         "ListIncidents" => unary(codec, body, |r| incidents(s, r)).await,
+        "ListHostIncidents" => unary(codec, body, |r| host_incidents(s, r)).await,
         "ListDeliveries" => unary(codec, body, |r| deliveries(s, r)).await,
         "CreateMaintenanceWindow" => unary(codec, body, |r| create_window(s, r)).await,
         "ListMaintenanceWindows" => {
@@ -214,6 +215,24 @@ async fn incidents(
         .list_incidents(&filter, &page(request.page_size, request.page_token))
         .await?;
     Ok(v1::ListIncidentsResponse {
+        incidents: page.items.into_iter().map(Into::into).collect(),
+        next_page_token: page.next_cursor.unwrap_or_default(),
+    })
+}
+
+async fn host_incidents(
+    state: &AppState,
+    request: v1::ListHostIncidentsRequest,
+) -> Result<v1::ListHostIncidentsResponse, ConnectError> {
+    let filter = HostIncidentFilter {
+        host: Some(request.host).filter(|host| !host.is_empty()),
+        open_only: request.open_only,
+    };
+    let page = state
+        .store
+        .list_host_incidents(&filter, &page(request.page_size, request.page_token))
+        .await?;
+    Ok(v1::ListHostIncidentsResponse {
         incidents: page.items.into_iter().map(Into::into).collect(),
         next_page_token: page.next_cursor.unwrap_or_default(),
     })

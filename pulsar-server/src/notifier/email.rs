@@ -1,11 +1,12 @@
 //! E-mail over SMTP with lettre: STARTTLS (required, not opportunistic), implicit TLS, or a
-//! plain connection for a relay on the same network.
+//! plain connection for a relay on the same network. The server's certificate is checked
+//! against the public roots, plus the channel's own CA (`ca_pem`) for a private mail server.
 
 use std::time::Instant;
 
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use pulsar_core::{AttemptVerdict, EmailSettings, Notice, SmtpSecurity, channel_format};
 
@@ -72,8 +73,17 @@ async fn deliver(
 }
 
 fn transport(settings: &EmailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
-    let tls =
-        || TlsParameters::new(settings.host.clone()).map_err(|e| format!("TLS settings: {e}"));
+    let tls = || {
+        let mut parameters = TlsParameters::builder(settings.host.clone());
+        if !settings.ca_pem.is_empty() {
+            let ca = Certificate::from_pem(settings.ca_pem.as_bytes())
+                .map_err(|e| format!("ca_pem: {e}"))?;
+            parameters = parameters.add_root_certificate(ca);
+        }
+        parameters
+            .build_rustls()
+            .map_err(|e| format!("TLS settings: {e}"))
+    };
     let tls = match settings.security {
         SmtpSecurity::StartTls => Tls::Required(tls()?),
         SmtpSecurity::Tls => Tls::Wrapper(tls()?),

@@ -10,9 +10,10 @@ use std::time::Instant;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
 
 /// One request as the receiver saw it.
 #[derive(Debug, Clone)]
@@ -132,7 +133,30 @@ pub struct Mail {
     pub data: String,
 }
 
-/// An SMTP sink on 127.0.0.1 (no TLS, no auth): it accepts every message and keeps it.
+/// How an [`SmtpSink`] protects its sessions.
+#[derive(Clone)]
+pub enum SinkTls {
+    None,
+    /// Plain until the client asks for STARTTLS, which is offered and then required.
+    StartTls(TlsAcceptor),
+    /// TLS from the first byte.
+    Implicit(TlsAcceptor),
+}
+
+/// A TLS acceptor presenting `identity` (a certificate the test PKI signed).
+pub fn acceptor(identity: &pulsar_probe::testkit::Identity) -> TlsAcceptor {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(identity.chain.clone(), identity.key_der())
+        .unwrap();
+    TlsAcceptor::from(Arc::new(config))
+}
+
+/// An SMTP sink on 127.0.0.1 (no auth): it accepts every message and keeps it, with the
+/// TLS it was started with.
 pub struct SmtpSink {
     pub addr: SocketAddr,
     mail: Arc<Mutex<Vec<Mail>>>,
@@ -147,6 +171,10 @@ impl Drop for SmtpSink {
 
 impl SmtpSink {
     pub async fn start() -> Self {
+        Self::start_with(SinkTls::None).await
+    }
+
+    pub async fn start_with(tls: SinkTls) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mail = Arc::new(Mutex::new(Vec::new()));
@@ -154,8 +182,9 @@ impl SmtpSink {
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let kept = Arc::clone(&kept);
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    let _ = session(stream, kept).await;
+                    let _ = connection(stream, tls, kept).await;
                 });
             }
         });
@@ -167,13 +196,53 @@ impl SmtpSink {
     }
 }
 
-async fn session(
-    stream: tokio::net::TcpStream,
+const GREETING: &[u8] = b"220 sink.test ESMTP ready\r\n";
+
+async fn connection(
+    mut stream: TcpStream,
+    tls: SinkTls,
     kept: Arc<Mutex<Vec<Mail>>>,
 ) -> std::io::Result<()> {
-    let (read, mut write) = stream.into_split();
+    match tls {
+        SinkTls::None => session(stream, true, kept).await,
+        SinkTls::Implicit(acceptor) => session(acceptor.accept(stream).await?, true, kept).await,
+        SinkTls::StartTls(acceptor) => {
+            stream.write_all(GREETING).await?;
+            // Nothing but EHLO and STARTTLS before the handshake; the client speaks again
+            // only after each answer, so no line is left buffered when TLS starts.
+            let mut reader = BufReader::new(stream);
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).await? == 0 {
+                    return Ok(());
+                }
+                let upper = line.trim_end().to_ascii_uppercase();
+                let reply: &[u8] = if upper.starts_with("EHLO") {
+                    b"250-sink.test\r\n250 STARTTLS\r\n"
+                } else if upper == "STARTTLS" {
+                    reader.get_mut().write_all(b"220 go ahead\r\n").await?;
+                    break;
+                } else {
+                    b"530 must issue a STARTTLS command first\r\n"
+                };
+                reader.get_mut().write_all(reply).await?;
+            }
+            let stream = acceptor.accept(reader.into_inner()).await?;
+            session(stream, false, kept).await
+        }
+    }
+}
+
+async fn session(
+    stream: impl AsyncRead + AsyncWrite + Unpin,
+    greet: bool,
+    kept: Arc<Mutex<Vec<Mail>>>,
+) -> std::io::Result<()> {
+    let (read, mut write) = tokio::io::split(stream);
     let mut lines = BufReader::new(read).lines();
-    write.write_all(b"220 sink.test ESMTP ready\r\n").await?;
+    if greet {
+        write.write_all(GREETING).await?;
+    }
     let mut mail = Mail::default();
     while let Some(line) = lines.next_line().await? {
         let upper = line.to_ascii_uppercase();

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use pulsar_core::{IncidentAction, MonitorState};
-use pulsar_store::{IncidentFilter, PageRequest, Store, StoreError};
+use pulsar_store::{HostIncidentFilter, IncidentFilter, PageRequest, Store, StoreError};
 
 use crate::support::*;
 
@@ -150,4 +150,90 @@ pub(crate) async fn incidents_list_per_monitor_and_globally(store: Arc<dyn Store
         (got.items[0].monitor_id, got.items[0].cause.as_str()),
         (b.id, "outage 11")
     );
+}
+
+pub(crate) async fn host_incidents_list_newest_first_by_host_and_open(store: Arc<dyn Store>) {
+    let condition = |rule, subject: &str, breached| pulsar_core::HostCondition {
+        rule,
+        subject: subject.into(),
+        breached,
+        value: 95.0,
+        limit: 90.0,
+        detail: format!("{subject} over the limit"),
+    };
+    use pulsar_core::HostRule::{DiskFull, Zombies};
+    let fires = [
+        ("web-1", condition(DiskFull, "/data", true), NOW_MS),
+        ("web-2", condition(Zombies, "", true), NOW_MS + MINUTE_MS),
+        (
+            "web-1",
+            condition(Zombies, "", true),
+            NOW_MS + 2 * MINUTE_MS,
+        ),
+        (
+            "web-1",
+            condition(DiskFull, "/data", false),
+            NOW_MS + 3 * MINUTE_MS,
+        ),
+    ];
+    for (host, condition, ms) in &fires {
+        store
+            .set_host_condition(host, condition, at(*ms))
+            .await
+            .unwrap();
+    }
+    let list = |host: Option<&str>, open_only, limit, cursor: Option<String>| {
+        let store = store.clone();
+        let filter = HostIncidentFilter {
+            host: host.map(str::to_owned),
+            open_only,
+        };
+        async move {
+            store
+                .list_host_incidents(&filter, &PageRequest { limit, cursor })
+                .await
+                .unwrap()
+        }
+    };
+    let all = list(None, false, 10, None).await;
+    let seen: Vec<_> = all
+        .items
+        .iter()
+        .map(|i| (i.host.as_str(), i.condition.as_str(), i.is_open()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("web-1", "zombies", true),
+            ("web-2", "zombies", true),
+            ("web-1", "disk_full:/data", false),
+        ],
+        "newest first"
+    );
+    let closed = &all.items[2];
+    assert_eq!(closed.opened_at, at(NOW_MS));
+    assert_eq!(closed.closed_at, Some(at(NOW_MS + 3 * MINUTE_MS)));
+    assert_eq!(closed.detail, "/data over the limit");
+
+    let web1 = list(Some("web-1"), false, 10, None).await;
+    assert_eq!(web1.items.len(), 2);
+    let open = list(Some("web-1"), true, 10, None).await;
+    assert_eq!(open.items.len(), 1);
+    assert_eq!(open.items[0].condition, "zombies");
+
+    let first = list(None, false, 2, None).await;
+    assert_eq!(first.items.len(), 2);
+    let rest = list(None, false, 2, first.next_cursor.clone()).await;
+    assert_eq!(rest.items, all.items[2..]);
+    assert!(rest.next_cursor.is_none());
+    let bad = store
+        .list_host_incidents(
+            &HostIncidentFilter::default(),
+            &PageRequest {
+                limit: 2,
+                cursor: Some("nonsense".into()),
+            },
+        )
+        .await;
+    assert!(matches!(bad, Err(StoreError::Invalid(_))), "{bad:?}");
 }

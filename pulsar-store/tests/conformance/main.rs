@@ -60,6 +60,7 @@ conformance! {
     alerts::a_batch_is_applied_in_slot_order,
     alerts::paused_monitors_store_results_but_keep_their_state,
     incidents::incidents_list_per_monitor_and_globally,
+    incidents::host_incidents_list_newest_first_by_host_and_open,
     hosts::host_samples_store_latest_and_downsample,
     hosts::samples_are_kept_under_the_host_identity_the_caller_sets,
     hosts::host_history_keeps_named_series_and_checks_its_windows,

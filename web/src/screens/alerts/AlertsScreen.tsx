@@ -1,5 +1,5 @@
 // Where alerts go and what happened: channels with their routing, maintenance windows,
-// incidents, deliveries.
+// incidents of monitors and of hosts, deliveries.
 import { useMemo } from "react";
 import { useQuery as useTanstackQuery } from "@tanstack/react-query";
 import { useQuery, useTransport } from "@connectrpc/connect-query";
@@ -8,6 +8,7 @@ import { useNow } from "../../app/useNow";
 import { PageHeader } from "../../components/ui";
 import { overviewQuery } from "../../live/overviewQuery";
 import { ChannelsCard } from "./ChannelsCard";
+import { HostIncidentsCard } from "./HostIncidentsCard";
 import { DeliveriesCard, IncidentsCard } from "./logs";
 import { MaintenanceCard } from "./MaintenanceCard";
 
@@ -27,6 +28,7 @@ export default function AlertsScreen() {
         <ChannelsCard monitors={rows} />
         <MaintenanceCard monitors={rows} names={names} />
         <IncidentsCard names={names} now={now} />
+        <HostIncidentsCard now={now} />
         {/* Full width: the log's six columns, the detail above all, need the room. */}
         <DeliveriesCard names={names} channels={channels} />
       </div>

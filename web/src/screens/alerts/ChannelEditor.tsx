@@ -7,7 +7,7 @@ import { AlertService } from "../../gen/pulsar/v1/api_pb";
 import type { NotificationChannel } from "../../gen/pulsar/v1/notification_pb";
 import { Button } from "../../components/ui";
 import type { FieldErrors } from "../../lib/monitorForm";
-import { CheckField, SelectField, TextField, fieldId } from "../form/fields";
+import { CheckField, SelectField, TextArea, TextField, fieldId } from "../form/fields";
 import { useEditor } from "../form/useEditor";
 import { EditorDialog } from "./EditorDialog";
 import {
@@ -215,6 +215,23 @@ function SettingField({
         {/* A stored value the list does not offer stays visible (and the check names it). */}
         {!options.some((o) => o.value === shown) && <option value={shown}>{shown}</option>}
       </SelectField>
+    );
+  }
+
+  if (spec.input === "pem") {
+    return (
+      <TextArea
+        field={field}
+        label={label}
+        rows={3}
+        className="sm:col-span-2"
+        spellCheck={false}
+        placeholder={spec.placeholder}
+        value={value}
+        error={error}
+        hint={hint}
+        onChange={(e) => onChange(e.target.value)}
+      />
     );
   }
 

@@ -191,6 +191,8 @@ describe("form and channel", () => {
     expect(summarizeConfig(read("ntfy", { topic: "ops", token: MASK, priority: "5" }))).toBe("Topic: ops · Access token: hidden · Priority: 5 · urgent");
     expect(summarizeConfig(read("pager", { number: "1" }))).toBe("number: 1");
     expect(summarizeConfig(read("email", { to: "a@b.c", smtp_host: "h", security: "tls" }))).toBe("SMTP server: h · Security: TLS from the start (port 465) · To: a@b.c");
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+    expect(summarizeConfig(read("email", { smtp_host: "h", ca_pem: pem }))).toBe("SMTP server: h · Extra CA: set");
   });
 });
 

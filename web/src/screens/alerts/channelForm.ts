@@ -43,8 +43,9 @@ export interface SettingSpec {
   label: string;
   hint: string;
   required?: boolean;
-  /** url: an http(s) URL; secret: a password input; select: one of `options`. */
-  input: "url" | "text" | "secret" | "select" | "port" | "email";
+  /** url: an http(s) URL; secret: a password input; select: one of `options`; pem:
+   * certificates, several lines. */
+  input: "url" | "text" | "secret" | "select" | "port" | "email" | "pem";
   placeholder?: string;
   options?: { value: string; label: string }[];
   /** Half a row on wider screens, beside its partner (security and port, user and password). */
@@ -148,6 +149,14 @@ export const KIND_SETTINGS: Record<ChannelKind, SettingSpec[]> = {
       required: true,
       placeholder: "ops@example.com, oncall@example.com",
       hint: "One or more recipients, separated by commas.",
+    },
+    {
+      key: "ca_pem",
+      label: "Extra CA certificate (PEM)",
+      short: "Extra CA",
+      input: "pem",
+      placeholder: "-----BEGIN CERTIFICATE-----",
+      hint: "Trusted besides the public roots, for a mail server whose certificate your own CA signed.",
     },
   ],
   ntfy: [
@@ -432,7 +441,9 @@ export function summarizeConfig(c: NotificationChannel): string {
     .map(([k, v]) => {
       const label = specs.get(k)?.short ?? specs.get(k)?.label ?? k;
       const option = specs.get(k)?.options?.find((o) => o.value === v)?.label;
-      return `${label}: ${v === MASK ? "hidden" : (option ?? v)}`;
+      // A certificate is many lines of base64: that one is set is what the line can say.
+      const shown = specs.get(k)?.input === "pem" ? "set" : (option ?? v);
+      return `${label}: ${v === MASK ? "hidden" : shown}`;
     })
     .join(" · ");
 }

@@ -1,4 +1,5 @@
-// One host: who it is, whether it still reports, its resources now, and their history.
+// One host: who it is, whether it still reports, what of it fires, its resources now, and
+// their history.
 import { useMemo, useState } from "react";
 import { keepPreviousData } from "@tanstack/react-query";
 import { createConnectQueryKey, useQuery, useTransport } from "@connectrpc/connect-query";
@@ -12,6 +13,7 @@ import { formatAgo, formatSpan } from "../../lib/format";
 import { appendRow, isStale, rowFromPoint, rowFromSnapshot, type HostRow } from "../../lib/hosts";
 import { useLiveEvents } from "../../live/LiveProvider";
 import { HostCharts } from "./charts";
+import { FiringBanner } from "./FiringBanner";
 import { CpuSection, MemorySection, MountsSection, NetworkSection, TasksSection, TopProcesses, Unavailable } from "./sections";
 
 const HISTORY_MS = 60 * 60 * 1000;
@@ -83,6 +85,7 @@ export function HostCard({ entry, now }: { entry: HostEntry; now: number }) {
           {stale ? `Stale: last report ${formatAgo(lastSeen, now)}` : `Reporting · ${formatAgo(lastSeen, now)}`}
         </span>
       </div>
+      <FiringBanner host={entry.host} now={now} stale={stale} />
       {snapshotQ.error && <ErrorNotice error={snapshotQ.error} onRetry={() => void snapshotQ.refetch()} />}
       {!snapshot ? (
         !snapshotQ.error && <Loading label="Loading the host…" />

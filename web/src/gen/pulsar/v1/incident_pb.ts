@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pulsar/v1/incident.proto.
  */
 export const file_pulsar_v1_incident: GenFile = /*@__PURE__*/
-  fileDesc("ChhwdWxzYXIvdjEvaW5jaWRlbnQucHJvdG8SCXB1bHNhci52MSKrAQoISW5jaWRlbnQSCgoCaWQYASABKAMSEgoKbW9uaXRvcl9pZBgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLnB1bHNhci52MS5Nb25pdG9yU3RhdGUSGQoRb3BlbmVkX2F0X3VuaXhfbXMYBCABKAMSGQoRY2xvc2VkX2F0X3VuaXhfbXMYBSABKAMSDQoFY2F1c2UYBiABKAkSEgoKcmVzb2x1dGlvbhgHIAEoCWIGcHJvdG8z", [file_pulsar_v1_monitor]);
+  fileDesc("ChhwdWxzYXIvdjEvaW5jaWRlbnQucHJvdG8SCXB1bHNhci52MSKrAQoISW5jaWRlbnQSCgoCaWQYASABKAMSEgoKbW9uaXRvcl9pZBgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLnB1bHNhci52MS5Nb25pdG9yU3RhdGUSGQoRb3BlbmVkX2F0X3VuaXhfbXMYBCABKAMSGQoRY2xvc2VkX2F0X3VuaXhfbXMYBSABKAMSDQoFY2F1c2UYBiABKAkSEgoKcmVzb2x1dGlvbhgHIAEoCSKBAQoMSG9zdEluY2lkZW50EgoKAmlkGAEgASgDEgwKBGhvc3QYAiABKAkSEQoJY29uZGl0aW9uGAMgASgJEhkKEW9wZW5lZF9hdF91bml4X21zGAQgASgDEhkKEWNsb3NlZF9hdF91bml4X21zGAUgASgDEg4KBmRldGFpbBgGIAEoCWIGcHJvdG8z", [file_pulsar_v1_monitor]);
 
 /**
  * A period in which a monitor was not UP: opened when it turns DOWN or DEGRADED, closed when
@@ -71,4 +71,58 @@ export type Incident = Message<"pulsar.v1.Incident"> & {
  */
 export const IncidentSchema: GenMessage<Incident> = /*@__PURE__*/
   messageDesc(file_pulsar_v1_incident, 0);
+
+/**
+ * A period in which one condition of a host fired (host alerts): opened when the condition
+ * reaches its rule's sample count, closed when it has been clear for as many.
+ *
+ * @generated from message pulsar.v1.HostIncident
+ */
+export type HostIncident = Message<"pulsar.v1.HostIncident"> & {
+  /**
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * The identity the host reports under.
+   *
+   * @generated from field: string host = 2;
+   */
+  host: string;
+
+  /**
+   * The rule, and the mount point for a disk or inode rule: cpu_busy, memory_low,
+   * disk_full:/data, inodes_full:/data, zombies, threads, load, silent.
+   *
+   * @generated from field: string condition = 3;
+   */
+  condition: string;
+
+  /**
+   * @generated from field: int64 opened_at_unix_ms = 4;
+   */
+  openedAtUnixMs: bigint;
+
+  /**
+   * 0 while the condition fires.
+   *
+   * @generated from field: int64 closed_at_unix_ms = 5;
+   */
+  closedAtUnixMs: bigint;
+
+  /**
+   * What the sample showed when it fired, e.g. "mount /data 93.1 % full (limit 90 %)".
+   *
+   * @generated from field: string detail = 6;
+   */
+  detail: string;
+};
+
+/**
+ * Describes the message pulsar.v1.HostIncident.
+ * Use `create(HostIncidentSchema)` to create a new message.
+ */
+export const HostIncidentSchema: GenMessage<HostIncident> = /*@__PURE__*/
+  messageDesc(file_pulsar_v1_incident, 1);
 

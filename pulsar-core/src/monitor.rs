@@ -206,6 +206,9 @@ pub struct Monitor {
     /// Days before the TLS certificate expires at which to warn, once each, largest first;
     /// empty: never.
     pub cert_expiry_days: Vec<u32>,
+    /// How often its channels are reminded while it stays down, whatever their own
+    /// setting; `None` leaves it to each channel (see [`Monitor::reminder_interval`]).
+    pub remind_every: Option<Duration>,
     pub state: MonitorState,
     pub created_at: SystemTime,
     pub updated_at: SystemTime,
@@ -230,10 +233,18 @@ impl Monitor {
             enabled: DEFAULT_ENABLED,
             labels: BTreeMap::new(),
             cert_expiry_days: DEFAULT_CERT_EXPIRY_DAYS.to_vec(),
+            remind_every: None,
             state: MonitorState::Unknown,
             created_at: UNIX_EPOCH,
             updated_at: UNIX_EPOCH,
         }
+    }
+
+    /// How often `channel` is reminded of this monitor while it stays down: the monitor's
+    /// own interval where it sets one (it speaks for every channel that alerts for it, so a
+    /// critical site can page more often), else the channel's; `None`: never.
+    pub fn reminder_interval(&self, channel: &crate::NotificationChannel) -> Option<Duration> {
+        self.remind_every.or_else(|| channel.reminder_interval())
     }
 }
 
@@ -343,6 +354,9 @@ impl From<Monitor> for v1::Monitor {
             cert_expiry: Some(v1::CertificateExpiry {
                 days: m.cert_expiry_days,
             }),
+            remind_every_seconds: m.remind_every.map_or(0, |every| {
+                u32::try_from(every.as_secs()).unwrap_or(u32::MAX)
+            }),
         }
     }
 }
@@ -432,6 +446,8 @@ impl TryFrom<v1::Monitor> for Monitor {
                     days
                 }
             },
+            remind_every: (w.remind_every_seconds > 0)
+                .then(|| Duration::from_secs(w.remind_every_seconds.into())),
             state: state.into(),
             created_at: from_unix_ms(w.created_at_unix_ms),
             updated_at: from_unix_ms(w.updated_at_unix_ms),
@@ -476,6 +492,7 @@ mod tests {
         m.recovery_threshold = 1;
         m.enabled = false;
         m.labels.insert("team".into(), "payments".into());
+        m.remind_every = Some(Duration::from_secs(900));
         m.state = MonitorState::Degraded;
         m.created_at = from_unix_ms(1_700_000_000_000);
         m.updated_at = from_unix_ms(1_700_000_100_000);
@@ -600,5 +617,39 @@ mod tests {
         let e = Expectations::default();
         assert!(e.accepts_status(200) && e.accepts_status(399));
         assert!(!e.accepts_status(199) && !e.accepts_status(404));
+    }
+
+    #[test]
+    fn a_monitor_s_reminder_interval_speaks_for_all_its_channels() {
+        let mut channel = crate::NotificationChannel::new("ops", "slack");
+        let mut m = Monitor::new("api", "https://api.example.com/");
+        assert_eq!(m.reminder_interval(&channel), None, "neither asks");
+        channel
+            .config
+            .insert(crate::REMIND_EVERY.into(), "30m".into());
+        assert_eq!(
+            m.reminder_interval(&channel),
+            Some(Duration::from_secs(1800)),
+            "the channel's"
+        );
+        m.remind_every = Some(Duration::from_secs(300));
+        assert_eq!(
+            m.reminder_interval(&channel),
+            Some(Duration::from_secs(300)),
+            "the monitor's, over the channel's"
+        );
+        channel.config.clear();
+        assert_eq!(
+            m.reminder_interval(&channel),
+            Some(Duration::from_secs(300)),
+            "and for a channel that asks for none"
+        );
+        let wire = v1::Monitor::from(m.clone());
+        assert_eq!(wire.remind_every_seconds, 300);
+        m.remind_every = Some(Duration::from_secs(30));
+        assert_eq!(
+            m.validate().unwrap_err().field_errors()[0].field,
+            "remind_every_seconds"
+        );
     }
 }

@@ -19,6 +19,9 @@ pub mod limits {
     pub const STATUS_RANGES: usize = 20;
     pub const PATTERN_BYTES: usize = 1024;
     pub const TLS_CA_PEM_BYTES: usize = 64 * 1024;
+    /// A monitor's reminders: at least a minute apart, at most a week.
+    pub const MIN_REMIND_EVERY: Duration = Duration::from_secs(60);
+    pub const MAX_REMIND_EVERY: Duration = Duration::from_secs(7 * 86_400);
     pub const LABELS: usize = 32;
     pub const LABEL_KEY_BYTES: usize = 64;
     pub const LABEL_VALUE_BYTES: usize = 256;
@@ -121,6 +124,13 @@ impl Monitor {
                 (1..=limits::THRESHOLD_MAX).contains(&value),
                 field,
                 format!("must be within 1..={}", limits::THRESHOLD_MAX),
+            );
+        }
+        if let Some(every) = self.remind_every {
+            r.check(
+                (limits::MIN_REMIND_EVERY..=limits::MAX_REMIND_EVERY).contains(&every),
+                "remind_every_seconds",
+                "must be within 60..=604800 seconds (1 minute to 7 days), or 0 for the channels' own",
             );
         }
         r.check(

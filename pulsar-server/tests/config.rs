@@ -22,6 +22,7 @@ name = "api"
 url = "https://api.example.com/health"
 headers = { Authorization = "Bearer ${API_TOKEN}" }
 expected_status = ["200-204"]
+remind_every = "15m"
 
 [[channels]]
 name = "on-call"
@@ -70,6 +71,7 @@ async fn a_file_applies_idempotently_updates_and_prunes() {
         .items
         .remove(0);
     assert_eq!(api.check.headers[0].value, "Bearer t0ken");
+    assert_eq!(api.remind_every, Some(std::time::Duration::from_secs(900)));
     let channel = store.list_channels().await.unwrap().remove(0);
     let routing = store.get_channel_routing(channel.id).await.unwrap();
     assert_eq!(

@@ -82,8 +82,9 @@ pub(crate) async fn enqueue<C: Conn>(conn: &mut C, notice: &Notice) -> Result<u6
 }
 
 /// Writes reminders for the monitors that stay down (and are not in maintenance): one to
-/// each routed, enabled channel with a `remind_every` once that long has passed since the
-/// channel last heard of the incident. Locks the down monitors first, so concurrent callers
+/// each routed, enabled channel with a reminder interval (the monitor's own, else the
+/// channel's `remind_every`) once that long has passed since the channel last heard of the
+/// incident. Locks the down monitors first, so concurrent callers
 /// queue and the second finds the first's reminders.
 pub(crate) async fn remind<B: Backend>(tx: &mut B::Conn, now: SystemTime) -> Result<u64> {
     let sql = format!(
@@ -105,7 +106,10 @@ pub(crate) async fn remind<B: Backend>(tx: &mut B::Conn, now: SystemTime) -> Res
             continue;
         }
         for channel in routing::channels_for(tx, monitor.id).await? {
-            let Some(every) = channel.reminder_interval().filter(|_| channel.enabled) else {
+            let Some(every) = monitor
+                .reminder_interval(&channel)
+                .filter(|_| channel.enabled)
+            else {
                 continue;
             };
             let last = Statement::new(

@@ -91,6 +91,7 @@ try {
     await page.getByLabel("Key 1", { exact: true }).fill("env");
     await page.getByLabel("Value 1", { exact: true }).fill("e2e");
     await page.getByLabel("Warn before the certificate expires (days)").fill("3, 21");
+    await page.getByLabel("Remind every (minutes)").fill("15");
     await page.getByRole("button", { name: "Create monitor" }).click();
     await page.waitForURL(/\/monitors\/[0-9a-f-]{36}$/, { timeout: 10_000 });
     await page.getByRole("heading", { name: NAME }).waitFor();
@@ -160,12 +161,14 @@ try {
     await page.getByRole("heading", { name: "Waterfall of the chosen check" }).waitFor();
   });
 
-  await step("editing the monitor shows its certificate warnings as saved", async () => {
+  await step("editing the monitor shows its certificate warnings and reminders as saved", async () => {
     await page.getByRole("link", { name: "Edit" }).click();
     const field = page.getByLabel("Warn before the certificate expires (days)");
     await field.waitFor();
     // Kept largest first, as the server stores them.
     expect((await field.inputValue()) === "21, 3", `the thresholds read ${await field.inputValue()}`);
+    const remind = await page.getByLabel("Remind every (minutes)").inputValue();
+    expect(remind === "15", `the reminder interval reads ${remind}`);
     await page.getByRole("link", { name: "Cancel" }).click();
     await page.getByRole("heading", { name: NAME }).waitFor();
   });

@@ -47,6 +47,8 @@ pub struct DeclaredMonitor {
     pub labels: BTreeMap<String, String>,
     /// Days before the certificate expires to warn at; `[]` never warns.
     pub cert_expiry_days: Option<Vec<u32>>,
+    /// How often every channel is reminded while it stays down, e.g. `"15m"`.
+    pub remind_every: Option<String>,
 }
 
 /// One accepted status code, or a range of them as `"200-299"`.
@@ -205,6 +207,15 @@ impl DeclaredMonitor {
                     .map_err(|_| format!("interval: {text:?} is too long"))?
             }
         };
+        let remind_every_seconds = match &self.remind_every {
+            None => 0,
+            Some(text) => {
+                let every =
+                    pulsar_core::parse_duration(text).map_err(|e| format!("remind_every: {e}"))?;
+                u32::try_from(every.as_secs())
+                    .map_err(|_| format!("remind_every: {text:?} is too long"))?
+            }
+        };
         let expected_status = self
             .expected_status
             .iter()
@@ -259,6 +270,7 @@ impl DeclaredMonitor {
                 .cert_expiry_days
                 .clone()
                 .map(|days| v1::CertificateExpiry { days }),
+            remind_every_seconds,
             ..Default::default()
         };
         let monitor = Monitor::try_from(wire).map_err(|e| e.to_string())?;

@@ -67,6 +67,7 @@ conformance! {
     notifications::channels_crud_and_delivery_log,
     outbox::a_state_change_notifies_each_routed_channel_once,
     outbox::channels_that_ask_are_reminded_while_a_monitor_stays_down,
+    outbox::a_monitor_that_asks_is_reminded_on_every_channel,
     outbox::each_certificate_threshold_is_announced_once,
     outbox::a_host_condition_notifies_host_channels_once_each_way,
     maintenance::windows_are_stored_by_name_and_checked,

@@ -250,21 +250,7 @@ pub(crate) async fn channels_that_ask_are_reminded_while_a_monitor_stays_down(
         .unwrap();
     // An UNKNOWN monitor takes its first verdict: down from the first check.
     let down_at = at(NOW_MS + 3);
-    let drain = |when| {
-        let store = Arc::clone(&store);
-        async move {
-            let claimed = store
-                .claim_notifications("n", when, LEASE, 10)
-                .await
-                .unwrap();
-            for outgoing in &claimed {
-                let mut done = attempt(outgoing.id, "n", 0, AttemptOutcome::Delivered);
-                done.attempted_at = when;
-                store.finish_notification(&done).await.unwrap();
-            }
-            claimed
-        }
-    };
+    let drain = |when| deliver_all(store.as_ref(), when);
     assert_eq!(drain(down_at).await.len(), 2, "the down notice, to both");
 
     let minutes = |n: u64| down_at + Duration::from_secs(60 * n);
@@ -292,6 +278,67 @@ pub(crate) async fn channels_that_ask_are_reminded_while_a_monitor_stays_down(
         .unwrap();
     drain(minutes(40)).await;
     assert_eq!(store.enqueue_reminders(minutes(60)).await.unwrap(), 0);
+}
+
+/// Claims every due notification at `when` and settles each as delivered.
+async fn deliver_all(
+    store: &dyn Store,
+    when: std::time::SystemTime,
+) -> Vec<pulsar_store::Outgoing> {
+    let claimed = store
+        .claim_notifications("n", when, LEASE, 10)
+        .await
+        .unwrap();
+    for outgoing in &claimed {
+        let mut done = attempt(outgoing.id, "n", 0, AttemptOutcome::Delivered);
+        done.attempted_at = when;
+        store.finish_notification(&done).await.unwrap();
+    }
+    claimed
+}
+
+pub(crate) async fn a_monitor_that_asks_is_reminded_on_every_channel(store: Arc<dyn Store>) {
+    let mut critical = monitor("checkout");
+    critical.remind_every = Some(Duration::from_secs(300));
+    let m = store.create_monitor(&critical, now()).await.unwrap();
+    assert_eq!(
+        store.get_monitor(m.id).await.unwrap().remind_every,
+        Some(Duration::from_secs(300)),
+        "kept"
+    );
+    let mut slower = channel("pager", "ntfy");
+    slower
+        .config
+        .insert(pulsar_core::REMIND_EVERY.into(), "1h".into());
+    let slower = store.create_channel(&slower, now()).await.unwrap();
+    let quiet = store
+        .create_channel(&channel("chat", "slack"), now())
+        .await
+        .unwrap();
+    for id in [slower.id, quiet.id] {
+        route_all(store.as_ref(), id).await;
+    }
+    store
+        .record_results(&[down(m.id, 0), down(m.id, 1), down(m.id, 2)])
+        .await
+        .unwrap();
+    let down_at = at(NOW_MS + 3);
+    assert_eq!(deliver_all(store.as_ref(), down_at).await.len(), 2);
+
+    let minutes = |n: u64| down_at + Duration::from_secs(60 * n);
+    assert_eq!(store.enqueue_reminders(minutes(4)).await.unwrap(), 0);
+    assert_eq!(
+        store.enqueue_reminders(minutes(5)).await.unwrap(),
+        2,
+        "the monitor's 5 min, on both channels"
+    );
+    let reminded = deliver_all(store.as_ref(), minutes(5)).await;
+    assert!(
+        reminded
+            .iter()
+            .all(|o| o.notice.event == NoticeEvent::Reminder)
+    );
+    assert_eq!(store.enqueue_reminders(minutes(10)).await.unwrap(), 2);
 }
 
 /// A good check of `monitor` in slot `k` that saw a certificate expiring at `expires_at_ms`.

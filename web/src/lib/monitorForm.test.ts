@@ -61,6 +61,18 @@ describe("validateForm mirrors the server's rules", () => {
 });
 
 describe("certificate expiry warnings", () => {
+  it("a monitor's own reminders: whole minutes, 1 to 7 days, empty for the channels' own", () => {
+    expect(emptyForm().remindEveryMinutes).toBe("");
+    expect(monitorFromForm(valid()).remindEverySeconds).toBe(0);
+    const every = monitorFromForm({ ...valid(), remindEveryMinutes: "15" });
+    expect(every.remindEverySeconds).toBe(900);
+    expect(formFromMonitor(every).remindEveryMinutes).toBe("15");
+    expect(formFromMonitor(create(MonitorSchema, { name: "x", url: "https://x", remindEverySeconds: 90 })).remindEveryMinutes).toBe("2");
+    for (const bad of ["0", "10081", "1.5", "soon"])
+      expect(Object.keys(validateForm({ ...valid(), remindEveryMinutes: bad })), bad).toEqual(["remind_every_seconds"]);
+    expect(validateForm({ ...valid(), remindEveryMinutes: "10080" })).toEqual({});
+  });
+
   it("default to 14, 7 and 1 days, and accept commas or spaces", () => {
     expect(emptyForm().certExpiryDays).toBe("14, 7, 1");
     expect(validateForm({ ...valid(), certExpiryDays: "30 14,7 ,1" })).toEqual({});

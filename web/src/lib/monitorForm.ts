@@ -24,6 +24,8 @@ export const LIMITS = {
   thresholdMax: 100,
   certExpiryDays: 10,
   certExpiryDayMax: 365,
+  /** A monitor's own reminders: 1 minute to 7 days apart. */
+  remindEveryMinutesMax: 7 * 24 * 60,
   minIntervalSeconds: 1,
   maxIntervalSeconds: 86_400,
   minTimeoutMs: 100,
@@ -69,6 +71,8 @@ export interface MonitorFormValues {
   labels: Pair[];
   /** "14, 7, 1": days before the TLS certificate expires to warn; empty: never. */
   certExpiryDays: string;
+  /** Minutes between reminders while down, for every channel; empty: each channel's own. */
+  remindEveryMinutes: string;
 }
 
 export function emptyForm(): MonitorFormValues {
@@ -93,6 +97,7 @@ export function emptyForm(): MonitorFormValues {
     enabled: true,
     labels: [],
     certExpiryDays: DEFAULTS.certExpiryDays.join(", "),
+    remindEveryMinutes: "",
   };
 }
 
@@ -124,6 +129,8 @@ export function formFromMonitor(m: Monitor): MonitorFormValues {
     labels: Object.entries(m.labels).map(([key, value]) => ({ key, value })),
     // Unset is the server's default; set and empty is "never".
     certExpiryDays: (m.certExpiry ? m.certExpiry.days : DEFAULTS.certExpiryDays).join(", "),
+    // Whole minutes, as the form sets it; a file may have set seconds, shown rounded up.
+    remindEveryMinutes: m.remindEverySeconds === 0 ? "" : String(Math.ceil(m.remindEverySeconds / 60)),
   };
 }
 
@@ -181,6 +188,7 @@ export function monitorFromForm(v: MonitorFormValues, id = ""): Monitor {
     labels: Object.fromEntries(v.labels.filter((l) => l.key || l.value).map((l) => [l.key.trim(), l.value])),
     // Always sent, so an empty list says "never" rather than "the default".
     certExpiry: { days: certDays.days },
+    remindEverySeconds: v.remindEveryMinutes.trim() === "" ? 0 : (int(v.remindEveryMinutes) || 0) * 60,
   };
   return create(MonitorSchema, init);
 }
@@ -285,6 +293,12 @@ export function validateForm(v: MonitorFormValues): FieldErrors {
   if ("error" in certDays) fail("cert_expiry.days", certDays.error);
   else if (certDays.days.length > LIMITS.certExpiryDays || certDays.days.some((d) => d < 1 || d > LIMITS.certExpiryDayMax))
     fail("cert_expiry.days", `at most ${LIMITS.certExpiryDays} thresholds, each 1 to ${LIMITS.certExpiryDayMax} days`);
+
+  if (v.remindEveryMinutes.trim() !== "") {
+    const minutes = int(v.remindEveryMinutes);
+    if (!(minutes >= 1 && minutes <= LIMITS.remindEveryMinutesMax))
+      fail("remind_every_seconds", `a whole number of minutes, 1 to ${LIMITS.remindEveryMinutesMax} (7 days); empty for each channel's own`);
+  }
 
   const labels = v.labels.filter((l) => l.key || l.value);
   if (labels.length > LIMITS.labels) fail("labels", `at most ${LIMITS.labels} labels`);

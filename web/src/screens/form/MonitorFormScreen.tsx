@@ -205,6 +205,13 @@ function MonitorForm({ id, initial }: { id: string | undefined; initial: Monitor
           hint="Days before the TLS certificate expires to warn, once each, e.g. 14, 7, 1 (up to 10, each 1 to 365); empty for never."
           {...bind("cert_expiry.days", "certExpiryDays")}
         />
+        <TextField
+          label="Remind every (minutes)"
+          inputMode="numeric"
+          placeholder="each channel's own"
+          hint="While it stays down, remind every channel that alerts for it this often, whatever the channel's own setting; empty leaves it to each channel."
+          {...bind("remind_every_seconds", "remindEveryMinutes")}
+        />
       </Section>
 
       <Section title="Labels">

@@ -22,6 +22,7 @@ mod outcome;
 mod overview;
 mod pem;
 mod phases;
+mod presence;
 mod render;
 mod report;
 mod retry;
@@ -84,6 +85,7 @@ pub use overview::{
 };
 pub use phases::PHASE_NAMES;
 pub use phases::Phases;
+pub use presence::{PRESENCE_INTERVAL, PRESENCE_KEPT, WorkerSeen};
 pub mod channel_format {
     //! Each channel's message format.
     pub use crate::render::{discord, event_colour, ntfy, plain_text, slack, webhook};

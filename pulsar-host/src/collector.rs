@@ -219,8 +219,8 @@ impl Sampler {
 
 /// The host's name: the kernel's, or, when the measured root is mounted elsewhere (a
 /// container reading its host), that root's `/etc/hostname`, since the kernel's name there
-/// is the container's.
-fn host_name(root_fs: &std::path::Path) -> String {
+/// is the container's. What [`HostSnapshot::hostname`] holds.
+pub fn host_name(root_fs: &std::path::Path) -> String {
     let own = || sysinfo::System::host_name().unwrap_or_default();
     if root_fs == std::path::Path::new(crate::config::DEFAULT_ROOT_FS) {
         return own();

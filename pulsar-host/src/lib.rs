@@ -20,7 +20,7 @@ mod users;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod walk;
 
-pub use collector::HostCollector;
+pub use collector::{HostCollector, host_name};
 pub use config::{
     DEFAULT_EXCLUDED_FS_TYPES, DEFAULT_EXCLUDED_MOUNT_POINTS, DEFAULT_PROC_ROOT, DEFAULT_ROOT_FS,
     DEFAULT_SYS_ROOT, DEFAULT_TOP_N, HostCollectorBuilder, Section,

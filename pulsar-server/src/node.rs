@@ -207,6 +207,7 @@ pub async fn run(
             bus: Arc::clone(&backends.bus),
             prober: Arc::clone(&prober),
             name: settings.name.clone(),
+            host: settings.host.identity(),
             region: settings.region.clone(),
             concurrency: settings.concurrency,
             max_delay: settings.max_scheduling_delay,

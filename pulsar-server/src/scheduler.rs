@@ -1,6 +1,10 @@
 //! The scheduler: claims due monitors from the store on a short tick and queues one check
 //! task per (monitor, slot). Several schedulers may share a store: claims skip what another
 //! holds, and the queue's unique keys drop a slot queued twice.
+//!
+//! Each tick claims one tick ahead: a slot that comes before the next tick is queued now,
+//! to be delivered at its time, so a check starts when it is due rather than up to a tick
+//! late.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -13,7 +17,7 @@ use pulsar_store::Store;
 
 use crate::metrics::Metrics;
 
-/// How often the scheduler looks for due monitors: a check starts at most this late.
+/// How often the scheduler looks for due monitors, and how far ahead it claims them.
 pub const TICK: Duration = Duration::from_millis(250);
 /// Monitors claimed per store call; a tick claims again while a batch comes back full.
 const CLAIM_BATCH: u32 = 500;
@@ -51,7 +55,8 @@ impl Scheduler {
         }
     }
 
-    /// One tick: claims what is due at `now` and queues it; returns how many were queued.
+    /// One tick: claims what is due by `now` plus a tick and queues it, each slot still to
+    /// come delivered at its time; returns how many were queued.
     /// While the queue holds more than `max_queue_depth` waiting tasks it claims nothing:
     /// due monitors stay due (their lateness shows in the metrics) until workers catch up.
     pub async fn tick(&self, now: SystemTime) -> anyhow::Result<usize> {
@@ -61,8 +66,9 @@ impl Scheduler {
             return Ok(0);
         }
         let mut queued = 0;
+        let horizon = now + TICK;
         loop {
-            let due = self.store.claim_due(now, CLAIM_BATCH).await?;
+            let due = self.store.claim_due(horizon, CLAIM_BATCH).await?;
             if due.is_empty() {
                 return Ok(queued);
             }
@@ -71,7 +77,11 @@ impl Scheduler {
                 .iter()
                 .map(|d| {
                     let monitor = v1::Monitor::from(d.monitor.clone());
-                    NewTask::check(&v1::CheckTask::for_slot(monitor, unix_ms(d.slot)))
+                    let task = NewTask::check(&v1::CheckTask::for_slot(monitor, unix_ms(d.slot)));
+                    match d.slot.duration_since(now) {
+                        Ok(wait) if !wait.is_zero() => task.delay(wait),
+                        _ => task,
+                    }
                 })
                 .collect();
             if let Err(error) = self.queue.enqueue_many(tasks).await {
@@ -128,5 +138,47 @@ mod tests {
             consumer.next().await.unwrap().unwrap().ack().await.unwrap();
         }
         assert_eq!(scheduler.tick(later).await.unwrap(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_slot_before_the_next_tick_is_queued_now_and_delivered_at_its_time() {
+        let store = SqliteStore::open_with(SqliteOptions::in_memory().fold_interval(None))
+            .await
+            .unwrap();
+        let store: Arc<dyn Store> = Arc::new(store);
+        let queue: Arc<dyn TaskQueue> = Arc::new(QueueBuilder::new().in_process());
+        let now = SystemTime::now();
+        let mut monitor = Monitor::new("every second", "https://example.com/");
+        monitor.interval = Duration::from_secs(1);
+        monitor.check.timeout = Duration::from_millis(800);
+        store.create_monitor(&monitor, now).await.unwrap();
+        let scheduler = Scheduler {
+            store: Arc::clone(&store),
+            queue: Arc::clone(&queue),
+            max_queue_depth: 100,
+            metrics: Metrics::default(),
+        };
+        let mut consumer = queue.consumer("w", 8).await.unwrap();
+        let first_tick = now + Duration::from_secs(5);
+        assert_eq!(scheduler.tick(first_tick).await.unwrap(), 1);
+        let first = consumer.next().await.unwrap().unwrap();
+        let slot = pulsar_core::from_unix_ms(first.task().check_task().unwrap().slot_unix_ms);
+        first.ack().await.unwrap();
+
+        // 100 ms before the next slot: claimed on this tick, held until its time.
+        let next = slot + Duration::from_secs(1);
+        let queued_at = std::time::Instant::now();
+        assert_eq!(
+            scheduler
+                .tick(next - Duration::from_millis(100))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(queue.stats().await.unwrap().delayed, 1);
+        let task = consumer.next().await.unwrap().unwrap();
+        assert!(queued_at.elapsed() >= Duration::from_millis(90));
+        let slot = pulsar_core::from_unix_ms(task.task().check_task().unwrap().slot_unix_ms);
+        assert_eq!(slot, next);
     }
 }

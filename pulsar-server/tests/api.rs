@@ -539,6 +539,16 @@ async fn status_reports_version_mode_worker_queue_and_lag() {
         .await
         .with_checks(prober, bus, "w-1", "eu")
         .with_queue(queue);
+    // Every process that runs checks says so through the store, this one's worker too.
+    for name in ["w-2", "w-1"] {
+        let seen = pulsar_core::WorkerSeen {
+            name: name.into(),
+            host: "edge-1".into(),
+            region: "eu".into(),
+            last_seen: std::time::SystemTime::now(),
+        };
+        state.store.record_worker(&seen).await.unwrap();
+    }
     let request = Request::post("/pulsar.v1.SystemService/GetStatus")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from("{}"))
@@ -557,6 +567,7 @@ async fn status_reports_version_mode_worker_queue_and_lag() {
         ),
         (Some("w-1"), Some("eu"))
     );
+    assert_eq!(status["workers"][1]["name"], "w-2");
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! (`PULSAR_E2E_SECONDS` shortens it). Every slot is checked exactly once (none lost, none
 //! twice), both workers run checks and report their host, and every process stops cleanly
 //! on SIGTERM. A second `api` (without a scheduler) runs a second notifier: five failing
-//! monitors are announced to a webhook exactly once each.
+//! monitors are announced to a webhook exactly once each, and it lists both workers.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -287,6 +287,18 @@ async fn an_api_and_two_workers_check_every_slot_exactly_once() {
         })
         .collect();
     assert_eq!(told, failing);
+
+    // Either API lists both workers, each as it last said so.
+    let (status, system) = rpc(second_addr, "SystemService", "GetStatus", json!({})).await;
+    assert_eq!(status, 200, "{system}");
+    let listed: Vec<&str> = system["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["worker-a", "worker-b"], "{system}");
+    assert_eq!(system["mode"], "distributed");
     second_api.stop();
 
     // The API (and its scheduler) first; the workers run what it queued, then stop.

@@ -27,6 +27,7 @@ mod sqlite;
 mod store;
 mod summaries;
 mod summary_cache;
+mod workers;
 
 pub use dialect::{PgBackend, SqliteBackend};
 pub use error::{Result, StoreError};

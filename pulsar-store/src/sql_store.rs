@@ -9,7 +9,7 @@ use pulsar_core::{
     BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostCondition, HostIncident,
     HostSeries, Incident, IncidentId, MaintenanceWindow, Monitor, MonitorId, MonitorState,
     NewMonitor, NotificationChannel, PhaseSeries, Rollup, SeriesPlan, Summary, WindowId,
-    from_unix_ms,
+    WorkerSeen, from_unix_ms,
 };
 use sqlx::Pool;
 
@@ -29,7 +29,7 @@ use crate::store::Store;
 use crate::summary_cache::SummaryCache;
 use crate::{
     alerts, fold, host_alerts, hosts, leases, maintenance, monitors, notify, overview, prune,
-    results, routing, summaries,
+    results, routing, summaries, workers,
 };
 
 /// The [`Store`] on a SQL database: [`PgStore`](crate::PgStore) or
@@ -498,6 +498,17 @@ impl<B: Backend> Store for SqlStore<B> {
         let written = outbox::remind::<B>(&mut tx, now).await?;
         tx.commit().await?;
         Ok(written)
+    }
+
+    async fn record_worker(&self, worker: &WorkerSeen) -> Result<()> {
+        let mut tx = begin_write::<B>(&self.pool).await?;
+        workers::record(&mut *tx, worker).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_workers(&self) -> Result<Vec<WorkerSeen>> {
+        workers::list(&mut *self.pool.acquire().await?).await
     }
 
     async fn list_host_incidents(

@@ -7,7 +7,7 @@ use pulsar_core::proto::v1::HostSnapshot;
 use pulsar_core::{
     BucketSize, ChannelId, ChannelRouting, CheckResult, Delivery, HostCondition, HostIncident,
     HostSeries, Incident, IncidentId, MaintenanceWindow, Monitor, MonitorId, MonitorState,
-    NotificationChannel, PhaseSeries, Rollup, Summary, WindowId,
+    NotificationChannel, PhaseSeries, Rollup, Summary, WindowId, WorkerSeen,
 };
 
 use crate::error::Result;
@@ -328,6 +328,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many notifications wait to be delivered.
     async fn pending_notifications(&self) -> Result<u64>;
+
+    // ---- processes ----
+
+    /// Records that a process that runs checks was seen (and forgets any unseen for
+    /// [`PRESENCE_KEPT`](pulsar_core::PRESENCE_KEPT)).
+    async fn record_worker(&self, worker: &WorkerSeen) -> Result<()>;
+
+    /// Every process that runs checks seen within
+    /// [`PRESENCE_KEPT`](pulsar_core::PRESENCE_KEPT), by name.
+    async fn list_workers(&self) -> Result<Vec<WorkerSeen>>;
 
     // ---- routing: which channels alert for which monitors ----
 

@@ -1,11 +1,8 @@
 //! `pulsar.v1.SystemService`: what this server is and how its machinery is doing.
 
-use std::time::SystemTime;
-
 use axum::response::Response;
 use bytes::Bytes;
 use pulsar_core::proto::v1;
-use pulsar_core::unix_ms;
 
 use super::AppState;
 use super::connect::{Code, Codec, ConnectError, no_such_method, unary};
@@ -35,15 +32,13 @@ async fn status(state: &AppState) -> Result<v1::GetStatusResponse, ConnectError>
         status.in_flight = stats.in_flight;
         status.dead_letters = stats.dead;
     }
-    // This process's own worker, when it runs checks.
-    if state.prober.is_some() {
-        let (name, region) = &state.worker;
-        status.workers.push(v1::WorkerInfo {
-            name: name.clone(),
-            host: crate::identity::hostname(),
-            region: region.clone(),
-            last_seen_unix_ms: unix_ms(SystemTime::now()),
-        });
-    }
+    // Every process that runs checks, as it last said so (this one's too).
+    status.workers = state
+        .store
+        .list_workers()
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Ok(status)
 }

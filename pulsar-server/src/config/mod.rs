@@ -323,6 +323,19 @@ pub struct HostSource {
 }
 
 impl HostSource {
+    /// The identity this host's samples are stored under: the name given, else its
+    /// hostname (read as the collector reads it).
+    pub fn identity(&self) -> String {
+        match &self.name {
+            Some(name) => name.clone(),
+            None => pulsar_host::host_name(
+                self.root_fs
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(pulsar_host::DEFAULT_ROOT_FS)),
+            ),
+        }
+    }
+
     /// A collector of this host.
     pub fn collector(&self) -> pulsar_host::HostCollector {
         let mut builder = pulsar_host::HostCollector::builder();

@@ -8,9 +8,9 @@ mod writer;
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use pulsar_core::{CheckResult, Monitor, classify, from_unix_ms};
+use pulsar_core::{CheckResult, Monitor, PRESENCE_INTERVAL, WorkerSeen, classify, from_unix_ms};
 use pulsar_probe::Prober;
 use pulsar_queue::{EventBus, Task, TaskQueue};
 use pulsar_store::Store;
@@ -28,6 +28,8 @@ pub struct Worker {
     pub prober: Arc<Prober>,
     /// Unique per process; recorded with every result.
     pub name: String,
+    /// The host it runs on, as its samples name it (for the status page).
+    pub host: String,
     pub region: String,
     /// Checks run at once.
     pub concurrency: usize,
@@ -41,6 +43,15 @@ impl Worker {
     /// Runs checks until `shutdown` resolves, then finishes those it holds.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let consumer = self.queue.consumer(&self.name, self.concurrency).await?;
+        let presence = tokio::spawn(announce(
+            Arc::clone(&self.store),
+            WorkerSeen {
+                name: self.name.clone(),
+                host: self.host.clone(),
+                region: self.region.clone(),
+                last_seen: SystemTime::now(),
+            },
+        ));
         let writer = ResultWriter::start(
             Arc::clone(&self.store),
             Arc::clone(&self.bus),
@@ -56,6 +67,7 @@ impl Worker {
                 shutdown,
             )
             .await;
+        presence.abort();
         Ok(())
     }
 
@@ -91,5 +103,17 @@ impl Worker {
             .scheduling_delay
             .set(delay.current().as_secs_f64());
         writer.write(result).await
+    }
+}
+
+/// Says every [`PRESENCE_INTERVAL`] that this process runs checks, for the status page.
+async fn announce(store: Arc<dyn Store>, mut seen: WorkerSeen) {
+    let mut ticks = tokio::time::interval(PRESENCE_INTERVAL);
+    loop {
+        ticks.tick().await;
+        seen.last_seen = SystemTime::now();
+        if let Err(error) = store.record_worker(&seen).await {
+            tracing::warn!(%error, "could not record that this worker is alive");
+        }
     }
 }

@@ -76,6 +76,7 @@ conformance! {
     retention::prune_removes_only_what_retention_drops,
     roles::a_lease_has_one_holder_until_it_expires_or_is_released,
     roles::channels_route_by_default_labels_and_list,
+    roles::workers_are_listed_as_last_seen_and_forgotten_after_an_hour,
     secrets::updates_that_send_masks_back_keep_the_secrets,
 }
 

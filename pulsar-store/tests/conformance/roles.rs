@@ -1,5 +1,5 @@
-//! Leases (roles one process runs at a time) and channel routing (which channels alert for
-//! which monitors).
+//! Leases (roles one process runs at a time), channel routing (which channels alert for
+//! which monitors) and the processes that run checks, as last seen.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -133,4 +133,46 @@ pub(crate) async fn channels_route_by_default_labels_and_list(store: Arc<dyn Sto
         store.get_channel_routing(ChannelId(999_999)).await,
         Err(StoreError::NotFound { .. })
     ));
+}
+
+pub(crate) async fn workers_are_listed_as_last_seen_and_forgotten_after_an_hour(
+    store: Arc<dyn Store>,
+) {
+    let seen = |name: &str, host: &str, ms: i64| pulsar_core::WorkerSeen {
+        name: name.into(),
+        host: host.into(),
+        region: "eu".into(),
+        last_seen: at(ms),
+    };
+    store
+        .record_worker(&seen("w-2", "edge-2", NOW_MS))
+        .await
+        .unwrap();
+    store
+        .record_worker(&seen("w-1", "edge-1", NOW_MS))
+        .await
+        .unwrap();
+    // Seen again, on another host: the latest wins.
+    store
+        .record_worker(&seen("w-1", "edge-9", NOW_MS + 5_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.list_workers().await.unwrap(),
+        [
+            seen("w-1", "edge-9", NOW_MS + 5_000),
+            seen("w-2", "edge-2", NOW_MS)
+        ]
+    );
+
+    // An hour later only the one still speaking is kept.
+    let later = NOW_MS + 5_000 + 3_600_001;
+    store
+        .record_worker(&seen("w-1", "edge-9", later))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.list_workers().await.unwrap(),
+        [seen("w-1", "edge-9", later)]
+    );
 }

@@ -3,8 +3,10 @@
 //! holds, and the queue's unique keys drop a slot queued twice.
 //!
 //! Each tick claims one tick ahead: a slot that comes before the next tick is queued now,
-//! to be delivered at its time, so a check starts when it is due rather than up to a tick
-//! late.
+//! to be delivered at its time, on a grid as fine as the load allows (see
+//! [`CHECKS_PER_STEP`]). A busy scheduler so starts each check within a few milliseconds of
+//! its slot rather than up to a tick late, and a quiet one delivers a tick's few checks
+//! together.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -19,6 +21,14 @@ use crate::metrics::Metrics;
 
 /// How often the scheduler looks for due monitors, and how far ahead it claims them.
 pub const TICK: Duration = Duration::from_millis(250);
+/// Slots still to come are delivered on a grid, the checks due within one step together:
+/// each step gathers about this many checks on average. Checks started together finish
+/// together and are written in one transaction, and each transaction costs CPU (at 1,000
+/// monitors, delivering every check on its own doubled the server's CPU); a busy scheduler
+/// still delivers every few milliseconds.
+const CHECKS_PER_STEP: u32 = 16;
+/// The finest grid: a check starts at most this late when thousands are due.
+const MIN_STEP: Duration = Duration::from_millis(10);
 /// Monitors claimed per store call; a tick claims again while a batch comes back full.
 const CLAIM_BATCH: u32 = 500;
 /// Tasks waiting in the queue above which the scheduler claims nothing: the workers are
@@ -73,13 +83,14 @@ impl Scheduler {
                 return Ok(queued);
             }
             let full = due.len() == CLAIM_BATCH as usize;
+            let step = delivery_step(due.len());
             let tasks: Vec<NewTask> = due
                 .iter()
                 .map(|d| {
                     let monitor = v1::Monitor::from(d.monitor.clone());
                     let task = NewTask::check(&v1::CheckTask::for_slot(monitor, unix_ms(d.slot)));
                     match d.slot.duration_since(now) {
-                        Ok(wait) if !wait.is_zero() => task.delay(wait),
+                        Ok(wait) if !wait.is_zero() => task.delay(on_step(wait, step)),
                         _ => task,
                     }
                 })
@@ -95,6 +106,20 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// The delivery grid for `claimed` slots in one tick: about [`CHECKS_PER_STEP`] each, from
+/// [`MIN_STEP`] to a whole tick (a few slots are delivered together at the tick's end).
+fn delivery_step(claimed: usize) -> Duration {
+    let claimed = u32::try_from(claimed.max(1)).unwrap_or(u32::MAX);
+    (TICK * CHECKS_PER_STEP / claimed).clamp(MIN_STEP, TICK)
+}
+
+/// `wait` rounded up to the next multiple of `step`.
+fn on_step(wait: Duration, step: Duration) -> Duration {
+    let step = step.as_micros().max(1);
+    let steps = wait.as_micros().div_ceil(step);
+    Duration::from_micros(u64::try_from(steps * step).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
@@ -140,8 +165,20 @@ mod tests {
         assert_eq!(scheduler.tick(later).await.unwrap(), 3);
     }
 
+    #[test]
+    fn the_delivery_grid_gathers_a_few_checks_per_step() {
+        assert_eq!(delivery_step(1), TICK, "a quiet tick: together at its end");
+        assert_eq!(delivery_step(16), TICK);
+        assert_eq!(delivery_step(250), Duration::from_millis(16));
+        assert_eq!(delivery_step(10_000), MIN_STEP);
+        let step = Duration::from_millis(16);
+        assert_eq!(on_step(Duration::from_millis(1), step), step);
+        assert_eq!(on_step(step, step), step);
+        assert_eq!(on_step(Duration::from_millis(17), step), 2 * step);
+    }
+
     #[tokio::test]
-    async fn a_slot_before_the_next_tick_is_queued_now_and_delivered_at_its_time() {
+    async fn a_slot_before_the_next_tick_is_queued_now_and_delivered_no_earlier_than_its_time() {
         let store = SqliteStore::open_with(SqliteOptions::in_memory().fold_interval(None))
             .await
             .unwrap();
@@ -165,7 +202,8 @@ mod tests {
         let slot = pulsar_core::from_unix_ms(first.task().check_task().unwrap().slot_unix_ms);
         first.ack().await.unwrap();
 
-        // 100 ms before the next slot: claimed on this tick, held until its time.
+        // 100 ms before the next slot: claimed on this tick, held until its time (a lone
+        // slot goes out at the end of the tick).
         let next = slot + Duration::from_secs(1);
         let queued_at = std::time::Instant::now();
         assert_eq!(

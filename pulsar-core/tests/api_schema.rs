@@ -50,6 +50,7 @@ fn every_service_has_the_methods_the_api_promises() {
                 "GetChannelRouting",
                 "SetChannelRouting",
                 "ListIncidents",
+                "ListHostIncidents",
                 "ListDeliveries",
                 "CreateMaintenanceWindow",
                 "ListMaintenanceWindows",

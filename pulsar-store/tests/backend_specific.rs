@@ -143,6 +143,7 @@ async fn postgres_names_sort_byte_by_byte_whatever_the_database_locale() {
         "maintenance_windows",
         "monitors",
         "notification_channels",
+        "workers",
     ];
     let tables: Vec<&str> = collations.iter().map(|(t, _, _)| t.as_str()).collect();
     assert_eq!(tables, expected);

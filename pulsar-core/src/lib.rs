@@ -94,7 +94,10 @@ pub use report::{Failure, FailureKind, FailurePhase, HopReport, ProbeReport, Tls
 pub use retry::{AttemptVerdict, DEFAULT_RETRY, RetryPolicy, parse_retry_after};
 pub use rollup::{BucketSize, BucketSpan, Rollup, RollupSample, RollupStats, cover, window_start};
 pub use routing::{ChannelRouting, ROUTED_MONITORS_MAX};
-pub use schedule::{manual_slot, slot_after, slot_at_or_after, slot_at_or_before, slot_phase};
+pub use schedule::{
+    CHECKS_PER_STEP, MIN_DELIVERY_STEP, delivery_delay, manual_slot, slot_after, slot_at_or_after,
+    slot_at_or_before, slot_phase,
+};
 pub use secrets::{REDACTED, is_secret_header, is_secret_setting, redact_url};
 pub use series::{
     PhaseSeries, SERIES_DEFAULT_POINTS, SERIES_MAX_POINTS, SeriesPlan, series_points,

@@ -4,7 +4,7 @@
 //!
 //! Each tick claims one tick ahead: a slot that comes before the next tick is queued now,
 //! to be delivered at its time, on a grid as fine as the load allows (see
-//! [`CHECKS_PER_STEP`]). A busy scheduler so starts each check within a few milliseconds of
+//! [`pulsar_core::delivery_delay`]). A busy scheduler so starts each check within a few milliseconds of
 //! its slot rather than up to a tick late, and a quiet one delivers a tick's few checks
 //! together.
 
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use pulsar_core::proto::v1;
-use pulsar_core::unix_ms;
+use pulsar_core::{delivery_delay, unix_ms};
 use pulsar_queue::{NewTask, TaskQueue};
 use pulsar_store::Store;
 
@@ -21,14 +21,6 @@ use crate::metrics::Metrics;
 
 /// How often the scheduler looks for due monitors, and how far ahead it claims them.
 pub const TICK: Duration = Duration::from_millis(250);
-/// Slots still to come are delivered on a grid, the checks due within one step together:
-/// each step gathers about this many checks on average. Checks started together finish
-/// together and are written in one transaction, and each transaction costs CPU (at 1,000
-/// monitors, delivering every check on its own doubled the server's CPU); a busy scheduler
-/// still delivers every few milliseconds.
-const CHECKS_PER_STEP: u32 = 16;
-/// The finest grid: a check starts at most this late when thousands are due.
-const MIN_STEP: Duration = Duration::from_millis(10);
 /// Monitors claimed per store call; a tick claims again while a batch comes back full.
 const CLAIM_BATCH: u32 = 500;
 /// Tasks waiting in the queue above which the scheduler claims nothing: the workers are
@@ -83,14 +75,15 @@ impl Scheduler {
                 return Ok(queued);
             }
             let full = due.len() == CLAIM_BATCH as usize;
-            let step = delivery_step(due.len());
             let tasks: Vec<NewTask> = due
                 .iter()
                 .map(|d| {
                     let monitor = v1::Monitor::from(d.monitor.clone());
                     let task = NewTask::check(&v1::CheckTask::for_slot(monitor, unix_ms(d.slot)));
                     match d.slot.duration_since(now) {
-                        Ok(wait) if !wait.is_zero() => task.delay(on_step(wait, step)),
+                        Ok(wait) if !wait.is_zero() => {
+                            task.delay(delivery_delay(wait, due.len(), TICK))
+                        }
                         _ => task,
                     }
                 })
@@ -108,20 +101,6 @@ impl Scheduler {
     }
 }
 
-/// The delivery grid for `claimed` slots in one tick: about [`CHECKS_PER_STEP`] each, from
-/// [`MIN_STEP`] to a whole tick (a few slots are delivered together at the tick's end).
-fn delivery_step(claimed: usize) -> Duration {
-    let claimed = u32::try_from(claimed.max(1)).unwrap_or(u32::MAX);
-    (TICK * CHECKS_PER_STEP / claimed).clamp(MIN_STEP, TICK)
-}
-
-/// `wait` rounded up to the next multiple of `step`.
-fn on_step(wait: Duration, step: Duration) -> Duration {
-    let step = step.as_micros().max(1);
-    let steps = wait.as_micros().div_ceil(step);
-    Duration::from_micros(u64::try_from(steps * step).unwrap_or(u64::MAX))
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -132,25 +111,34 @@ mod tests {
 
     use super::*;
 
-    #[tokio::test]
-    async fn a_backed_up_queue_holds_claims_back_until_it_drains() {
+    /// A scheduler over an in-memory store holding `monitors` and an in-process queue.
+    async fn scheduler(monitors: &[Monitor], max_queue_depth: u64, now: SystemTime) -> Scheduler {
         let store = SqliteStore::open_with(SqliteOptions::in_memory().fold_interval(None))
             .await
             .unwrap();
-        let store: Arc<dyn Store> = Arc::new(store);
-        let queue: Arc<dyn TaskQueue> = Arc::new(QueueBuilder::new().in_process());
-        let now = SystemTime::now();
-        for i in 0..3 {
-            let mut monitor = Monitor::new(format!("m{i}"), "https://example.com/");
-            monitor.id = MonitorId::new();
-            store.create_monitor(&monitor, now).await.unwrap();
+        for monitor in monitors {
+            store.create_monitor(monitor, now).await.unwrap();
         }
-        let scheduler = Scheduler {
-            store: Arc::clone(&store),
-            queue: Arc::clone(&queue),
-            max_queue_depth: 2,
+        Scheduler {
+            store: Arc::new(store),
+            queue: Arc::new(QueueBuilder::new().in_process()),
+            max_queue_depth,
             metrics: Metrics::default(),
-        };
+        }
+    }
+
+    #[tokio::test]
+    async fn a_backed_up_queue_holds_claims_back_until_it_drains() {
+        let now = SystemTime::now();
+        let monitors: Vec<Monitor> = (0..3)
+            .map(|i| {
+                let mut monitor = Monitor::new(format!("m{i}"), "https://example.com/");
+                monitor.id = MonitorId::new();
+                monitor
+            })
+            .collect();
+        let scheduler = scheduler(&monitors, 2, now).await;
+        let queue = Arc::clone(&scheduler.queue);
         let due = now + Duration::from_secs(120);
         assert_eq!(scheduler.tick(due).await.unwrap(), 3);
         // Three wait, above the bound of two: the next due slots are not claimed.
@@ -165,36 +153,14 @@ mod tests {
         assert_eq!(scheduler.tick(later).await.unwrap(), 3);
     }
 
-    #[test]
-    fn the_delivery_grid_gathers_a_few_checks_per_step() {
-        assert_eq!(delivery_step(1), TICK, "a quiet tick: together at its end");
-        assert_eq!(delivery_step(16), TICK);
-        assert_eq!(delivery_step(250), Duration::from_millis(16));
-        assert_eq!(delivery_step(10_000), MIN_STEP);
-        let step = Duration::from_millis(16);
-        assert_eq!(on_step(Duration::from_millis(1), step), step);
-        assert_eq!(on_step(step, step), step);
-        assert_eq!(on_step(Duration::from_millis(17), step), 2 * step);
-    }
-
     #[tokio::test]
     async fn a_slot_before_the_next_tick_is_queued_now_and_delivered_no_earlier_than_its_time() {
-        let store = SqliteStore::open_with(SqliteOptions::in_memory().fold_interval(None))
-            .await
-            .unwrap();
-        let store: Arc<dyn Store> = Arc::new(store);
-        let queue: Arc<dyn TaskQueue> = Arc::new(QueueBuilder::new().in_process());
         let now = SystemTime::now();
         let mut monitor = Monitor::new("every second", "https://example.com/");
         monitor.interval = Duration::from_secs(1);
         monitor.check.timeout = Duration::from_millis(800);
-        store.create_monitor(&monitor, now).await.unwrap();
-        let scheduler = Scheduler {
-            store: Arc::clone(&store),
-            queue: Arc::clone(&queue),
-            max_queue_depth: 100,
-            metrics: Metrics::default(),
-        };
+        let scheduler = scheduler(&[monitor], 100, now).await;
+        let queue = Arc::clone(&scheduler.queue);
         let mut consumer = queue.consumer("w", 8).await.unwrap();
         let first_tick = now + Duration::from_secs(5);
         assert_eq!(scheduler.tick(first_tick).await.unwrap(), 1);

@@ -232,24 +232,7 @@ pub(crate) async fn channels_that_ask_are_reminded_while_a_monitor_stays_down(
     store: Arc<dyn Store>,
 ) {
     let m = store.create_monitor(&monitor("api"), now()).await.unwrap();
-    let mut nagging = channel("pager", "ntfy");
-    nagging
-        .config
-        .insert(pulsar_core::REMIND_EVERY.into(), "10m".into());
-    let nagging = store.create_channel(&nagging, now()).await.unwrap();
-    let quiet = store
-        .create_channel(&channel("chat", "slack"), now())
-        .await
-        .unwrap();
-    for id in [nagging.id, quiet.id] {
-        route_all(store.as_ref(), id).await;
-    }
-    store
-        .record_results(&[down(m.id, 0), down(m.id, 1), down(m.id, 2)])
-        .await
-        .unwrap();
-    // An UNKNOWN monitor takes its first verdict: down from the first check.
-    let down_at = at(NOW_MS + 3);
+    let (nagging, down_at) = down_on_a_pager_and_a_chat(store.as_ref(), m.id, "10m").await;
     let drain = |when| deliver_all(store.as_ref(), when);
     assert_eq!(drain(down_at).await.len(), 2, "the down notice, to both");
 
@@ -280,6 +263,33 @@ pub(crate) async fn channels_that_ask_are_reminded_while_a_monitor_stays_down(
     assert_eq!(store.enqueue_reminders(minutes(60)).await.unwrap(), 0);
 }
 
+/// Routes every monitor to a pager reminded every `pager_reminds` and a chat that asks
+/// for no reminders, then takes `monitor` down; returns the pager and when it went down.
+async fn down_on_a_pager_and_a_chat(
+    store: &dyn Store,
+    monitor: MonitorId,
+    pager_reminds: &str,
+) -> (pulsar_core::NotificationChannel, std::time::SystemTime) {
+    let mut pager = channel("pager", "ntfy");
+    pager
+        .config
+        .insert(pulsar_core::REMIND_EVERY.into(), pager_reminds.into());
+    let pager = store.create_channel(&pager, now()).await.unwrap();
+    let chat = store
+        .create_channel(&channel("chat", "slack"), now())
+        .await
+        .unwrap();
+    for id in [pager.id, chat.id] {
+        route_all(store, id).await;
+    }
+    store
+        .record_results(&[down(monitor, 0), down(monitor, 1), down(monitor, 2)])
+        .await
+        .unwrap();
+    // An UNKNOWN monitor takes its first verdict: down from the first check.
+    (pager, at(NOW_MS + 3))
+}
+
 /// Claims every due notification at `when` and settles each as delivered.
 async fn deliver_all(
     store: &dyn Store,
@@ -306,23 +316,7 @@ pub(crate) async fn a_monitor_that_asks_is_reminded_on_every_channel(store: Arc<
         Some(Duration::from_secs(300)),
         "kept"
     );
-    let mut slower = channel("pager", "ntfy");
-    slower
-        .config
-        .insert(pulsar_core::REMIND_EVERY.into(), "1h".into());
-    let slower = store.create_channel(&slower, now()).await.unwrap();
-    let quiet = store
-        .create_channel(&channel("chat", "slack"), now())
-        .await
-        .unwrap();
-    for id in [slower.id, quiet.id] {
-        route_all(store.as_ref(), id).await;
-    }
-    store
-        .record_results(&[down(m.id, 0), down(m.id, 1), down(m.id, 2)])
-        .await
-        .unwrap();
-    let down_at = at(NOW_MS + 3);
+    let (_, down_at) = down_on_a_pager_and_a_chat(store.as_ref(), m.id, "1h").await;
     assert_eq!(deliver_all(store.as_ref(), down_at).await.len(), 2);
 
     let minutes = |n: u64| down_at + Duration::from_secs(60 * n);
